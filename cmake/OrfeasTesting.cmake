@@ -1,12 +1,12 @@
-# orfeas_add_test(NAME name LABELS label... SOURCES file...)
+# orfeas_add_test(NAME name LABELS label... LIBS lib... SOURCES file...)
 #
-# One GoogleTest executable per module, linked to the core library; every test case becomes a
-# CTest test carrying the given labels (unit, e2e, gpu, model) so `ctest -L unit` selects them.
-# Tests find their data through ORFEAS_SOURCE_DIR and write into ORFEAS_TEST_TMPDIR.
+# One GoogleTest executable per module, linked to the module libraries it covers; every test case
+# becomes a CTest test carrying the given labels (unit, e2e, gpu, model) so `ctest -L unit` selects
+# them. Tests find data through ORFEAS_SOURCE_DIR and built programs through ORFEAS_BINARY_DIR.
 function(orfeas_add_test)
   cmake_parse_arguments(ARG "" "NAME" "LABELS;SOURCES;LIBS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SOURCES})
-  target_link_libraries(${ARG_NAME} PRIVATE orfeas GTest::gtest_main ${ARG_LIBS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${ARG_NAME} PRIVATE
     ORFEAS_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     ORFEAS_BINARY_DIR="${PROJECT_BINARY_DIR}")
