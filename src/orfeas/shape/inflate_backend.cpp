@@ -1,0 +1,106 @@
+#include "orfeas/shape/inflate_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "orfeas/core/distance_transform.h"
+#include "orfeas/core/parallel.h"
+
+namespace orfeas::shape {
+namespace {
+
+// Bilinear sample of a [size, size] row-major grid at continuous pixel coordinates, clamped to the
+// grid so samples past the canvas edge take the edge value.
+float sample_bilinear(const std::vector<float>& grid, int size, float u, float v) {
+  const float max_coord = static_cast<float>(size - 1);
+  u = std::clamp(u, 0.0F, max_coord);
+  v = std::clamp(v, 0.0F, max_coord);
+  const int u0 = std::min(static_cast<int>(u), size - 2);
+  const int v0 = std::min(static_cast<int>(v), size - 2);
+  const float fu = u - static_cast<float>(u0);
+  const float fv = v - static_cast<float>(v0);
+  const auto at = [&](int x, int y) { return grid[static_cast<std::size_t>(y) * static_cast<std::size_t>(size) + static_cast<std::size_t>(x)]; };
+  const float top = at(u0, v0) * (1.0F - fu) + at(u0 + 1, v0) * fu;
+  const float bottom = at(u0, v0 + 1) * (1.0F - fu) + at(u0 + 1, v0 + 1) * fu;
+  return top * (1.0F - fv) + bottom * fv;
+}
+
+}  // namespace
+
+std::vector<float> signed_distance_pixels(const image::Mask& mask) {
+  // Pad with one ring of background so a mask touching (or filling) the canvas still has an
+  // outline, at the canvas edge.
+  const int pw = mask.width + 2;
+  const int ph = mask.height + 2;
+  std::vector<std::uint8_t> padded(static_cast<std::size_t>(pw) * static_cast<std::size_t>(ph), 0);
+  for (int y = 0; y < mask.height; ++y) {
+    for (int x = 0; x < mask.width; ++x) {
+      padded[static_cast<std::size_t>(y + 1) * static_cast<std::size_t>(pw) + static_cast<std::size_t>(x + 1)] =
+          mask.at(x, y) != 0 ? 1 : 0;
+    }
+  }
+  const DistanceField2D to_background = distance_transform(pw, ph, padded, 0);
+  const DistanceField2D to_foreground = distance_transform(pw, ph, padded, 1);
+
+  std::vector<float> sd(static_cast<std::size_t>(mask.width) * static_cast<std::size_t>(mask.height));
+  for (int y = 0; y < mask.height; ++y) {
+    for (int x = 0; x < mask.width; ++x) {
+      const std::size_t p = static_cast<std::size_t>(y + 1) * static_cast<std::size_t>(pw) + static_cast<std::size_t>(x + 1);
+      sd[mask.index(x, y)] = mask.at(x, y) != 0 ? to_background.distance[p] - 0.5F : 0.5F - to_foreground.distance[p];
+    }
+  }
+  return sd;
+}
+
+Result<ScalarVolume> InflateBackend::generate(const image::ImageRgba8& canvas, const image::Mask& mask,
+                                              const ShapeOptions& options) const {
+  ORFEAS_RETURN_IF_ERROR(validate(options));
+  if (mask.width != mask.height || mask.width < 2 || canvas.width != mask.width || canvas.height != mask.height) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "inflate needs a square canvas and a mask of the same size (got canvas " +
+                          std::to_string(canvas.width) + "x" + std::to_string(canvas.height) + ", mask " +
+                          std::to_string(mask.width) + "x" + std::to_string(mask.height) + ")");
+  }
+  if (mask.count() == 0) return make_error(ErrorCode::kNoForeground, "the mask is empty: nothing to inflate");
+
+  const int size = mask.width;
+  const float pixel = 2.0F / static_cast<float>(size);  // model units per canvas pixel
+  std::vector<float> sd = signed_distance_pixels(mask);
+  for (float& d : sd) d *= pixel;
+  const float inradius = *std::max_element(sd.begin(), sd.end());
+
+  const int cells = options.resolution;
+  const int points = cells + 1;
+  const float spacing = 2.0F / static_cast<float>(cells);
+  ScalarVolume volume(points, points, points, Vec3f{-1.0F, -1.0F, -1.0F}, spacing);
+
+  // (a − s)^2 per grid column: the whole in-plane part of f, computed once.
+  const auto column_count = static_cast<std::size_t>(points) * static_cast<std::size_t>(points);
+  std::vector<float> radial_sq(column_count);
+  parallel_for(0, static_cast<std::size_t>(points), 8, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t j = begin; j < end; ++j) {
+      const float y = -1.0F + spacing * static_cast<float>(j);
+      const float v = (1.0F - y) * 0.5F * static_cast<float>(size) - 0.5F;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(points); ++i) {
+        const float x = -1.0F + spacing * static_cast<float>(i);
+        const float u = (x + 1.0F) * 0.5F * static_cast<float>(size) - 0.5F;
+        const float c = inradius - sample_bilinear(sd, size, u, v);
+        radial_sq[j * static_cast<std::size_t>(points) + i] = c * c;
+      }
+    }
+  });
+
+  const float inv_thickness = 1.0F / options.thickness;
+  parallel_for(0, static_cast<std::size_t>(points), 4, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t k = begin; k < end; ++k) {
+      const float z = (-1.0F + spacing * static_cast<float>(k)) * inv_thickness;
+      const float z_sq = z * z;
+      float* slice = volume.values.data() + k * column_count;
+      for (std::size_t c = 0; c < column_count; ++c) slice[c] = std::sqrt(z_sq + radial_sq[c]) - inradius;
+    }
+  });
+  return volume;
+}
+
+}  // namespace orfeas::shape

@@ -1,0 +1,132 @@
+#include "orfeas/shape/inflate_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+namespace orfeas::shape {
+namespace {
+
+// A mask of the given canvas size holding the pixels whose centres lie in [inner, outer] model-units
+// from the centre (inner = 0: a disc; inner > 0: an annulus).
+image::Mask ring_mask(int size, float inner, float outer) {
+  image::Mask mask(size, size);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const float mx = (static_cast<float>(x) + 0.5F) / static_cast<float>(size) * 2.0F - 1.0F;
+      const float my = 1.0F - (static_cast<float>(y) + 0.5F) / static_cast<float>(size) * 2.0F;
+      const float r = std::hypot(mx, my);
+      mask.at(x, y) = (r >= inner && r <= outer) ? 1 : 0;
+    }
+  }
+  return mask;
+}
+
+ScalarVolume inflate(const image::Mask& mask, ShapeOptions options) {
+  const image::ImageRgba8 canvas(mask.width, mask.height);
+  auto volume = InflateBackend().generate(canvas, mask, options);
+  EXPECT_TRUE(volume.has_value()) << volume.error().message();
+  return std::move(*volume);
+}
+
+TEST(InflateBackendTest, DiscBecomesASphere) {
+  constexpr float kRadius = 0.6F;
+  const ScalarVolume volume = inflate(ring_mask(512, 0.0F, kRadius), {.resolution = 96});
+  ASSERT_EQ(volume.nx, 97);
+  double inside = 0.0;
+  Vec3f lo{1, 1, 1};
+  Vec3f hi{-1, -1, -1};
+  for (int k = 0; k < volume.nz; ++k) {
+    for (int j = 0; j < volume.ny; ++j) {
+      for (int i = 0; i < volume.nx; ++i) {
+        if (volume.at(i, j, k) >= 0.0F) continue;
+        inside += 1.0;
+        const Vec3f p = volume.position(i, j, k);
+        lo = {std::min(lo.x, p.x), std::min(lo.y, p.y), std::min(lo.z, p.z)};
+        hi = {std::max(hi.x, p.x), std::max(hi.y, p.y), std::max(hi.z, p.z)};
+        // Far from the sphere's surface the sign must be exact.
+        ASSERT_LT(length(p), kRadius + 2.0F * volume.spacing);
+      }
+    }
+  }
+  const double cell_volume = std::pow(static_cast<double>(volume.spacing), 3.0);
+  const double expected = 4.0 / 3.0 * std::numbers::pi * std::pow(kRadius, 3.0);
+  EXPECT_NEAR(inside * cell_volume / expected, 1.0, 0.03);
+  for (float extent : {hi.x, hi.y, hi.z, -lo.x, -lo.y, -lo.z}) EXPECT_NEAR(extent, kRadius, 1.5F * volume.spacing);
+}
+
+TEST(InflateBackendTest, FrontAndBackAreMirrorImages) {
+  const ScalarVolume volume = inflate(ring_mask(128, 0.2F, 0.7F), {.resolution = 32});
+  for (int k = 0; k < volume.nz; ++k) {
+    for (int j = 0; j < volume.ny; ++j) {
+      for (int i = 0; i < volume.nx; ++i) {
+        ASSERT_FLOAT_EQ(volume.at(i, j, k), volume.at(i, j, volume.nz - 1 - k));
+      }
+    }
+  }
+}
+
+TEST(InflateBackendTest, AnnulusKeepsItsHoleAndGetsARoundCrossSection) {
+  const ScalarVolume volume = inflate(ring_mask(256, 0.3F, 0.7F), {.resolution = 64});
+  const int c = volume.nx / 2;  // the centre column, in the hole
+  for (int k = 0; k < volume.nz; ++k) EXPECT_GT(volume.at(c, c, k), 0.0F);
+  // The ring's cross-section is a circle of radius 0.2 around x = 0.5.
+  const int ring = static_cast<int>(std::lround((0.5F + 1.0F) / volume.spacing));
+  EXPECT_LT(volume.at(ring, c, c), 0.0F);
+  const int top = static_cast<int>(std::lround((0.15F + 1.0F) / volume.spacing));
+  const int above = static_cast<int>(std::lround((0.25F + 1.0F) / volume.spacing));
+  EXPECT_LT(volume.at(ring, c, top), 0.0F);
+  EXPECT_GT(volume.at(ring, c, above), 0.0F);
+}
+
+TEST(InflateBackendTest, ThicknessScalesDepthOnly) {
+  const ScalarVolume volume = inflate(ring_mask(256, 0.0F, 0.4F), {.resolution = 64, .thickness = 2.0F});
+  const int c = volume.nx / 2;
+  const auto index_of = [&](float z) { return static_cast<int>(std::lround((z + 1.0F) / volume.spacing)); };
+  EXPECT_LT(volume.at(c, c, index_of(0.75F)), 0.0F);  // depth 2 × 0.4 = 0.8
+  EXPECT_GT(volume.at(c, c, index_of(0.85F)), 0.0F);
+  EXPECT_GT(volume.at(index_of(0.45F), c, c), 0.0F);  // width unchanged
+}
+
+TEST(InflateBackendTest, SignedDistanceHasTheOutlineOnPixelEdges) {
+  image::Mask mask(16, 16);
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 0; x < 8; ++x) mask.at(x, y) = 1;  // left half
+  }
+  const std::vector<float> sd = signed_distance_pixels(mask);
+  EXPECT_FLOAT_EQ(sd[mask.index(7, 8)], 0.5F);
+  EXPECT_FLOAT_EQ(sd[mask.index(8, 8)], -0.5F);
+  EXPECT_FLOAT_EQ(sd[mask.index(3, 8)], 3.5F);  // the padded canvas edge is outline too
+  EXPECT_FLOAT_EQ(sd[mask.index(12, 8)], -4.5F);
+}
+
+TEST(InflateBackendTest, RejectsBadInput) {
+  const InflateBackend backend;
+  const image::ImageRgba8 canvas(32, 32);
+  const auto empty = backend.generate(canvas, image::Mask(32, 32), {});
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().code(), ErrorCode::kNoForeground);
+
+  const image::Mask full(32, 32, 1);
+  const auto too_fine = backend.generate(canvas, full, {.resolution = 4096});
+  ASSERT_FALSE(too_fine.has_value());
+  EXPECT_EQ(too_fine.error().code(), ErrorCode::kInvalidArgument);
+
+  const auto mismatched = backend.generate(image::ImageRgba8(32, 16), full, {});
+  ASSERT_FALSE(mismatched.has_value());
+  EXPECT_EQ(mismatched.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(ShapeBackendTest, FactoryKnowsInflateOnly) {
+  auto backend = create_shape_backend("inflate");
+  ASSERT_TRUE(backend.has_value());
+  EXPECT_EQ((*backend)->name(), "inflate");
+  const auto unknown = create_shape_backend("hunyuan9");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message().find("hunyuan9"), std::string::npos);
+  EXPECT_EQ(shape_backend_names(), std::vector<std::string>{"inflate"});
+}
+
+}  // namespace
+}  // namespace orfeas::shape

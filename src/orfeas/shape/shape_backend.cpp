@@ -1,0 +1,29 @@
+#include "orfeas/shape/shape_backend.h"
+
+#include <cmath>
+#include <string>
+
+#include "orfeas/shape/inflate_backend.h"
+
+namespace orfeas::shape {
+
+Status validate(const ShapeOptions& options) {
+  if (options.resolution < 8 || options.resolution > 1024) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "resolution must be between 8 and 1024 (got " + std::to_string(options.resolution) + ")");
+  }
+  if (!std::isfinite(options.thickness) || options.thickness <= 0.0F || options.thickness > 4.0F) {
+    return make_error(ErrorCode::kInvalidArgument, "thickness must be in (0, 4]");
+  }
+  return ok();
+}
+
+std::vector<std::string> shape_backend_names() { return {std::string(InflateBackend::kName)}; }
+
+Result<std::unique_ptr<ShapeBackend>> create_shape_backend(std::string_view name) {
+  if (name == InflateBackend::kName) return std::unique_ptr<ShapeBackend>(std::make_unique<InflateBackend>());
+  return make_error(ErrorCode::kInvalidArgument,
+                    "unknown shape backend '" + std::string(name) + "' (available: inflate)");
+}
+
+}  // namespace orfeas::shape
