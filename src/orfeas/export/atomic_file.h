@@ -1,0 +1,76 @@
+// AtomicFile: writes a file under a temporary name and renames it over the target on commit().
+//
+// A crash, an error or an early return therefore never leaves a half-written result behind, and
+// an existing target is replaced only once the new content is complete and on disk.
+//
+//   ORFEAS_ASSIGN_OR_RETURN(auto file, AtomicFile::create("out/model.stl"));
+//   ORFEAS_RETURN_IF_ERROR(file.write(bytes));
+//   ORFEAS_RETURN_IF_ERROR(file.commit());   // flush, fsync, close, rename
+//   // without commit(), the destructor deletes the temporary file
+//
+// The temporary file lives in the target's directory (so rename() is atomic) under a hidden name
+// derived from the target: ".model.stl.tmp-XXXXXX". New files get mode 0644; an existing
+// target's mode is kept. Writes are buffered (1 MiB); the first failing write is remembered,
+// the temporary file is deleted at once, and every later write() or commit() returns that error.
+//
+// Ownership: owns one file descriptor and the temporary file. Movable, not copyable.
+// Thread-safety: one object is used by one thread at a time; distinct objects are independent.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "orfeas/core/status.h"
+
+namespace orfeas::exporter {
+
+class AtomicFile {
+ public:
+  // Opens a fresh temporary file beside `target`. Errors (kIoError, message naming the path and
+  // the OS reason): the directory does not exist or is not writable, `target` is a directory.
+  // kInvalidArgument when `target` has no file name ("out/").
+  [[nodiscard]] static Result<AtomicFile> create(const std::filesystem::path& target);
+
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&& other) noexcept;
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();  // removes the temporary file unless committed
+
+  // Appends bytes (buffered). kIoError when the OS refuses (disk full, file size limit...).
+  [[nodiscard]] Status write(std::span<const std::byte> bytes);
+  [[nodiscard]] Status write(std::string_view text);
+
+  // Flushes, fsyncs, closes and renames the temporary file over the target. Afterwards the object
+  // is spent: further calls return kInternal. On failure the temporary file is removed and the
+  // previous target (if any) is untouched.
+  [[nodiscard]] Status commit();
+
+  [[nodiscard]] const std::filesystem::path& target() const { return target_; }
+  [[nodiscard]] const std::filesystem::path& temp_path() const { return temp_path_; }
+  // Bytes accepted by write() so far, buffered or not.
+  [[nodiscard]] std::uint64_t bytes_written() const { return bytes_written_; }
+
+ private:
+  AtomicFile(int fd, std::filesystem::path target, std::filesystem::path temp_path);
+
+  Status flush();
+  Status fail(Error error);  // remembers `error`, discards the temporary file, returns the error
+  Status spent_error() const;
+  void discard() noexcept;  // closes the descriptor and unlinks the temporary file
+
+  int fd_ = -1;  // open while writing; -1 once committed, failed or moved from
+  std::filesystem::path target_;
+  std::filesystem::path temp_path_;
+  std::vector<std::byte> buffer_;
+  std::uint64_t bytes_written_ = 0;
+  std::optional<Error> failure_;
+  bool committed_ = false;
+};
+
+}  // namespace orfeas::exporter

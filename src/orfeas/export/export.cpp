@@ -1,0 +1,62 @@
+#include "orfeas/export/export.h"
+
+#include <cmath>
+#include <string>
+
+#include "orfeas/export/atomic_file.h"
+#include "orfeas/export/glb.h"
+#include "orfeas/export/mesh_check.h"
+#include "orfeas/export/obj.h"
+#include "orfeas/export/placement.h"
+#include "orfeas/export/ply.h"
+#include "orfeas/export/stl.h"
+
+namespace orfeas::exporter {
+namespace {
+
+Status write_format(const mesh::Mesh& placed, Format format, AtomicFile& out) {
+  switch (format) {
+    case Format::kStl: return write_stl(placed, out);
+    case Format::kGlb: return write_glb(placed, out);
+    case Format::kObj: return write_obj(placed, out);
+    case Format::kPly: return write_ply(placed, out);
+  }
+  return make_error(ErrorCode::kInternal, "unhandled export format");
+}
+
+Status export_placed(const mesh::Mesh& mesh, const std::filesystem::path& path, Format format,
+                     const ExportOptions& options) {
+  if (!std::isfinite(options.size_mm) || options.size_mm <= 0.0F) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "size_mm must be finite and > 0, got " + std::to_string(options.size_mm));
+  }
+  // Checked before placement so messages name the caller's indices, and before the temporary
+  // file exists so a bad mesh never touches the disk.
+  ORFEAS_RETURN_IF_ERROR(check_exportable(mesh));
+  ORFEAS_ASSIGN_OR_RETURN(const mesh::Mesh placed,
+                          place_mesh(mesh, placement_for(format, options.size_mm)));
+  ORFEAS_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::create(path));
+  ORFEAS_RETURN_IF_ERROR(write_format(placed, format, out));
+  return out.commit();
+}
+
+}  // namespace
+
+Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, Format format,
+                   const ExportOptions& options) {
+  return export_placed(mesh, path, format, options).map_error([&](const Error& error) {
+    return error.with_context("while exporting '" + path.string() + "' as " +
+                              std::string(format_name(format)));
+  });
+}
+
+Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path,
+                   const ExportOptions& options) {
+  ORFEAS_ASSIGN_OR_RETURN(const Format format,
+                          format_from_path(path).map_error([&](const Error& error) {
+                            return error.with_context("while exporting '" + path.string() + "'");
+                          }));
+  return export_mesh(mesh, path, format, options);
+}
+
+}  // namespace orfeas::exporter

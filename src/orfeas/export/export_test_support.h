@@ -1,0 +1,54 @@
+// Shared helpers for the export tests: a self-deleting temp directory, small meshes with known
+// geometry, file reading, and the Khronos glTF-Validator run through node.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "orfeas/mesh/mesh.h"
+
+namespace orfeas::exporter::test_support {
+
+// A fresh directory under temp_directory_path(), removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::filesystem::path file(const std::string& name) const { return path_ / name; }
+  // File names in the directory, sorted (hidden temporary files included).
+  [[nodiscard]] std::vector<std::string> entries() const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The model-space octahedron scaled by (0.5, 1.0, 0.25) and moved by (0.2, -0.3, 0.1): closed,
+// CCW outward, 6 vertices, 8 triangles, bounds x [-0.3, 0.7], y [-1.3, 0.7], z [-0.15, 0.35]
+// (longest side Y = 2). Normals are the unit axis directions, colours distinct per vertex.
+inline constexpr Vec3f kOctahedronScale{0.5F, 1.0F, 0.25F};
+inline constexpr Vec3f kOctahedronOffset{0.2F, -0.3F, 0.1F};
+[[nodiscard]] mesh::Mesh make_octahedron(bool with_normals, bool with_colors);
+
+// A wavy height-field grid of columns x rows vertices in the XZ plane (Y up), with optional
+// normals (+Y tilted) and colours. Not closed; for size tests.
+[[nodiscard]] mesh::Mesh make_grid(std::uint32_t columns, std::uint32_t rows, bool with_normals,
+                                   bool with_colors);
+
+[[nodiscard]] std::vector<std::byte> read_bytes(const std::filesystem::path& path);
+[[nodiscard]] std::string read_text(const std::filesystem::path& path);
+void write_text(const std::filesystem::path& path, const std::string& text);
+
+// Runs `node tools/gltf-validate/validate.mjs --strict FILE`: success only with 0 errors and 0
+// warnings. Fails (never skips) when node or the validator package is missing.
+[[nodiscard]] ::testing::AssertionResult passes_gltf_validator(const std::filesystem::path& glb);
+
+}  // namespace orfeas::exporter::test_support

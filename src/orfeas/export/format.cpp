@@ -1,0 +1,63 @@
+#include "orfeas/export/format.h"
+
+#include <array>
+#include <string>
+
+namespace orfeas::exporter {
+namespace {
+
+constexpr std::array kFormats = {Format::kStl, Format::kGlb, Format::kObj, Format::kPly};
+
+// ASCII only: format names are ASCII and the C locale must not matter.
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+const Format* find_format(std::string_view name) {
+  for (const Format& format : kFormats) {
+    if (equals_ignoring_case(format_name(format), name)) return &format;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string_view format_name(Format format) {
+  switch (format) {
+    case Format::kStl: return "stl";
+    case Format::kGlb: return "glb";
+    case Format::kObj: return "obj";
+    case Format::kPly: return "ply";
+  }
+  return "unknown";
+}
+
+Result<Format> format_from_path(const std::filesystem::path& path) {
+  const std::string extension = path.extension().string();
+  if (extension.size() > 1) {
+    if (const Format* format = find_format(std::string_view(extension).substr(1))) return *format;
+  }
+  if (extension.empty()) {
+    return make_error(ErrorCode::kUnsupportedFormat,
+                      "output path '" + path.string() +
+                          "' has no extension (expected .stl, .glb, .obj or .ply)");
+  }
+  return make_error(ErrorCode::kUnsupportedFormat,
+                    "unknown output extension '" + extension +
+                        "' (expected .stl, .glb, .obj or .ply)");
+}
+
+Result<Format> parse_format(std::string_view name) {
+  if (const Format* format = find_format(name)) return *format;
+  return make_error(ErrorCode::kUnsupportedFormat, "unknown output format '" + std::string(name) +
+                                                       "' (expected stl, glb, obj or ply)");
+}
+
+}  // namespace orfeas::exporter

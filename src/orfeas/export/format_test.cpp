@@ -1,0 +1,57 @@
+#include "orfeas/export/format.h"
+
+#include <gtest/gtest.h>
+
+namespace orfeas::exporter {
+namespace {
+
+TEST(ExportFormat, FromPathByExtension) {
+  EXPECT_EQ(format_from_path("model.stl").value(), Format::kStl);
+  EXPECT_EQ(format_from_path("out/dir/model.glb").value(), Format::kGlb);
+  EXPECT_EQ(format_from_path("/tmp/m.obj").value(), Format::kObj);
+  EXPECT_EQ(format_from_path("m.v2.ply").value(), Format::kPly);
+}
+
+TEST(ExportFormat, FromPathIsCaseInsensitive) {
+  EXPECT_EQ(format_from_path("MODEL.STL").value(), Format::kStl);
+  EXPECT_EQ(format_from_path("model.Glb").value(), Format::kGlb);
+  EXPECT_EQ(format_from_path("model.oBJ").value(), Format::kObj);
+  EXPECT_EQ(format_from_path("model.PLY").value(), Format::kPly);
+}
+
+TEST(ExportFormat, UnknownExtensionIsUnsupported) {
+  const Result<Format> format = format_from_path("model.xyz");
+  ASSERT_FALSE(format);
+  EXPECT_EQ(format.error().code(), ErrorCode::kUnsupportedFormat);
+  EXPECT_EQ(format.error().message(),
+            "unknown output extension '.xyz' (expected .stl, .glb, .obj or .ply)");
+  EXPECT_FALSE(format_from_path("model.stla"));
+  EXPECT_FALSE(format_from_path("model."));
+}
+
+TEST(ExportFormat, MissingExtensionIsUnsupported) {
+  for (const char* path : {"model", "dir.stl/model", ".stl", ""}) {
+    const Result<Format> format = format_from_path(path);
+    ASSERT_FALSE(format) << path;
+    EXPECT_EQ(format.error().code(), ErrorCode::kUnsupportedFormat);
+    EXPECT_NE(format.error().message().find("no extension"), std::string::npos);
+  }
+}
+
+TEST(ExportFormat, ParseNamesAndRoundTrip) {
+  for (const Format format : {Format::kStl, Format::kGlb, Format::kObj, Format::kPly}) {
+    EXPECT_EQ(parse_format(format_name(format)).value(), format);
+  }
+  EXPECT_EQ(format_name(Format::kGlb), "glb");
+  EXPECT_EQ(parse_format("STL").value(), Format::kStl);
+  for (const char* name : {"", "step", ".stl", "st"}) {
+    const Result<Format> format = parse_format(name);
+    ASSERT_FALSE(format) << name;
+    EXPECT_EQ(format.error().code(), ErrorCode::kUnsupportedFormat);
+  }
+  EXPECT_EQ(parse_format("step").error().message(),
+            "unknown output format 'step' (expected stl, glb, obj or ply)");
+}
+
+}  // namespace
+}  // namespace orfeas::exporter
