@@ -23,8 +23,7 @@ std::string os_reason(int error_number) {
 
 Error io_error(std::string_view what, const std::filesystem::path& path, int error_number) {
   std::string message;
-  message.append(what).append(" '").append(path.string()).append("': ").append(
-      os_reason(error_number));
+  message.append(what).append(" '").append(path.string()).append("': ").append(os_reason(error_number));
   return Error(ErrorCode::kIoError, std::move(message));
 }
 
@@ -45,8 +44,7 @@ std::filesystem::path directory_of(const std::filesystem::path& target) {
 
 Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target) {
   if (!target.has_filename()) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "output path '" + target.string() + "' names no file");
+    return make_error(ErrorCode::kInvalidArgument, "output path '" + target.string() + "' names no file");
   }
   struct stat target_stat {};
   const bool target_exists = ::stat(target.c_str(), &target_stat) == 0;
@@ -55,15 +53,13 @@ Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target) {
   }
 
   const std::filesystem::path directory = directory_of(target);
-  std::string pattern =
-      (directory / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  std::string pattern = (directory / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (fd < 0) {
     const int error_number = errno;
     return make_error(ErrorCode::kIoError, "cannot write '" + target.string() +
-                                               "': cannot create a temporary file in '" +
-                                               directory.string() + "': " +
-                                               os_reason(error_number));
+                                               "': cannot create a temporary file in '" + directory.string() +
+                                               "': " + os_reason(error_number));
   }
   AtomicFile file(fd, target, std::filesystem::path(pattern));
   const mode_t mode = target_exists ? (target_stat.st_mode & 07777) : kNewFileMode;
@@ -102,7 +98,9 @@ AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
   return *this;
 }
 
-AtomicFile::~AtomicFile() { discard(); }
+AtomicFile::~AtomicFile() {
+  discard();
+}
 
 void AtomicFile::discard() noexcept {
   if (fd_ < 0) return;
@@ -129,19 +127,24 @@ Status AtomicFile::write(std::span<const std::byte> bytes) {
   if (buffer_.size() + bytes.size() > kBufferBytes) {
     ORFEAS_RETURN_IF_ERROR(flush());
   }
-  if (bytes.size() >= kBufferBytes) {
-    buffer_.assign(bytes.begin(), bytes.end());
-    return flush();
-  }
+  if (bytes.size() >= kBufferBytes) return write_all(bytes);  // no point copying it first
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
   return ok();
 }
 
-Status AtomicFile::write(std::string_view text) { return write(std::as_bytes(std::span(text))); }
+Status AtomicFile::write(std::string_view text) {
+  return write(std::as_bytes(std::span(text)));
+}
 
 Status AtomicFile::flush() {
-  const std::byte* data = buffer_.data();
-  std::size_t remaining = buffer_.size();
+  ORFEAS_RETURN_IF_ERROR(write_all(buffer_));
+  buffer_.clear();
+  return ok();
+}
+
+Status AtomicFile::write_all(std::span<const std::byte> bytes) {
+  const std::byte* data = bytes.data();
+  std::size_t remaining = bytes.size();
   while (remaining > 0) {
     const ssize_t written = ::write(fd_, data, remaining);
     if (written < 0) {
@@ -152,7 +155,6 @@ Status AtomicFile::flush() {
     data += written;
     remaining -= static_cast<std::size_t>(written);
   }
-  buffer_.clear();
   return ok();
 }
 

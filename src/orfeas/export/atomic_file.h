@@ -59,7 +59,8 @@ class AtomicFile {
  private:
   AtomicFile(int fd, std::filesystem::path target, std::filesystem::path temp_path);
 
-  Status flush();
+  Status flush();                                      // writes and empties buffer_
+  Status write_all(std::span<const std::byte> bytes);  // unbuffered, retries partial writes
   Status fail(Error error);  // remembers `error`, discards the temporary file, returns the error
   Status spent_error() const;
   void discard() noexcept;  // closes the descriptor and unlinks the temporary file

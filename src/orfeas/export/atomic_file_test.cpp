@@ -127,8 +127,8 @@ TEST(ExportAtomicFile, UnwritableDirectoryIsAnIoError) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
   const TempDir dir;
   std::filesystem::create_directory(dir.file("locked"));
-  std::filesystem::permissions(dir.file("locked"), std::filesystem::perms::owner_read |
-                                                       std::filesystem::perms::owner_exec);
+  std::filesystem::permissions(dir.file("locked"),
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
   const Result<AtomicFile> file = AtomicFile::create(dir.file("locked") / "out.stl");
   ASSERT_FALSE(file);
   EXPECT_EQ(file.error().code(), ErrorCode::kIoError);
@@ -187,8 +187,7 @@ TEST(ExportAtomicFile, ExportFailingMidwayKeepsThePreviousFile) {
     EXPECT_EQ(exported.error().code(), ErrorCode::kIoError) << exported.error().message();
     EXPECT_EQ(read_text(dir.file(name)), "previous") << name;
   }
-  EXPECT_EQ(dir.entries(),
-            (std::vector<std::string>{"grid.glb", "grid.obj", "grid.ply", "grid.stl"}));
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"grid.glb", "grid.obj", "grid.ply", "grid.stl"}));
 }
 
 }  // namespace

@@ -16,10 +16,14 @@ namespace {
 
 Status write_format(const mesh::Mesh& placed, Format format, AtomicFile& out) {
   switch (format) {
-    case Format::kStl: return write_stl(placed, out);
-    case Format::kGlb: return write_glb(placed, out);
-    case Format::kObj: return write_obj(placed, out);
-    case Format::kPly: return write_ply(placed, out);
+    case Format::kStl:
+      return write_stl(placed, out);
+    case Format::kGlb:
+      return write_glb(placed, out);
+    case Format::kObj:
+      return write_obj(placed, out);
+    case Format::kPly:
+      return write_ply(placed, out);
   }
   return make_error(ErrorCode::kInternal, "unhandled export format");
 }
@@ -33,8 +37,7 @@ Status export_placed(const mesh::Mesh& mesh, const std::filesystem::path& path, 
   // Checked before placement so messages name the caller's indices, and before the temporary
   // file exists so a bad mesh never touches the disk.
   ORFEAS_RETURN_IF_ERROR(check_exportable(mesh));
-  ORFEAS_ASSIGN_OR_RETURN(const mesh::Mesh placed,
-                          place_mesh(mesh, placement_for(format, options.size_mm)));
+  ORFEAS_ASSIGN_OR_RETURN(const mesh::Mesh placed, place_mesh(mesh, placement_for(format, options.size_mm)));
   ORFEAS_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::create(path));
   ORFEAS_RETURN_IF_ERROR(write_format(placed, format, out));
   return out.commit();
@@ -45,17 +48,14 @@ Status export_placed(const mesh::Mesh& mesh, const std::filesystem::path& path, 
 Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, Format format,
                    const ExportOptions& options) {
   return export_placed(mesh, path, format, options).map_error([&](const Error& error) {
-    return error.with_context("while exporting '" + path.string() + "' as " +
-                              std::string(format_name(format)));
+    return error.with_context("while exporting '" + path.string() + "' as " + std::string(format_name(format)));
   });
 }
 
-Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path,
-                   const ExportOptions& options) {
-  ORFEAS_ASSIGN_OR_RETURN(const Format format,
-                          format_from_path(path).map_error([&](const Error& error) {
-                            return error.with_context("while exporting '" + path.string() + "'");
-                          }));
+Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, const ExportOptions& options) {
+  ORFEAS_ASSIGN_OR_RETURN(const Format format, format_from_path(path).map_error([&](const Error& error) {
+    return error.with_context("while exporting '" + path.string() + "'");
+  }));
   return export_mesh(mesh, path, format, options);
 }
 

@@ -33,8 +33,8 @@ struct ExportOptions {
   float size_mm = 100.0F;  // longest side of the exported object, millimetres
 };
 
-[[nodiscard]] Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path,
-                                 Format format, const ExportOptions& options = {});
+[[nodiscard]] Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, Format format,
+                                 const ExportOptions& options = {});
 
 // The format from the path's extension (format_from_path()).
 [[nodiscard]] Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path,

@@ -38,8 +38,7 @@ TEST(ExportMesh, WritesEveryFormatChosenByExtension) {
 
 TEST(ExportMesh, ExplicitFormatOverridesTheExtension) {
   const TempDir dir;
-  ASSERT_TRUE(export_mesh(make_octahedron(false, false), dir.file("model.bin"), Format::kStl,
-                          {.size_mm = 42.0F}));
+  ASSERT_TRUE(export_mesh(make_octahedron(false, false), dir.file("model.bin"), Format::kStl, {.size_mm = 42.0F}));
   const StlMesh stl = read_stl_binary(dir.file("model.bin")).value();
   float top = 0.0F;
   for (const StlTriangle& t : stl.triangles) {
@@ -61,8 +60,8 @@ TEST(ExportMesh, UnknownExtensionWritesNothing) {
 TEST(ExportMesh, RejectsBadSizes) {
   const TempDir dir;
   const mesh::Mesh model = make_octahedron(false, false);
-  for (const float size : {0.0F, -5.0F, std::numeric_limits<float>::quiet_NaN(),
-                           std::numeric_limits<float>::infinity()}) {
+  for (const float size :
+       {0.0F, -5.0F, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
     expect_invalid(model, {.size_mm = size}, dir);
   }
   EXPECT_TRUE(dir.entries().empty());
@@ -109,8 +108,7 @@ TEST(ExportMesh, InvalidExportKeepsTheExistingFile) {
 
 TEST(ExportMesh, MissingDirectoryAndDirectoryTarget) {
   const TempDir dir;
-  const Status missing =
-      export_mesh(make_octahedron(false, false), dir.path() / "missing" / "m.stl");
+  const Status missing = export_mesh(make_octahedron(false, false), dir.path() / "missing" / "m.stl");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code(), ErrorCode::kIoError);
   std::filesystem::create_directory(dir.file("d.glb"));

@@ -38,10 +38,16 @@ inline constexpr Vec3f kOctahedronScale{0.5F, 1.0F, 0.25F};
 inline constexpr Vec3f kOctahedronOffset{0.2F, -0.3F, 0.1F};
 [[nodiscard]] mesh::Mesh make_octahedron(bool with_normals, bool with_colors);
 
+// Where an octahedron vertex `p` lands when centred Y-up with the longest side `size`
+// (OBJ and PLY in mm, GLB in m), and on the build plate Z-up (STL).
+[[nodiscard]] Vec3f octahedron_centred(Vec3f p, float size);
+[[nodiscard]] Vec3f octahedron_on_plate(Vec3f p, float size);
+
+void expect_near(Vec3f actual, Vec3f expected, float tolerance);
+
 // A wavy height-field grid of columns x rows vertices in the XZ plane (Y up), with optional
 // normals (+Y tilted) and colours. Not closed; for size tests.
-[[nodiscard]] mesh::Mesh make_grid(std::uint32_t columns, std::uint32_t rows, bool with_normals,
-                                   bool with_colors);
+[[nodiscard]] mesh::Mesh make_grid(std::uint32_t columns, std::uint32_t rows, bool with_normals, bool with_colors);
 
 [[nodiscard]] std::vector<std::byte> read_bytes(const std::filesystem::path& path);
 [[nodiscard]] std::string read_text(const std::filesystem::path& path);

@@ -12,9 +12,7 @@ constexpr std::array kFormats = {Format::kStl, Format::kGlb, Format::kObj, Forma
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) {
-      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    };
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
@@ -31,10 +29,14 @@ const Format* find_format(std::string_view name) {
 
 std::string_view format_name(Format format) {
   switch (format) {
-    case Format::kStl: return "stl";
-    case Format::kGlb: return "glb";
-    case Format::kObj: return "obj";
-    case Format::kPly: return "ply";
+    case Format::kStl:
+      return "stl";
+    case Format::kGlb:
+      return "glb";
+    case Format::kObj:
+      return "obj";
+    case Format::kPly:
+      return "ply";
   }
   return "unknown";
 }
@@ -46,18 +48,16 @@ Result<Format> format_from_path(const std::filesystem::path& path) {
   }
   if (extension.empty()) {
     return make_error(ErrorCode::kUnsupportedFormat,
-                      "output path '" + path.string() +
-                          "' has no extension (expected .stl, .glb, .obj or .ply)");
+                      "output path '" + path.string() + "' has no extension (expected .stl, .glb, .obj or .ply)");
   }
   return make_error(ErrorCode::kUnsupportedFormat,
-                    "unknown output extension '" + extension +
-                        "' (expected .stl, .glb, .obj or .ply)");
+                    "unknown output extension '" + extension + "' (expected .stl, .glb, .obj or .ply)");
 }
 
 Result<Format> parse_format(std::string_view name) {
   if (const Format* format = find_format(name)) return *format;
-  return make_error(ErrorCode::kUnsupportedFormat, "unknown output format '" + std::string(name) +
-                                                       "' (expected stl, glb, obj or ply)");
+  return make_error(ErrorCode::kUnsupportedFormat,
+                    "unknown output format '" + std::string(name) + "' (expected stl, glb, obj or ply)");
 }
 
 }  // namespace orfeas::exporter

@@ -23,8 +23,7 @@ TEST(ExportFormat, UnknownExtensionIsUnsupported) {
   const Result<Format> format = format_from_path("model.xyz");
   ASSERT_FALSE(format);
   EXPECT_EQ(format.error().code(), ErrorCode::kUnsupportedFormat);
-  EXPECT_EQ(format.error().message(),
-            "unknown output extension '.xyz' (expected .stl, .glb, .obj or .ply)");
+  EXPECT_EQ(format.error().message(), "unknown output extension '.xyz' (expected .stl, .glb, .obj or .ply)");
   EXPECT_FALSE(format_from_path("model.stla"));
   EXPECT_FALSE(format_from_path("model."));
 }
@@ -49,8 +48,7 @@ TEST(ExportFormat, ParseNamesAndRoundTrip) {
     ASSERT_FALSE(format) << name;
     EXPECT_EQ(format.error().code(), ErrorCode::kUnsupportedFormat);
   }
-  EXPECT_EQ(parse_format("step").error().message(),
-            "unknown output format 'step' (expected stl, glb, obj or ply)");
+  EXPECT_EQ(parse_format("step").error().message(), "unknown output format 'step' (expected stl, glb, obj or ply)");
 }
 
 }  // namespace

@@ -29,7 +29,9 @@ constexpr int kModeTriangles = 4;
 // 65535 is the primitive-restart value of UNSIGNED_SHORT indices, which glTF forbids.
 constexpr std::size_t kMaxVerticesForShortIndices = 65535;
 
-constexpr std::size_t padded4(std::size_t bytes) { return (bytes + 3) & ~std::size_t{3}; }
+constexpr std::size_t padded4(std::size_t bytes) {
+  return (bytes + 3) & ~std::size_t{3};
+}
 
 // The mesh's normals made unit length; a zero one (which the validator rejects) becomes the
 // area-weighted normal of the triangles around the vertex, or +Y for an isolated vertex.
@@ -72,10 +74,8 @@ class BinLayout {
   // Adds a bufferView holding `bytes` and returns its index.
   std::size_t add_view(std::span<const std::byte> bytes, int target, nlohmann::ordered_json& gltf) {
     const std::size_t index = views_.size();
-    gltf["bufferViews"].push_back({{"buffer", 0},
-                                   {"byteOffset", length_},
-                                   {"byteLength", bytes.size()},
-                                   {"target", target}});
+    gltf["bufferViews"].push_back(
+        {{"buffer", 0}, {"byteOffset", length_}, {"byteLength", bytes.size()}, {"target", target}});
     views_.push_back(bytes);
     length_ = padded4(length_ + bytes.size());
     return index;
@@ -103,10 +103,7 @@ nlohmann::ordered_json vec3_json(Vec3f v) {
 }
 
 nlohmann::ordered_json vec3_accessor(std::size_t view, std::size_t count) {
-  return {{"bufferView", view},
-          {"componentType", kComponentFloat},
-          {"count", count},
-          {"type", "VEC3"}};
+  return {{"bufferView", view}, {"componentType", kComponentFloat}, {"count", count}, {"type", "VEC3"}};
 }
 
 nlohmann::ordered_json gltf_skeleton() {
@@ -118,9 +115,7 @@ nlohmann::ordered_json gltf_skeleton() {
       {"materials",
        {{{"name", "ORFEAS default"},
          {"pbrMetallicRoughness",
-          {{"baseColorFactor", {1.0, 1.0, 1.0, 1.0}},
-           {"metallicFactor", 0.0},
-           {"roughnessFactor", 0.9}}},
+          {{"baseColorFactor", {1.0, 1.0, 1.0, 1.0}}, {"metallicFactor", 0.0}, {"roughnessFactor", 0.9}}},
          {"doubleSided", false}}}},
       {"bufferViews", nlohmann::ordered_json::array()},
       {"accessors", nlohmann::ordered_json::array()},
@@ -160,31 +155,28 @@ Status write_glb(const mesh::Mesh& mesh, AtomicFile& out) {
   nlohmann::ordered_json attributes;
   const Bounds bounds = compute_bounds(mesh.positions);
   nlohmann::ordered_json position =
-      vec3_accessor(bin.add_view(std::as_bytes(std::span(mesh.positions)), kTargetArrayBuffer, gltf),
-                    vertex_count);
+      vec3_accessor(bin.add_view(std::as_bytes(std::span(mesh.positions)), kTargetArrayBuffer, gltf), vertex_count);
   position["min"] = vec3_json(bounds.min);
   position["max"] = vec3_json(bounds.max);
   attributes["POSITION"] = gltf["accessors"].size();
   gltf["accessors"].push_back(std::move(position));
   if (!normals.empty()) {
     attributes["NORMAL"] = gltf["accessors"].size();
-    gltf["accessors"].push_back(vec3_accessor(
-        bin.add_view(std::as_bytes(std::span(normals)), kTargetArrayBuffer, gltf), vertex_count));
+    gltf["accessors"].push_back(
+        vec3_accessor(bin.add_view(std::as_bytes(std::span(normals)), kTargetArrayBuffer, gltf), vertex_count));
   }
   if (!colors.empty()) {
     attributes["COLOR_0"] = gltf["accessors"].size();
-    gltf["accessors"].push_back(vec3_accessor(
-        bin.add_view(std::as_bytes(std::span(colors)), kTargetArrayBuffer, gltf), vertex_count));
+    gltf["accessors"].push_back(
+        vec3_accessor(bin.add_view(std::as_bytes(std::span(colors)), kTargetArrayBuffer, gltf), vertex_count));
   }
   const std::span<const std::byte> index_bytes =
-      use_short_indices ? std::as_bytes(std::span(short_indices))
-                        : std::as_bytes(std::span(mesh.triangles));
+      use_short_indices ? std::as_bytes(std::span(short_indices)) : std::as_bytes(std::span(mesh.triangles));
   const std::size_t indices_accessor = gltf["accessors"].size();
-  gltf["accessors"].push_back(
-      {{"bufferView", bin.add_view(index_bytes, kTargetElementArrayBuffer, gltf)},
-       {"componentType", use_short_indices ? kComponentUnsignedShort : kComponentUnsignedInt},
-       {"count", mesh.triangles.size() * 3},
-       {"type", "SCALAR"}});
+  gltf["accessors"].push_back({{"bufferView", bin.add_view(index_bytes, kTargetElementArrayBuffer, gltf)},
+                               {"componentType", use_short_indices ? kComponentUnsignedShort : kComponentUnsignedInt},
+                               {"count", mesh.triangles.size() * 3},
+                               {"type", "SCALAR"}});
   gltf["buffers"] = {{{"byteLength", bin.length()}}};
   gltf["meshes"] = {{{"name", "ORFEAS mesh"},
                      {"primitives",

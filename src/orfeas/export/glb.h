@@ -25,7 +25,7 @@
 
 namespace orfeas::exporter {
 
-inline constexpr std::uint32_t kGlbMagic = 0x46546C67;      // "glTF"
+inline constexpr std::uint32_t kGlbMagic = 0x46546C67;  // "glTF"
 inline constexpr std::uint32_t kGlbVersion = 2;
 inline constexpr std::uint32_t kGlbChunkJson = 0x4E4F534A;  // "JSON"
 inline constexpr std::uint32_t kGlbChunkBin = 0x004E4942;   // "BIN\0"

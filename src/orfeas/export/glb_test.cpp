@@ -16,8 +16,10 @@
 namespace orfeas::exporter {
 namespace {
 
+using test_support::expect_near;
 using test_support::make_grid;
 using test_support::make_octahedron;
+using test_support::octahedron_centred;
 using test_support::passes_gltf_validator;
 using test_support::TempDir;
 
@@ -114,8 +116,7 @@ TEST(ExportGlb, StructureAndDataOfAColouredOctahedron) {
   EXPECT_EQ(primitive["mode"], 4);
   for (const nlohmann::json& view : json["bufferViews"]) {
     EXPECT_EQ(view["byteOffset"].get<std::size_t>() % 4, 0U);
-    EXPECT_LE(view["byteOffset"].get<std::size_t>() + view["byteLength"].get<std::size_t>(),
-              glb.bin.size());
+    EXPECT_LE(view["byteOffset"].get<std::size_t>() + view["byteLength"].get<std::size_t>(), glb.bin.size());
   }
 
   // POSITION: metres, centred, longest side 0.1 m, min/max exactly the data's.
@@ -127,15 +128,11 @@ TEST(ExportGlb, StructureAndDataOfAColouredOctahedron) {
   EXPECT_EQ(position_accessor["max"], (nlohmann::json{bounds.max.x, bounds.max.y, bounds.max.z}));
   EXPECT_NEAR(bounds.longest_side(), 0.1F, 1e-7F);
   EXPECT_NEAR(bounds.size().y, 0.1F, 1e-7F);  // still Y-up
-  for (const float c : {bounds.min.x + bounds.max.x, bounds.min.y + bounds.max.y,
-                        bounds.min.z + bounds.max.z}) {
+  for (const float c : {bounds.min.x + bounds.max.x, bounds.min.y + bounds.max.y, bounds.min.z + bounds.max.z}) {
     EXPECT_NEAR(c, 0.0F, 1e-7F);
   }
   for (std::size_t i = 0; i < positions.size(); ++i) {
-    const Vec3f p = model.positions[i];
-    EXPECT_NEAR(positions[i].x, (p.x - 0.2F) * 0.05F, 1e-7F);
-    EXPECT_NEAR(positions[i].y, (p.y + 0.3F) * 0.05F, 1e-7F);
-    EXPECT_NEAR(positions[i].z, (p.z - 0.1F) * 0.05F, 1e-7F);
+    expect_near(positions[i], octahedron_centred(model.positions[i], 0.1F), 1e-7F);
   }
 
   const std::vector<Vec3f> normals = read_vec3(glb, primitive["attributes"]["NORMAL"]);
@@ -187,8 +184,7 @@ TEST(ExportGlb, NormalsAreMadeUnitAndZeroNormalsReplaced) {
   const TempDir dir;
   ASSERT_TRUE(export_mesh(model, dir.file("n.glb")));
   const Glb glb = parse_glb(dir.file("n.glb"));
-  const std::vector<Vec3f> normals =
-      read_vec3(glb, glb.json["meshes"][0]["primitives"][0]["attributes"]["NORMAL"]);
+  const std::vector<Vec3f> normals = read_vec3(glb, glb.json["meshes"][0]["primitives"][0]["attributes"]["NORMAL"]);
   for (const Vec3f n : normals) EXPECT_NEAR(length(n), 1.0F, 1e-6F);
   EXPECT_EQ(normals[0], (Vec3f{1, 0, 0}));
   EXPECT_GT(normals[2].y, 0.9F);  // the top vertex: its triangles all face up-ish
@@ -217,8 +213,7 @@ TEST(ExportGlb, SrgbToLinear) {
   EXPECT_NEAR(srgb_to_linear(10), 10.0F / 255.0F / 12.92F, 1e-7F);
   EXPECT_NEAR(srgb_to_linear(128), 0.2158605F, 1e-6F);
   for (int v = 1; v < 256; ++v) {
-    EXPECT_GT(srgb_to_linear(static_cast<std::uint8_t>(v)),
-              srgb_to_linear(static_cast<std::uint8_t>(v - 1)));
+    EXPECT_GT(srgb_to_linear(static_cast<std::uint8_t>(v)), srgb_to_linear(static_cast<std::uint8_t>(v - 1)));
   }
 }
 

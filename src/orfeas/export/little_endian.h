@@ -13,11 +13,10 @@
 
 namespace orfeas::exporter::detail {
 
-static_assert(std::endian::native == std::endian::little,
-              "the STL/GLB/PLY writers assume a little-endian host");
+static_assert(std::endian::native == std::endian::little, "the STL/GLB/PLY writers assume a little-endian host");
 
 template <class T>
-  requires std::is_arithmetic_v<T>
+requires std::is_arithmetic_v<T>
 inline std::byte* store_le(std::byte* dst, T value) {
   std::memcpy(dst, &value, sizeof(T));
   return dst + sizeof(T);
@@ -30,7 +29,7 @@ inline std::byte* store_le(std::byte* dst, Vec3f value) {
 }
 
 template <class T>
-  requires std::is_arithmetic_v<T>
+requires std::is_arithmetic_v<T>
 inline T load_le(const std::byte* src) {
   T value;
   std::memcpy(&value, src, sizeof(T));

@@ -7,13 +7,14 @@
 namespace orfeas::exporter {
 namespace {
 
-bool is_finite(Vec3f v) { return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z); }
+bool is_finite(Vec3f v) {
+  return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z);
+}
 
 Status check_finite(std::span<const Vec3f> values, std::string_view what) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!is_finite(values[i])) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        std::string(what) + " " + std::to_string(i) + " is not finite");
+      return make_error(ErrorCode::kInvalidArgument, std::string(what) + " " + std::to_string(i) + " is not finite");
     }
   }
   return ok();
@@ -21,9 +22,9 @@ Status check_finite(std::span<const Vec3f> values, std::string_view what) {
 
 Status check_attribute_count(std::size_t count, std::size_t positions, std::string_view what) {
   if (count == 0 || count == positions) return ok();
-  return make_error(ErrorCode::kInvalidArgument,
-                    "mesh has " + std::to_string(count) + " " + std::string(what) + " for " +
-                        std::to_string(positions) + " vertices (expected none or one each)");
+  return make_error(ErrorCode::kInvalidArgument, "mesh has " + std::to_string(count) + " " + std::string(what) +
+                                                     " for " + std::to_string(positions) +
+                                                     " vertices (expected none or one each)");
 }
 
 }  // namespace
@@ -36,10 +37,9 @@ Status check_exportable(const mesh::Mesh& mesh) {
   for (std::size_t t = 0; t < mesh.triangles.size(); ++t) {
     for (const std::uint32_t index : mesh.triangles[t]) {
       if (index >= vertex_count) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "triangle " + std::to_string(t) + " refers to vertex " +
-                              std::to_string(index) + " but the mesh has " +
-                              std::to_string(vertex_count) + " vertices");
+        return make_error(ErrorCode::kInvalidArgument, "triangle " + std::to_string(t) + " refers to vertex " +
+                                                           std::to_string(index) + " but the mesh has " +
+                                                           std::to_string(vertex_count) + " vertices");
       }
     }
   }

@@ -13,11 +13,13 @@
 namespace orfeas::exporter {
 namespace {
 
+using test_support::expect_near;
 using test_support::make_octahedron;
+using test_support::octahedron_centred;
 using test_support::TempDir;
 
 struct ObjFile {
-  std::vector<std::vector<float>> v;   // x y z [r g b]
+  std::vector<std::vector<float>> v;  // x y z [r g b]
   std::vector<Vec3f> vn;
   std::vector<std::vector<std::string>> f;  // the face's vertex references as written
 };
@@ -62,7 +64,7 @@ TEST(ExportObj, ColouredOctahedronReadsBack) {
   ASSERT_TRUE(export_mesh(model, dir.file("octa.obj")));
   const std::string text = test_support::read_text(dir.file("octa.obj"));
   EXPECT_EQ(text.rfind("# ORFEAS OBJ: millimetres, Y-up\n", 0), 0U);
-  EXPECT_EQ(text.find("e-"), std::string::npos);  // no exponent notation
+  EXPECT_EQ(text.find("e-"), std::string::npos);                    // no exponent notation
   EXPECT_EQ(text.find(',', text.find("\nv ")), std::string::npos);  // no locale decimal commas
 
   const ObjFile obj = parse_obj(text);
@@ -71,11 +73,7 @@ TEST(ExportObj, ColouredOctahedronReadsBack) {
   ASSERT_EQ(obj.f.size(), 8U);
   for (std::size_t i = 0; i < 6; ++i) {
     ASSERT_EQ(obj.v[i].size(), 6U);
-    // Millimetres, Y-up, centred: scale 50 about the bounding-box centre (0.2, -0.3, 0.1).
-    const Vec3f p = model.positions[i];
-    EXPECT_NEAR(obj.v[i][0], (p.x - 0.2F) * 50.0F, 1e-4F);
-    EXPECT_NEAR(obj.v[i][1], (p.y + 0.3F) * 50.0F, 1e-4F);
-    EXPECT_NEAR(obj.v[i][2], (p.z - 0.1F) * 50.0F, 1e-4F);
+    expect_near({obj.v[i][0], obj.v[i][1], obj.v[i][2]}, octahedron_centred(model.positions[i], 100.0F), 1e-4F);
     EXPECT_EQ(obj.v[i][3], static_cast<float>(model.colors[i].r) / 255.0F);
     EXPECT_EQ(obj.v[i][4], static_cast<float>(model.colors[i].g) / 255.0F);
     EXPECT_EQ(obj.v[i][5], static_cast<float>(model.colors[i].b) / 255.0F);

@@ -10,15 +10,12 @@
 namespace orfeas::exporter {
 namespace {
 
+using test_support::expect_near;
 using test_support::make_octahedron;
+using test_support::octahedron_centred;
+using test_support::octahedron_on_plate;
 
 constexpr float kTolerance = 1e-4F;
-
-void expect_near(Vec3f actual, Vec3f expected, float tolerance = kTolerance) {
-  EXPECT_NEAR(actual.x, expected.x, tolerance);
-  EXPECT_NEAR(actual.y, expected.y, tolerance);
-  EXPECT_NEAR(actual.z, expected.z, tolerance);
-}
 
 TEST(ExportPlacement, BoundsOfPositions) {
   const Bounds bounds = compute_bounds(make_octahedron(false, false).positions);
@@ -46,10 +43,8 @@ TEST(ExportPlacement, BuildPlateRotatesYUpToZUpAndRestsOnZeroPlane) {
   // Scale 50 (longest side Y = 2); (x, y, z) -> (x, -z, y); X, Y centred; Z from 0.
   for (std::size_t i = 0; i < model.positions.size(); ++i) {
     const Vec3f p = model.positions[i];
-    expect_near(placed.positions[i], {(p.x - 0.2F) * 50.0F, (-p.z + 0.1F) * 50.0F,
-                                      (p.y + 1.3F) * 50.0F});
-    expect_near(placed.normals[i], {model.normals[i].x, -model.normals[i].z, model.normals[i].y},
-                0.0F);
+    expect_near(placed.positions[i], octahedron_on_plate(p, 100.0F), kTolerance);
+    expect_near(placed.normals[i], {model.normals[i].x, -model.normals[i].z, model.normals[i].y}, 0.0F);
   }
   const Bounds bounds = compute_bounds(placed.positions);
   EXPECT_EQ(bounds.min.z, 0.0F);
@@ -66,8 +61,7 @@ TEST(ExportPlacement, CentredKeepsYUp) {
   const mesh::Mesh placed = place_mesh(model, {Frame::kCentredYUp, 0.1F}).value();
   for (std::size_t i = 0; i < model.positions.size(); ++i) {
     const Vec3f p = model.positions[i];
-    expect_near(placed.positions[i],
-                {(p.x - 0.2F) * 0.05F, (p.y + 0.3F) * 0.05F, (p.z - 0.1F) * 0.05F}, 1e-7F);
+    expect_near(placed.positions[i], octahedron_centred(p, 0.1F), 1e-7F);
     EXPECT_EQ(placed.normals[i], model.normals[i]);
   }
   const Bounds bounds = compute_bounds(placed.positions);
@@ -77,8 +71,8 @@ TEST(ExportPlacement, CentredKeepsYUp) {
 
 TEST(ExportPlacement, RejectsBadSizeAndDegenerateMeshes) {
   const mesh::Mesh model = make_octahedron(false, false);
-  for (const float size : {0.0F, -1.0F, std::numeric_limits<float>::quiet_NaN(),
-                           std::numeric_limits<float>::infinity()}) {
+  for (const float size :
+       {0.0F, -1.0F, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
     const Result<mesh::Mesh> placed = place_mesh(model, {Frame::kCentredYUp, size});
     ASSERT_FALSE(placed) << size;
     EXPECT_EQ(placed.error().code(), ErrorCode::kInvalidArgument);

@@ -21,7 +21,9 @@ std::string ply_header(const mesh::Mesh& mesh) {
       "ply\n"
       "format binary_little_endian 1.0\n"
       "comment ORFEAS PLY: millimetres, Y-up\n"
-      "element vertex " + std::to_string(mesh.positions.size()) + "\n"
+      "element vertex " +
+      std::to_string(mesh.positions.size()) +
+      "\n"
       "property float x\n"
       "property float y\n"
       "property float z\n";
@@ -42,9 +44,8 @@ std::string ply_header(const mesh::Mesh& mesh) {
 Status write_ply(const mesh::Mesh& mesh, AtomicFile& out) {
   ORFEAS_RETURN_IF_ERROR(check_exportable(mesh));
   if (mesh.positions.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
-    return make_error(ErrorCode::kLimitExceeded,
-                      "PLY int indices address at most 2^31-1 vertices, mesh has " +
-                          std::to_string(mesh.positions.size()));
+    return make_error(ErrorCode::kLimitExceeded, "PLY int indices address at most 2^31-1 vertices, mesh has " +
+                                                     std::to_string(mesh.positions.size()));
   }
   ORFEAS_RETURN_IF_ERROR(out.write(ply_header(mesh)));
 

@@ -13,7 +13,9 @@
 namespace orfeas::exporter {
 namespace {
 
+using test_support::expect_near;
 using test_support::make_octahedron;
+using test_support::octahedron_centred;
 using test_support::TempDir;
 
 struct PlyFile {
@@ -31,8 +33,7 @@ PlyFile split_ply(const std::filesystem::path& path) {
   if (end == std::string::npos) return ply;
   std::istringstream lines(text.substr(0, end + end_marker.size()));
   for (std::string line; std::getline(lines, line);) ply.header_lines.push_back(line);
-  ply.body.assign(bytes.begin() + static_cast<std::ptrdiff_t>(end + end_marker.size()),
-                  bytes.end());
+  ply.body.assign(bytes.begin() + static_cast<std::ptrdiff_t>(end + end_marker.size()), bytes.end());
   return ply;
 }
 
@@ -41,23 +42,22 @@ TEST(ExportPly, ColouredOctahedronHeaderAndBody) {
   const mesh::Mesh model = make_octahedron(true, true);
   ASSERT_TRUE(export_mesh(model, dir.file("octa.ply")));
   const PlyFile ply = split_ply(dir.file("octa.ply"));
-  const std::vector<std::string> expected_header = {
-      "ply",
-      "format binary_little_endian 1.0",
-      "comment ORFEAS PLY: millimetres, Y-up",
-      "element vertex 6",
-      "property float x",
-      "property float y",
-      "property float z",
-      "property float nx",
-      "property float ny",
-      "property float nz",
-      "property uchar red",
-      "property uchar green",
-      "property uchar blue",
-      "element face 8",
-      "property list uchar int vertex_indices",
-      "end_header"};
+  const std::vector<std::string> expected_header = {"ply",
+                                                    "format binary_little_endian 1.0",
+                                                    "comment ORFEAS PLY: millimetres, Y-up",
+                                                    "element vertex 6",
+                                                    "property float x",
+                                                    "property float y",
+                                                    "property float z",
+                                                    "property float nx",
+                                                    "property float ny",
+                                                    "property float nz",
+                                                    "property uchar red",
+                                                    "property uchar green",
+                                                    "property uchar blue",
+                                                    "element face 8",
+                                                    "property list uchar int vertex_indices",
+                                                    "end_header"};
   EXPECT_EQ(ply.header_lines, expected_header);
 
   constexpr std::size_t kVertexBytes = 12 + 12 + 3;
@@ -65,14 +65,9 @@ TEST(ExportPly, ColouredOctahedronHeaderAndBody) {
   ASSERT_EQ(ply.body.size(), 6 * kVertexBytes + 8 * kFaceBytes);
   for (std::size_t i = 0; i < 6; ++i) {
     const std::byte* record = ply.body.data() + i * kVertexBytes;
-    const Vec3f p = model.positions[i];
-    const Vec3f position = detail::load_le_vec3(record);
-    EXPECT_NEAR(position.x, (p.x - 0.2F) * 50.0F, 1e-4F);
-    EXPECT_NEAR(position.y, (p.y + 0.3F) * 50.0F, 1e-4F);
-    EXPECT_NEAR(position.z, (p.z - 0.1F) * 50.0F, 1e-4F);
+    expect_near(detail::load_le_vec3(record), octahedron_centred(model.positions[i], 100.0F), 1e-4F);
     EXPECT_EQ(detail::load_le_vec3(record + 12), model.normals[i]);
-    const mesh::Rgb8 color{detail::load_le<std::uint8_t>(record + 24),
-                           detail::load_le<std::uint8_t>(record + 25),
+    const mesh::Rgb8 color{detail::load_le<std::uint8_t>(record + 24), detail::load_le<std::uint8_t>(record + 25),
                            detail::load_le<std::uint8_t>(record + 26)};
     EXPECT_EQ(color, model.colors[i]);
   }
@@ -80,8 +75,7 @@ TEST(ExportPly, ColouredOctahedronHeaderAndBody) {
     const std::byte* record = ply.body.data() + 6 * kVertexBytes + t * kFaceBytes;
     EXPECT_EQ(detail::load_le<std::uint8_t>(record), 3U);
     for (std::size_t k = 0; k < 3; ++k) {
-      EXPECT_EQ(detail::load_le<std::int32_t>(record + 1 + 4 * k),
-                static_cast<std::int32_t>(model.triangles[t][k]));
+      EXPECT_EQ(detail::load_le<std::int32_t>(record + 1 + 4 * k), static_cast<std::int32_t>(model.triangles[t][k]));
     }
   }
 }

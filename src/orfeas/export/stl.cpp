@@ -32,16 +32,14 @@ Vec3f facet_normal(Vec3f a, Vec3f b, Vec3f c) {
   const double nz = ux * vy - uy * vx;
   const double len = std::sqrt(nx * nx + ny * ny + nz * nz);
   if (!(len > 0.0) || !std::isfinite(len)) return {};
-  return {static_cast<float>(nx / len), static_cast<float>(ny / len),
-          static_cast<float>(nz / len)};
+  return {static_cast<float>(nx / len), static_cast<float>(ny / len), static_cast<float>(nz / len)};
 }
 
 Status write_stl(const mesh::Mesh& mesh, AtomicFile& out) {
   ORFEAS_RETURN_IF_ERROR(check_exportable(mesh));
   if (mesh.triangles.size() > std::numeric_limits<std::uint32_t>::max()) {
     return make_error(ErrorCode::kLimitExceeded,
-                      "binary STL holds at most 2^32-1 triangles, mesh has " +
-                          std::to_string(mesh.triangles.size()));
+                      "binary STL holds at most 2^32-1 triangles, mesh has " + std::to_string(mesh.triangles.size()));
   }
   std::array<std::byte, kHeaderBytes + 4> header{};
   std::fill(header.begin(), header.begin() + kHeaderBytes, std::byte{' '});

@@ -24,27 +24,24 @@ Result<StlMesh> read_stl_binary(const std::filesystem::path& path) {
   std::error_code error;
   const std::uintmax_t file_bytes = std::filesystem::file_size(path, error);
   if (error) {
-    return make_error(error == std::errc::no_such_file_or_directory ? ErrorCode::kNotFound
-                                                                    : ErrorCode::kIoError,
+    return make_error(error == std::errc::no_such_file_or_directory ? ErrorCode::kNotFound : ErrorCode::kIoError,
                       "cannot read '" + path.string() + "': " + error.message());
   }
   if (file_bytes < kPreambleBytes) {
-    return tl::unexpected(corrupt(path, "truncated header (" + std::to_string(file_bytes) +
-                                            " bytes, need at least 84)"));
+    return tl::unexpected(
+        corrupt(path, "truncated header (" + std::to_string(file_bytes) + " bytes, need at least 84)"));
   }
   std::ifstream in(path, std::ios::binary);
   std::vector<std::byte> bytes(static_cast<std::size_t>(file_bytes));
-  if (!in || !in.read(reinterpret_cast<char*>(bytes.data()),
-                      static_cast<std::streamsize>(bytes.size()))) {
+  if (!in || !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
     return make_error(ErrorCode::kIoError, "cannot read '" + path.string() + "'");
   }
   const std::uint64_t count = detail::load_le<std::uint32_t>(bytes.data() + kHeaderBytes);
   const std::uint64_t expected = kPreambleBytes + kTriangleRecordBytes * count;
   if (file_bytes != expected) {
-    return tl::unexpected(corrupt(
-        path, "size " + std::to_string(file_bytes) + " bytes does not match its " +
-                  std::to_string(count) + " triangles (expected " + std::to_string(expected) +
-                  (file_bytes < expected ? ", truncated)" : ")")));
+    return tl::unexpected(corrupt(path, "size " + std::to_string(file_bytes) + " bytes does not match its " +
+                                            std::to_string(count) + " triangles (expected " + std::to_string(expected) +
+                                            (file_bytes < expected ? ", truncated)" : ")")));
   }
 
   StlMesh stl;

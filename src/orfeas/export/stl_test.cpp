@@ -13,22 +13,12 @@
 namespace orfeas::exporter {
 namespace {
 
+using test_support::expect_near;
 using test_support::make_octahedron;
+using test_support::octahedron_on_plate;
 using test_support::TempDir;
 
 constexpr float kMmTolerance = 1e-4F;
-
-void expect_near(Vec3f actual, Vec3f expected, float tolerance) {
-  EXPECT_NEAR(actual.x, expected.x, tolerance);
-  EXPECT_NEAR(actual.y, expected.y, tolerance);
-  EXPECT_NEAR(actual.z, expected.z, tolerance);
-}
-
-// Model (Y-up) to the expected STL frame for make_octahedron() at 100 mm: scale 50,
-// (x, y, z) -> (x, -z, y), centred in X/Y, resting on Z = 0.
-Vec3f expected_stl_position(Vec3f p) {
-  return {(p.x - 0.2F) * 50.0F, (-p.z + 0.1F) * 50.0F, (p.y + 1.3F) * 50.0F};
-}
 
 double signed_volume(const StlMesh& stl) {
   double volume = 0.0;
@@ -52,11 +42,10 @@ TEST(ExportStl, ReadBackEqualsThePlacedMesh) {
   for (std::size_t t = 0; t < stl.triangles.size(); ++t) {
     const StlTriangle& triangle = stl.triangles[t];
     for (std::size_t v = 0; v < 3; ++v) {
-      expect_near(triangle.vertices[v],
-                  expected_stl_position(model.positions[model.triangles[t][v]]), kMmTolerance);
+      expect_near(triangle.vertices[v], octahedron_on_plate(model.positions[model.triangles[t][v]], 100.0F),
+                  kMmTolerance);
     }
-    const Vec3f computed =
-        facet_normal(triangle.vertices[0], triangle.vertices[1], triangle.vertices[2]);
+    const Vec3f computed = facet_normal(triangle.vertices[0], triangle.vertices[1], triangle.vertices[2]);
     expect_near(triangle.normal, computed, 1e-6F);
     EXPECT_NEAR(length(triangle.normal), 1.0F, 1e-6F);
     EXPECT_EQ(triangle.attribute, 0U);
@@ -126,8 +115,7 @@ TEST(ExportStl, ReaderRejectsTruncatedAndMissingFiles) {
   EXPECT_EQ(read_stl_binary(dir.file("long.stl")).error().code(), ErrorCode::kCorruptData);
   test_support::write_text(dir.file("short.stl"), bytes.substr(0, 50));
   EXPECT_EQ(read_stl_binary(dir.file("short.stl")).error().code(), ErrorCode::kCorruptData);
-  test_support::write_text(dir.file("ascii.stl"),
-                           "solid x\nfacet normal 0 0 1\n" + std::string(200, ' ') + "\n");
+  test_support::write_text(dir.file("ascii.stl"), "solid x\nfacet normal 0 0 1\n" + std::string(200, ' ') + "\n");
   EXPECT_EQ(read_stl_binary(dir.file("ascii.stl")).error().code(), ErrorCode::kCorruptData);
   EXPECT_EQ(read_stl_binary(dir.file("missing.stl")).error().code(), ErrorCode::kNotFound);
 }
