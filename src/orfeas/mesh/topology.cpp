@@ -1,0 +1,80 @@
+#include "orfeas/mesh/topology.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "orfeas/mesh/components.h"
+
+namespace orfeas::mesh {
+namespace {
+
+struct DoubleVec {
+  double x, y, z;
+};
+
+DoubleVec to_double(Vec3f v) { return {v.x, v.y, v.z}; }
+DoubleVec sub(DoubleVec a, DoubleVec b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+DoubleVec cross(DoubleVec a, DoubleVec b) {
+  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
+}
+double dot(DoubleVec a, DoubleVec b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+
+// One directed use of an edge by a face; sorting groups the uses of each undirected edge.
+struct HalfEdge {
+  std::uint32_t low;
+  std::uint32_t high;
+  bool forward;  // the face goes low -> high
+  friend bool operator<(const HalfEdge& a, const HalfEdge& b) {
+    return a.low != b.low ? a.low < b.low : a.high < b.high;
+  }
+};
+
+}  // namespace
+
+TopologyReport analyze_topology(const Mesh& mesh) {
+  TopologyReport report;
+  report.faces = mesh.triangles.size();
+  std::vector<HalfEdge> half_edges;
+  half_edges.reserve(3 * mesh.triangles.size());
+  std::vector<std::uint8_t> referenced(mesh.positions.size(), 0);
+  // Doubles: a float cross product of tiny marching-cubes slivers can round to zero.
+  for (const Triangle& t : mesh.triangles) {
+    for (const std::uint32_t index : t) referenced[index] = 1;
+    const DoubleVec a = to_double(mesh.positions[t[0]]);
+    const DoubleVec b = to_double(mesh.positions[t[1]]);
+    const DoubleVec c = to_double(mesh.positions[t[2]]);
+    const DoubleVec n = cross(sub(b, a), sub(c, a));
+    const double twice_area = std::sqrt(dot(n, n));
+    report.area += 0.5 * twice_area;
+    report.signed_volume += dot(a, cross(b, c)) / 6.0;
+    const bool repeated = t[0] == t[1] || t[1] == t[2] || t[0] == t[2];
+    if (repeated || twice_area == 0.0) ++report.degenerate_faces;
+    if (repeated) continue;
+    for (std::size_t k = 0; k < 3; ++k) {
+      const std::uint32_t from = t[k];
+      const std::uint32_t to = t[(k + 1) % 3];
+      half_edges.push_back({std::min(from, to), std::max(from, to), from < to});
+    }
+  }
+  std::sort(half_edges.begin(), half_edges.end());
+  for (std::size_t i = 0; i < half_edges.size();) {
+    std::size_t j = i + 1;
+    while (j < half_edges.size() && half_edges[j].low == half_edges[i].low && half_edges[j].high == half_edges[i].high) ++j;
+    ++report.edges;
+    const std::size_t uses = j - i;
+    if (uses == 1) ++report.boundary_edges;
+    if (uses > 2) ++report.nonmanifold_edges;
+    if (uses == 2 && half_edges[i].forward == half_edges[i + 1].forward) ++report.inconsistently_oriented_edges;
+    i = j;
+  }
+  report.vertices = static_cast<std::size_t>(std::count(referenced.begin(), referenced.end(), 1));
+  report.components = label_components(mesh).count;
+  report.euler_characteristic =
+      static_cast<long>(report.vertices) - static_cast<long>(report.edges) + static_cast<long>(report.faces);
+  return report;
+}
+
+}  // namespace orfeas::mesh
