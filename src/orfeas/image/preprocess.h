@@ -23,8 +23,8 @@
 namespace orfeas::image {
 
 struct PreprocessOptions {
-  DecodeLimits limits;
-  ForegroundOptions foreground;
+  DecodeLimits limits{};
+  ForegroundOptions foreground{};
   float border_ratio = 0.15F;  // share of the canvas side left empty around the object, [0, 0.9]
   int canvas_size = 512;       // pixels per side of the output canvas, [16, 4096]
 };

@@ -1,0 +1,40 @@
+// Foreground extraction: which pixels of a decoded image belong to the object.
+//
+//   ForegroundOptions options;  // defaults suit product shots and drawings on a plain background
+//   ORFEAS_ASSIGN_OR_RETURN(Mask mask, extract_foreground(image, options));
+//
+// Two regimes:
+//  * Transparent images (a cut-out PNG/WebP): when a noticeable share of pixels, or most of the
+//    outer frame, is below alpha_threshold, the mask is exactly alpha ≥ alpha_threshold.
+//  * Opaque images: the background colour is estimated from the 1-pixel outer frame (per-channel
+//    median, refined by a least-squares plane per channel through the frame pixels near it, so a
+//    smooth gradient or vignette still counts as background). Pixels within color_tolerance of
+//    that estimate are background-like; those connected to the frame are background. Background-
+//    like regions enclosed by the object become holes when they cover at least min_hole_fraction
+//    of the object's area (the inside of a ring) and are filled otherwise (a highlight). Object
+//    components smaller than min_component_fraction of the largest are dropped as specks.
+//
+// Errors: kNoForeground when nothing is left (fully transparent or uniform image),
+// kInvalidArgument for out-of-range options or an image whose pixel buffer does not match its size.
+//
+// Thread-safety: pure function. Memory: about 6 bytes per pixel of temporaries.
+#pragma once
+
+#include <cstdint>
+
+#include "orfeas/core/status.h"
+#include "orfeas/image/image.h"
+
+namespace orfeas::image {
+
+struct ForegroundOptions {
+  std::uint8_t alpha_threshold = 128;    // alpha ≥ this is object, when the image is transparent
+  float min_transparent_share = 0.01F;   // share of pixels below alpha_threshold that makes alpha the mask, [0, 1]
+  float color_tolerance = 30.0F;         // Euclidean RGB distance (0–442) still counted as background, ≥ 0
+  float min_hole_fraction = 0.02F;       // enclosed regions ≥ this share of the object area stay holes, [0, 1]
+  float min_component_fraction = 0.01F;  // object parts < this share of the largest are dropped, [0, 1]
+};
+
+[[nodiscard]] Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions& options);
+
+}  // namespace orfeas::image

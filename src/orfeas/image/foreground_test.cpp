@@ -1,0 +1,182 @@
+#include "orfeas/image/foreground.h"
+
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "orfeas/image/test_images.h"
+
+namespace orfeas::image {
+namespace {
+
+constexpr Rgba8 kWhite{255, 255, 255, 255};
+constexpr Rgba8 kInk{30, 60, 150, 255};
+
+Mask extract_ok(const ImageRgba8& image, const ForegroundOptions& options = {}) {
+  auto mask = extract_foreground(image, options);
+  EXPECT_TRUE(mask.has_value()) << (mask ? "" : mask.error().message());
+  return mask ? *mask : Mask(image.width, image.height);
+}
+
+// Share of pixels where the mask and the expected shape disagree.
+double mismatch(const Mask& mask, const auto& expected_inside) {
+  std::size_t wrong = 0;
+  for (int y = 0; y < mask.height; ++y) {
+    for (int x = 0; x < mask.width; ++x) wrong += (mask.at(x, y) != 0) != expected_inside(x, y) ? 1 : 0;
+  }
+  return static_cast<double>(wrong) / static_cast<double>(mask.values.size());
+}
+
+bool in_disc(int x, int y, double cx, double cy, double r) { return std::hypot(x + 0.5 - cx, y + 0.5 - cy) <= r; }
+
+TEST(ImageForegroundTest, AlphaChannelIsTheMask) {
+  ImageRgba8 image(20, 10, {0, 0, 0, 0});
+  testing::fill_rect(image, 5, 2, 15, 8, {200, 10, 10, 255});
+  image.at(6, 3).a = 128;  // exactly at the threshold: object
+  image.at(7, 3).a = 127;  // just below: background
+  const Mask mask = extract_ok(image);
+  for (int y = 0; y < 10; ++y) {
+    for (int x = 0; x < 20; ++x) {
+      const bool expected = x >= 5 && x < 15 && y >= 2 && y < 8 && !(x == 7 && y == 3);
+      EXPECT_EQ(mask.at(x, y), expected ? 1 : 0) << x << ", " << y;
+    }
+  }
+}
+
+TEST(ImageForegroundTest, AlphaThresholdIsConfigurable) {
+  ImageRgba8 image(10, 10, {0, 0, 0, 0});
+  testing::fill_rect(image, 2, 2, 8, 8, {1, 1, 1, 100});
+  EXPECT_EQ(extract_ok(image, {.alpha_threshold = 50}).count(), 36U);
+  EXPECT_FALSE(extract_foreground(image, {.alpha_threshold = 200}).has_value());
+}
+
+TEST(ImageForegroundTest, FullyTransparentHasNoForeground) {
+  const auto mask = extract_foreground(ImageRgba8(16, 16, {255, 255, 255, 0}), {});
+  ASSERT_FALSE(mask.has_value());
+  EXPECT_EQ(mask.error().code(), ErrorCode::kNoForeground);
+  EXPECT_NE(mask.error().message().find("fully transparent"), std::string::npos) << mask.error().message();
+}
+
+TEST(ImageForegroundTest, UniformOpaqueImageHasNoForeground) {
+  const auto mask = extract_foreground(ImageRgba8(16, 16, {90, 120, 30, 255}), {});
+  ASSERT_FALSE(mask.has_value());
+  EXPECT_EQ(mask.error().code(), ErrorCode::kNoForeground);
+  EXPECT_NE(mask.error().message().find("no object found"), std::string::npos) << mask.error().message();
+}
+
+TEST(ImageForegroundTest, FewTransparentPixelsDoNotSwitchToAlpha) {
+  // An opaque drawing with one transparent corner pixel is still judged by colour.
+  ImageRgba8 image(64, 64, kWhite);
+  testing::fill_disc(image, 32, 32, 15, kInk);
+  image.at(0, 0).a = 0;
+  const Mask mask = extract_ok(image);
+  EXPECT_LT(mismatch(mask, [](int x, int y) { return in_disc(x, y, 32, 32, 15); }), 0.001);
+}
+
+TEST(ImageForegroundTest, DiscOnWhiteIsRecovered) {
+  ImageRgba8 image(100, 80, kWhite);
+  testing::fill_disc(image, 40, 45, 25, kInk);
+  const Mask mask = extract_ok(image);
+  EXPECT_EQ(mismatch(mask, [](int x, int y) { return in_disc(x, y, 40, 45, 25); }), 0.0);
+}
+
+TEST(ImageForegroundTest, ObjectPixelsLikeTheBackgroundInsideStayObject) {
+  // A white seam almost splits the box; it touches no border, so a flood from the border never
+  // reaches it, and at 1.6 % of the box it is too small to be a hole.
+  ImageRgba8 image(80, 80, kWhite);
+  testing::fill_rect(image, 10, 10, 70, 70, kInk);
+  testing::fill_rect(image, 12, 39, 68, 40, kWhite);
+  const Mask mask = extract_ok(image);
+  EXPECT_EQ(mask.at(40, 39), 1);
+  EXPECT_EQ(mask.count(), 3600U);
+}
+
+TEST(ImageForegroundTest, AnnulusKeepsItsHole) {
+  ImageRgba8 image(100, 100, kWhite);
+  testing::fill_disc(image, 50, 50, 35, kInk);
+  testing::fill_disc(image, 50, 50, 15, kWhite);
+  const Mask mask = extract_ok(image);
+  EXPECT_EQ(mask.at(50, 50), 0);
+  EXPECT_EQ(mask.at(50, 25), 1);
+  EXPECT_EQ(mismatch(mask, [](int x, int y) { return in_disc(x, y, 50, 50, 35) && !in_disc(x, y, 50, 50, 15); }), 0.0);
+}
+
+TEST(ImageForegroundTest, SmallEnclosedHighlightIsFilled) {
+  ImageRgba8 image(100, 100, kWhite);
+  testing::fill_disc(image, 50, 50, 35, kInk);
+  testing::fill_rect(image, 40, 40, 44, 44, kWhite);  // 16 px glint: 0.4 % of the disc
+  const Mask mask = extract_ok(image);
+  EXPECT_EQ(mask.at(41, 41), 1);
+  EXPECT_EQ(mismatch(mask, [](int x, int y) { return in_disc(x, y, 50, 50, 35); }), 0.0);
+}
+
+TEST(ImageForegroundTest, HoleFractionIsConfigurable) {
+  ImageRgba8 image(100, 100, kWhite);
+  testing::fill_disc(image, 50, 50, 35, kInk);
+  testing::fill_disc(image, 50, 50, 15, kWhite);  // hole ≈ 18 % of the disc
+  EXPECT_EQ(extract_ok(image, {.min_hole_fraction = 0.5F}).at(50, 50), 1);
+}
+
+TEST(ImageForegroundTest, SpecksAreRemoved) {
+  ImageRgba8 image(100, 100, kWhite);
+  testing::fill_disc(image, 50, 50, 30, kInk);
+  testing::fill_rect(image, 3, 3, 5, 5, kInk);        // 4 px of dust
+  testing::fill_rect(image, 90, 10, 93, 12, kInk);    // 6 px
+  testing::fill_rect(image, 85, 85, 97, 97, kInk);    // 144 px: about 5 % of the disc, kept
+  const Mask mask = extract_ok(image);
+  EXPECT_EQ(mask.at(3, 3), 0);
+  EXPECT_EQ(mask.at(91, 11), 0);
+  EXPECT_EQ(mask.at(90, 90), 1);
+  EXPECT_EQ(mask.at(50, 50), 1);
+}
+
+TEST(ImageForegroundTest, NoisyGradientBackgroundIsBackground) {
+  // Background brightening from 150 on the left to 250 on the right, with ±10 noise: far more
+  // than the tolerance end to end, but a plane explains it.
+  ImageRgba8 image(120, 90);
+  std::mt19937 random(7);
+  std::uniform_int_distribution<int> noise(-10, 10);
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      const int level = 150 + x * 100 / (image.width - 1);
+      const auto channel = [&](int offset) { return static_cast<std::uint8_t>(std::clamp(level + offset + noise(random), 0, 255)); };
+      image.at(x, y) = {channel(0), channel(-5), channel(-20), 255};
+    }
+  }
+  testing::fill_disc(image, 60, 45, 25, {120, 20, 20, 255});
+  const Mask mask = extract_ok(image);
+  EXPECT_LT(mismatch(mask, [](int x, int y) { return in_disc(x, y, 60, 45, 25); }), 0.002);
+}
+
+TEST(ImageForegroundTest, ColourToleranceIsConfigurable) {
+  ImageRgba8 image(50, 50, {200, 200, 200, 255});
+  testing::fill_disc(image, 25, 25, 10, {180, 180, 180, 255});  // distance ≈ 35 from the background
+  EXPECT_GT(extract_ok(image).count(), 250U);
+  EXPECT_FALSE(extract_foreground(image, {.color_tolerance = 40.0F}).has_value());
+}
+
+TEST(ImageForegroundTest, ObjectTouchingTheBorderIsKept) {
+  ImageRgba8 image(80, 60, kWhite);
+  testing::fill_rect(image, 0, 20, 50, 40, kInk);  // runs off the left edge
+  const Mask mask = extract_ok(image);
+  EXPECT_EQ(mask.count(), 50U * 20U);
+  EXPECT_EQ(mask.at(0, 30), 1);
+}
+
+TEST(ImageForegroundTest, InvalidOptionsAreRejected) {
+  const ImageRgba8 image(8, 8, kWhite);
+  for (const ForegroundOptions& options : {ForegroundOptions{.color_tolerance = -1.0F},
+                                           ForegroundOptions{.min_hole_fraction = 2.0F},
+                                           ForegroundOptions{.min_component_fraction = std::nanf("")}}) {
+    const auto mask = extract_foreground(image, options);
+    ASSERT_FALSE(mask.has_value());
+    EXPECT_EQ(mask.error().code(), ErrorCode::kInvalidArgument);
+  }
+  const auto empty = extract_foreground(ImageRgba8{}, {});
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace orfeas::image

@@ -1,0 +1,45 @@
+#include "orfeas/image/preprocess.h"
+
+#include <string>
+#include <utility>
+
+#include "orfeas/image/recenter.h"
+
+namespace orfeas::image {
+namespace {
+
+RecenterOptions recenter_options(const PreprocessOptions& options) {
+  return {.border_ratio = options.border_ratio, .canvas_size = options.canvas_size};
+}
+
+// The stages after decoding; `source` names the input in error messages ("the upload", a path).
+Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const PreprocessOptions& options,
+                                            const std::string& source) {
+  ORFEAS_ASSIGN_OR_RETURN(const Mask mask, extract_foreground(image, options.foreground).map_error([&](const Error& e) {
+    return e.with_context("while separating the object from the background in " + source);
+  }));
+  ORFEAS_ASSIGN_OR_RETURN(RecenteredImage recentered, recenter(image, mask, recenter_options(options)).map_error([&](const Error& e) {
+    return e.with_context("while centring the object of " + source);
+  }));
+  return PreprocessedImage{std::move(recentered.canvas), std::move(recentered.mask)};
+}
+
+}  // namespace
+
+Result<PreprocessedImage> preprocess_image(std::span<const std::uint8_t> bytes, const PreprocessOptions& options) {
+  // Bad options are the caller's mistake; say so before spending time on decoding.
+  ORFEAS_RETURN_IF_ERROR(validate_recenter_options(recenter_options(options)));
+  ORFEAS_ASSIGN_OR_RETURN(const ImageRgba8 image, decode_image(bytes, options.limits).map_error([](const Error& e) {
+    return e.with_context("while decoding the image");
+  }));
+  return mask_and_recenter(image, options, "the image");
+}
+
+Result<PreprocessedImage> preprocess_image_file(const std::filesystem::path& path, const PreprocessOptions& options) {
+  ORFEAS_RETURN_IF_ERROR(validate_recenter_options(recenter_options(options)));
+  // load_image_file's errors already name the path.
+  ORFEAS_ASSIGN_OR_RETURN(const ImageRgba8 image, load_image_file(path, options.limits));
+  return mask_and_recenter(image, options, path.string());
+}
+
+}  // namespace orfeas::image
