@@ -53,7 +53,10 @@ Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target) {
   }
 
   const std::filesystem::path directory = directory_of(target);
-  std::string pattern = (directory / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  // Appended rather than `"." + name`: GCC 12 at -O3 misreports the latter (-Wrestrict, PR105651).
+  std::string hidden_name = ".";
+  hidden_name.append(target.filename().string()).append(".tmp-XXXXXX");
+  std::string pattern = (directory / hidden_name).string();
   const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (fd < 0) {
     const int error_number = errno;

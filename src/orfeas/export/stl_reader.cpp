@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <fstream>
 #include <system_error>
+#include <utility>
 
 #include "orfeas/export/little_endian.h"
 
@@ -15,7 +16,9 @@ constexpr std::uint64_t kPreambleBytes = kHeaderBytes + 4;
 constexpr std::uint64_t kTriangleRecordBytes = 50;
 
 Error corrupt(const std::filesystem::path& path, const std::string& what) {
-  return Error(ErrorCode::kCorruptData, "'" + path.string() + "' is not a binary STL: " + what);
+  std::string message = "'";  // appended: GCC 12 -O3 misreports `"'" + path.string()` (PR105651)
+  message.append(path.string()).append("' is not a binary STL: ").append(what);
+  return Error(ErrorCode::kCorruptData, std::move(message));
 }
 
 }  // namespace
