@@ -12,7 +12,7 @@ Components label_components(std::span<const std::uint8_t> members, int width, in
 
   constexpr int kOffsets[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {1, -1}, {-1, 1}, {-1, -1}};
   const int neighbour_count = connectivity == Connectivity::kFour ? 4 : 8;
-  std::vector<std::size_t> queue;
+  std::vector<std::size_t> stack;  // depth-first: order does not matter for labelling
   const auto w = static_cast<std::size_t>(width);
 
   for (std::size_t seed = 0; seed < members.size(); ++seed) {
@@ -20,12 +20,12 @@ Components label_components(std::span<const std::uint8_t> members, int width, in
     const auto label = static_cast<std::int32_t>(result.sizes.size());
     std::size_t size = 0;
     bool on_border = false;
-    queue.clear();
-    queue.push_back(seed);
+    stack.clear();
+    stack.push_back(seed);
     result.labels[seed] = label;
-    while (!queue.empty()) {
-      const std::size_t index = queue.back();
-      queue.pop_back();
+    while (!stack.empty()) {
+      const std::size_t index = stack.back();
+      stack.pop_back();
       ++size;
       const int x = static_cast<int>(index % w);
       const int y = static_cast<int>(index / w);
@@ -37,7 +37,7 @@ Components label_components(std::span<const std::uint8_t> members, int width, in
         const std::size_t neighbour = static_cast<std::size_t>(ny) * w + static_cast<std::size_t>(nx);
         if (members[neighbour] == 0 || result.labels[neighbour] != Components::kNone) continue;
         result.labels[neighbour] = label;
-        queue.push_back(neighbour);
+        stack.push_back(neighbour);
       }
     }
     result.sizes.push_back(size);

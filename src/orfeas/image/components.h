@@ -1,8 +1,8 @@
 // Connected components of a binary pixel grid, for the foreground mask's clean-up.
 //
 // Grids are [height, width] bytes, row-major, non-zero = member. Labelling is iterative (an
-// explicit queue, no recursion), so a 40-megapixel image cannot overflow the stack; memory is one
-// int32 label per pixel plus the queue.
+// explicit stack, no recursion), so a 40-megapixel image cannot overflow the call stack; memory
+// is one int32 label per pixel plus the fill stack (at most one index per pixel of a component).
 //
 // Thread-safety: pure function.
 #pragma once

@@ -11,14 +11,9 @@ namespace orfeas::image {
 namespace {
 
 using testing::Bytes;
+using testing::expect_error;
 
 Bytes bytes_of(std::string_view text) { return {text.begin(), text.end()}; }
-
-void expect_error(const Result<ImageRgba8>& result, ErrorCode code, std::string_view fragment) {
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code(), code) << result.error().message();
-  EXPECT_NE(result.error().message().find(fragment), std::string::npos) << result.error().message();
-}
 
 ImageRgba8 small_image() {
   ImageRgba8 image(6, 4, {10, 20, 30, 255});
@@ -79,16 +74,14 @@ TEST(ImageDecodeTest, DimensionCheckNamesTheNumbers) {
   const DecodeLimits limits;
   EXPECT_TRUE(check_image_dimensions(16384, 2000, limits, "PNG").has_value());
   const auto wide = check_image_dimensions(16385, 1, limits, "PNG");
-  ASSERT_FALSE(wide.has_value());
-  EXPECT_EQ(wide.error().code(), ErrorCode::kLimitExceeded);
-  EXPECT_NE(wide.error().message().find("16385x1"), std::string::npos) << wide.error().message();
+  testing::expect_error(wide, ErrorCode::kLimitExceeded, "16385x1");
   const auto empty = check_image_dimensions(0, 10, limits, "PNG");
-  ASSERT_FALSE(empty.has_value());
-  EXPECT_EQ(empty.error().code(), ErrorCode::kCorruptData);
+  testing::expect_error(empty, ErrorCode::kCorruptData);
 }
 
 TEST(ImageDecodeTest, LoadsFiles) {
-  const auto dir = testing::make_temp_dir();
+  const testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   const ImageRgba8 image = small_image();
   // The extension lies on purpose: the content decides.
   testing::write_file(dir / "picture.jpg", testing::encode_png(image));
@@ -98,25 +91,29 @@ TEST(ImageDecodeTest, LoadsFiles) {
 }
 
 TEST(ImageDecodeTest, MissingFileIsNotFound) {
-  const auto dir = testing::make_temp_dir();
+  const testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   expect_error(load_image_file(dir / "nope.png", DecodeLimits{}), ErrorCode::kNotFound, "nope.png");
   expect_error(load_image_file(dir / "no_dir" / "nope.png", DecodeLimits{}), ErrorCode::kNotFound, "no such file");
 }
 
 TEST(ImageDecodeTest, DirectoryIsRefused) {
-  const auto dir = testing::make_temp_dir();
+  const testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   expect_error(load_image_file(dir, DecodeLimits{}), ErrorCode::kInvalidArgument, "is a directory");
 }
 
 TEST(ImageDecodeTest, FifoIsRefusedWithoutBlocking) {
-  const auto dir = testing::make_temp_dir();
+  const testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   const auto fifo = dir / "pipe.png";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   expect_error(load_image_file(fifo, DecodeLimits{}), ErrorCode::kInvalidArgument, "not a regular file");
 }
 
 TEST(ImageDecodeTest, TooBigFileIsRefusedBeforeReading) {
-  const auto dir = testing::make_temp_dir();
+  const testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   const auto path = dir / "big.png";
   testing::write_file(path, testing::encode_png(small_image()));
   // Grow the file sparsely far past the limit; reading it would take noticeable time and memory.
@@ -126,7 +123,8 @@ TEST(ImageDecodeTest, TooBigFileIsRefusedBeforeReading) {
 
 TEST(ImageDecodeTest, UnreadableFileIsAnIoError) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads files regardless of permissions";
-  const auto dir = testing::make_temp_dir();
+  const testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   const auto path = dir / "secret.png";
   testing::write_file(path, testing::encode_png(small_image()));
   std::filesystem::permissions(path, std::filesystem::perms::none);
@@ -134,7 +132,8 @@ TEST(ImageDecodeTest, UnreadableFileIsAnIoError) {
 }
 
 TEST(ImageDecodeTest, EmptyFileIsCorruptAndNamesThePath) {
-  const auto dir = testing::make_temp_dir();
+  const testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   testing::write_file(dir / "empty.png", Bytes{});
   expect_error(load_image_file(dir / "empty.png", DecodeLimits{}), ErrorCode::kCorruptData, "empty.png: file is empty");
 }

@@ -17,7 +17,8 @@
 // Errors: kNoForeground when nothing is left (fully transparent or uniform image),
 // kInvalidArgument for out-of-range options or an image whose pixel buffer does not match its size.
 //
-// Thread-safety: pure function. Memory: about 6 bytes per pixel of temporaries.
+// Thread-safety: pure function. Memory: about 6 bytes per pixel of temporaries, plus the
+// connected-component fill stack (components.h).
 #pragma once
 
 #include <cstdint>

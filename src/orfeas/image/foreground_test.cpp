@@ -53,16 +53,12 @@ TEST(ImageForegroundTest, AlphaThresholdIsConfigurable) {
 
 TEST(ImageForegroundTest, FullyTransparentHasNoForeground) {
   const auto mask = extract_foreground(ImageRgba8(16, 16, {255, 255, 255, 0}), {});
-  ASSERT_FALSE(mask.has_value());
-  EXPECT_EQ(mask.error().code(), ErrorCode::kNoForeground);
-  EXPECT_NE(mask.error().message().find("fully transparent"), std::string::npos) << mask.error().message();
+  testing::expect_error(mask, ErrorCode::kNoForeground, "fully transparent");
 }
 
 TEST(ImageForegroundTest, UniformOpaqueImageHasNoForeground) {
   const auto mask = extract_foreground(ImageRgba8(16, 16, {90, 120, 30, 255}), {});
-  ASSERT_FALSE(mask.has_value());
-  EXPECT_EQ(mask.error().code(), ErrorCode::kNoForeground);
-  EXPECT_NE(mask.error().message().find("no object found"), std::string::npos) << mask.error().message();
+  testing::expect_error(mask, ErrorCode::kNoForeground, "no object found");
 }
 
 TEST(ImageForegroundTest, FewTransparentPixelsDoNotSwitchToAlpha) {
@@ -170,12 +166,10 @@ TEST(ImageForegroundTest, InvalidOptionsAreRejected) {
                                            ForegroundOptions{.min_hole_fraction = 2.0F},
                                            ForegroundOptions{.min_component_fraction = std::nanf("")}}) {
     const auto mask = extract_foreground(image, options);
-    ASSERT_FALSE(mask.has_value());
-    EXPECT_EQ(mask.error().code(), ErrorCode::kInvalidArgument);
+    testing::expect_error(mask, ErrorCode::kInvalidArgument);
   }
   const auto empty = extract_foreground(ImageRgba8{}, {});
-  ASSERT_FALSE(empty.has_value());
-  EXPECT_EQ(empty.error().code(), ErrorCode::kInvalidArgument);
+  testing::expect_error(empty, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,5 +1,10 @@
 // JPEG bytes → ImageRgba8. Internal to the image module: call decode_image (decode.h), which
 // recognises the format first. Limits, errors and thread-safety are as documented there.
+//
+// Greyscale, YCbCr, RGB, CMYK and YCCK files are read (CMYK with the Adobe inverted convention
+// when the APP14 marker says so, converted without a colour profile). EXIF orientation is applied.
+// Truncated files and scans that stop short of the header's size fail instead of coming back
+// partly grey; progressive files with more than 256 scans fail as kLimitExceeded (a CPU bomb).
 #pragma once
 
 #include <cstdint>

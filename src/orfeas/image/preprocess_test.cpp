@@ -48,33 +48,28 @@ TEST(ImagePreprocessTest, TransparentCutOutUsesAlpha) {
 
 TEST(ImagePreprocessTest, ErrorsCarryTheStage) {
   const auto garbage = preprocess_image(Bytes{'n', 'o', 'p', 'e', '!', '!'}, {});
-  ASSERT_FALSE(garbage.has_value());
-  EXPECT_EQ(garbage.error().code(), ErrorCode::kUnsupportedFormat);
+  testing::expect_error(garbage, ErrorCode::kUnsupportedFormat);
   EXPECT_EQ(garbage.error().message().rfind("while decoding the image: ", 0), 0U) << garbage.error().message();
 
   const auto blank = preprocess_image(testing::encode_png(ImageRgba8(32, 32, {7, 7, 7, 255})), {});
-  ASSERT_FALSE(blank.has_value());
-  EXPECT_EQ(blank.error().code(), ErrorCode::kNoForeground);
-  EXPECT_NE(blank.error().message().find("while separating the object"), std::string::npos) << blank.error().message();
+  testing::expect_error(blank, ErrorCode::kNoForeground, "while separating the object");
 }
 
 TEST(ImagePreprocessTest, BadOptionsFailBeforeDecoding) {
   const auto result = preprocess_image(Bytes{}, {.canvas_size = 8});
-  ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code(), ErrorCode::kInvalidArgument);
+  testing::expect_error(result, ErrorCode::kInvalidArgument);
 }
 
 TEST(ImagePreprocessTest, ReadsFiles) {
-  const auto dir = testing::make_temp_dir();
+  const testing::TempDir temp;
+  const std::filesystem::path& dir = temp.path();
   testing::write_file(dir / "drawing.webp", testing::encode_webp_lossless(drawing()));
   const auto pre = preprocess_image_file(dir / "drawing.webp", {.canvas_size = 96});
   ASSERT_TRUE(pre.has_value()) << pre.error().message();
   EXPECT_EQ(pre->canvas.width, 96);
 
   const auto missing = preprocess_image_file(dir / "missing.png", {});
-  ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
-  EXPECT_NE(missing.error().message().find("missing.png"), std::string::npos);
+  testing::expect_error(missing, ErrorCode::kNotFound, "missing.png");
 }
 
 }  // namespace

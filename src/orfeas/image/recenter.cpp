@@ -160,6 +160,11 @@ Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, cons
       }
     }
   });
+  // Coverage ≥ 0.5 erases parts thinner than half an output pixel; an object made only of such
+  // parts (a hairline drawing shrunk a lot) would leave nothing for the shape stage.
+  if (out.mask.count() == 0) {
+    return make_error(ErrorCode::kNoForeground, "the object is too thin to survive scaling onto the canvas");
+  }
   return out;
 }
 

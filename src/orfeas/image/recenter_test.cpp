@@ -132,15 +132,21 @@ TEST(ImageRecenterTest, InvalidOptionsAndInputsAreRejected) {
                                         RecenterOptions{.border_ratio = std::nanf("")}, RecenterOptions{.canvas_size = 15},
                                         RecenterOptions{.canvas_size = 4097}}) {
     const auto out = recenter(scene.image, scene.mask, options);
-    ASSERT_FALSE(out.has_value());
-    EXPECT_EQ(out.error().code(), ErrorCode::kInvalidArgument);
+    testing::expect_error(out, ErrorCode::kInvalidArgument);
   }
   const auto mismatched = recenter(scene.image, Mask(20, 19, 1), {});
-  ASSERT_FALSE(mismatched.has_value());
-  EXPECT_EQ(mismatched.error().code(), ErrorCode::kInvalidArgument);
+  testing::expect_error(mismatched, ErrorCode::kInvalidArgument);
   const auto empty = recenter(scene.image, Mask(20, 20), {});
-  ASSERT_FALSE(empty.has_value());
-  EXPECT_EQ(empty.error().code(), ErrorCode::kNoForeground);
+  testing::expect_error(empty, ErrorCode::kNoForeground);
+}
+
+TEST(ImageRecenterTest, HairlineThatVanishesIsAnError) {
+  // A 1-pixel diagonal line over 2000 pixels, shrunk 20×: no output pixel is half covered.
+  ImageRgba8 image(2000, 2000);
+  Mask mask(2000, 2000);
+  for (int i = 0; i < 2000; ++i) mask.at(i, i) = 1;
+  testing::expect_error(recenter(image, mask, {.border_ratio = 0.0F, .canvas_size = 100}), ErrorCode::kNoForeground,
+                        "too thin");
 }
 
 TEST(ImageRecenterTest, ExtremesOfTheCanvasRange) {

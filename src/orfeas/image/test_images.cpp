@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <system_error>
 #include <cstring>
 #include <fstream>
 #include <ostream>
@@ -205,24 +206,21 @@ Bytes encode_jpeg(const ImageRgba8& image, const JpegSpec& spec) {
 }
 
 Bytes exif_orientation_payload(int orientation, bool big_endian) {
-  Bytes out{'E', 'x', 'i', 'f', 0, 0};
+  Bytes out;
+  for (const char c : std::string_view("Exif\0\0", 6)) out.push_back(static_cast<std::uint8_t>(c));
   const auto put16 = [&](unsigned value) {
     const auto high = static_cast<std::uint8_t>(value >> 8U);
     const auto low = static_cast<std::uint8_t>(value & 0xFFU);
-    out.insert(out.end(), big_endian ? std::initializer_list<std::uint8_t>{high, low}
-                                     : std::initializer_list<std::uint8_t>{low, high});
+    out.push_back(big_endian ? high : low);
+    out.push_back(big_endian ? low : high);
   };
   const auto put32 = [&](unsigned value) {
-    if (big_endian) {
-      put16(value >> 16U);
-      put16(value & 0xFFFFU);
-    } else {
-      put16(value & 0xFFFFU);
-      put16(value >> 16U);
-    }
+    put16(big_endian ? value >> 16U : value & 0xFFFFU);
+    put16(big_endian ? value & 0xFFFFU : value >> 16U);
   };
-  out.insert(out.end(), big_endian ? std::initializer_list<std::uint8_t>{'M', 'M'}
-                                   : std::initializer_list<std::uint8_t>{'I', 'I'});
+  const std::uint8_t order = big_endian ? 'M' : 'I';
+  out.push_back(order);
+  out.push_back(order);
   put16(42);
   put32(8);       // IFD0 right after the 8-byte TIFF header
   put16(1);       // one entry
@@ -273,13 +271,15 @@ Bytes encode_webp_lossy(const ImageRgba8& image, float quality) {
   return take_webp(data, size);
 }
 
-std::filesystem::path make_temp_dir() {
-  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("orfeas_image_" + std::string(test->test_suite_name()) + "_" + test->name());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "orfeas_image_test_XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {

@@ -11,6 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "orfeas/core/status.h"
 #include "orfeas/image/image.h"
 
 namespace orfeas::image {
@@ -73,8 +76,19 @@ void patch_jpeg_dimensions(Bytes& jpeg, std::uint16_t width, std::uint16_t heigh
 [[nodiscard]] Bytes encode_webp_lossless(const ImageRgba8& image);
 [[nodiscard]] Bytes encode_webp_lossy(const ImageRgba8& image, float quality);
 
-// A fresh empty directory under the system temp dir, named after the running test.
-[[nodiscard]] std::filesystem::path make_temp_dir();
+// A fresh, uniquely named empty directory under the system temp dir, removed with its contents
+// on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
 
 // Draws an axis-aligned filled rectangle [x0, x1) × [y0, y1) and a disc, clipped to the image.
@@ -82,5 +96,13 @@ void fill_rect(ImageRgba8& image, int x0, int y0, int x1, int y1, Rgba8 colour);
 void fill_disc(ImageRgba8& image, double centre_x, double centre_y, double radius, Rgba8 colour);
 
 [[nodiscard]] bool near(Rgba8 actual, Rgba8 expected, int tolerance);
+
+// Expects `result` to be an error with `code` whose message contains `fragment`.
+template <class T>
+void expect_error(const Result<T>& result, ErrorCode code, std::string_view fragment = {}) {
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(error_code_name(result.error().code()), error_code_name(code)) << result.error().message();
+  EXPECT_NE(result.error().message().find(fragment), std::string::npos) << result.error().message();
+}
 
 }  // namespace orfeas::image::testing
