@@ -21,9 +21,9 @@ enum class Connectivity {
 
 struct Components {
   static constexpr std::int32_t kNone = -1;
-  std::vector<std::int32_t> labels;       // [height, width]; kNone outside the set, else component index
-  std::vector<std::size_t> sizes;         // pixels per component
-  std::vector<std::uint8_t> on_border;    // per component: 1 when it touches the image's outer frame
+  std::vector<std::int32_t> labels;     // [height, width]; kNone outside the set, else component index
+  std::vector<std::size_t> sizes;       // pixels per component
+  std::vector<std::uint8_t> on_border;  // per component: 1 when it touches the image's outer frame
 };
 
 [[nodiscard]] Components label_components(std::span<const std::uint8_t> members, int width, int height,

@@ -18,7 +18,7 @@ TEST(ImageComponentsTest, FourConnectivityKeepsDiagonalsApart) {
   EXPECT_EQ(parts.labels[0], parts.labels[1]);
   EXPECT_NE(parts.labels[4], parts.labels[8]);
   EXPECT_EQ(parts.labels[2], Components::kNone);
-  EXPECT_EQ(parts.on_border[static_cast<std::size_t>(parts.labels[8])], 0);  // (3, 1) is interior
+  EXPECT_EQ(parts.on_border[static_cast<std::size_t>(parts.labels[8])], 0);   // (3, 1) is interior
   EXPECT_EQ(parts.on_border[static_cast<std::size_t>(parts.labels[17])], 1);  // bottom row
 }
 

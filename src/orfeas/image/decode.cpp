@@ -86,7 +86,9 @@ class FileDescriptor {
   int fd_;
 };
 
-std::string errno_text(int error) { return std::system_category().message(error); }
+std::string errno_text(int error) {
+  return std::system_category().message(error);
+}
 
 Result<std::vector<std::uint8_t>> read_whole_file(const std::filesystem::path& path, const DecodeLimits& limits) {
   const std::string name = path.string();
@@ -101,11 +103,13 @@ Result<std::vector<std::uint8_t>> read_whole_file(const std::filesystem::path& p
   if (::fstat(file.get(), &info) != 0) {
     return make_error(ErrorCode::kIoError, "cannot stat " + name + ": " + errno_text(errno));
   }
-  if (S_ISDIR(info.st_mode)) return make_error(ErrorCode::kInvalidArgument, name + " is a directory, not an image file");
+  if (S_ISDIR(info.st_mode))
+    return make_error(ErrorCode::kInvalidArgument, name + " is a directory, not an image file");
   if (!S_ISREG(info.st_mode)) return make_error(ErrorCode::kInvalidArgument, name + " is not a regular file");
   const auto size = static_cast<std::uint64_t>(info.st_size);
   if (size > limits.max_file_bytes) {
-    return make_error(ErrorCode::kLimitExceeded, name + " is " + std::to_string(size) + " bytes, more than the limit of " +
+    return make_error(ErrorCode::kLimitExceeded, name + " is " + std::to_string(size) +
+                                                     " bytes, more than the limit of " +
                                                      std::to_string(limits.max_file_bytes));
   }
 
@@ -126,9 +130,12 @@ Result<std::vector<std::uint8_t>> read_whole_file(const std::filesystem::path& p
 
 std::string_view image_format_name(ImageFormat format) {
   switch (format) {
-    case ImageFormat::kPng: return "PNG";
-    case ImageFormat::kJpeg: return "JPEG";
-    case ImageFormat::kWebp: return "WebP";
+    case ImageFormat::kPng:
+      return "PNG";
+    case ImageFormat::kJpeg:
+      return "JPEG";
+    case ImageFormat::kWebp:
+      return "WebP";
   }
   return "unknown";
 }
@@ -137,7 +144,7 @@ Result<ImageFormat> sniff_image_format(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return make_error(ErrorCode::kCorruptData, "file is empty");
 
   struct Supported {
-    ImageFormat format;
+    ImageFormat format = ImageFormat::kPng;
     MagicPart first;
     MagicPart second;
   };
@@ -151,14 +158,14 @@ Result<ImageFormat> sniff_image_format(std::span<const std::uint8_t> bytes) {
     // Every supported signature is at most 12 bytes long, so only a tiny file gets here.
     if (truncated_inside(bytes, candidate.first) ||
         (matches(bytes, candidate.first) && truncated_inside(bytes, candidate.second))) {
-      return make_error(ErrorCode::kCorruptData, std::string(image_format_name(candidate.format)) + " truncated: only " +
-                                                     std::to_string(bytes.size()) + " bytes");
+      return make_error(ErrorCode::kCorruptData, std::string(image_format_name(candidate.format)) +
+                                                     " truncated: only " + std::to_string(bytes.size()) + " bytes");
     }
   }
   for (const KnownFormat& known : kUnsupportedFormats) {
     if (matches(bytes, known.first) && matches(bytes, known.second)) {
-      return make_error(ErrorCode::kUnsupportedFormat,
-                        "the file is " + std::string(known.description) + ", which is not supported; use PNG, JPEG or WebP");
+      return make_error(ErrorCode::kUnsupportedFormat, "the file is " + std::string(known.description) +
+                                                           ", which is not supported; use PNG, JPEG or WebP");
     }
   }
   return make_error(ErrorCode::kUnsupportedFormat, "not a PNG, JPEG or WebP image");
@@ -168,18 +175,20 @@ Status check_image_dimensions(std::uint64_t width, std::uint64_t height, const D
                               std::string_view format) {
   const std::string size_text = std::to_string(width) + "x" + std::to_string(height);
   if (width == 0 || height == 0) {
-    return make_error(ErrorCode::kCorruptData, std::string(format) + " header gives an empty image (" + size_text + ")");
+    return make_error(ErrorCode::kCorruptData,
+                      std::string(format) + " header gives an empty image (" + size_text + ")");
   }
   const auto max_dimension = static_cast<std::uint64_t>(std::max(limits.max_dimension, 0));
   if (width > max_dimension || height > max_dimension) {
-    return make_error(ErrorCode::kLimitExceeded, std::string(format) + " is " + size_text + " pixels; each side may be at most " +
+    return make_error(ErrorCode::kLimitExceeded, std::string(format) + " is " + size_text +
+                                                     " pixels; each side may be at most " +
                                                      std::to_string(max_dimension));
   }
   // Both sides are at most INT_MAX here, so the product cannot overflow 64 bits.
   if (width * height > limits.max_pixels) {
-    return make_error(ErrorCode::kLimitExceeded, std::string(format) + " is " + size_text + " = " +
-                                                     std::to_string(width * height) + " pixels, more than the limit of " +
-                                                     std::to_string(limits.max_pixels));
+    return make_error(ErrorCode::kLimitExceeded,
+                      std::string(format) + " is " + size_text + " = " + std::to_string(width * height) +
+                          " pixels, more than the limit of " + std::to_string(limits.max_pixels));
   }
   return ok();
 }
@@ -187,21 +196,26 @@ Status check_image_dimensions(std::uint64_t width, std::uint64_t height, const D
 Result<ImageRgba8> decode_image(std::span<const std::uint8_t> bytes, const DecodeLimits& limits) {
   if (bytes.size() > limits.max_file_bytes) {
     return make_error(ErrorCode::kLimitExceeded, "image is " + std::to_string(bytes.size()) +
-                                                     " bytes, more than the limit of " + std::to_string(limits.max_file_bytes));
+                                                     " bytes, more than the limit of " +
+                                                     std::to_string(limits.max_file_bytes));
   }
   ORFEAS_ASSIGN_OR_RETURN(const ImageFormat format, sniff_image_format(bytes));
   switch (format) {
-    case ImageFormat::kPng: return decode_png(bytes, limits);
-    case ImageFormat::kJpeg: return decode_jpeg(bytes, limits);
-    case ImageFormat::kWebp: return decode_webp(bytes, limits);
+    case ImageFormat::kPng:
+      return decode_png(bytes, limits);
+    case ImageFormat::kJpeg:
+      return decode_jpeg(bytes, limits);
+    case ImageFormat::kWebp:
+      return decode_webp(bytes, limits);
   }
   return make_error(ErrorCode::kInternal, "unhandled image format");
 }
 
 Result<ImageRgba8> load_image_file(const std::filesystem::path& path, const DecodeLimits& limits) {
   ORFEAS_ASSIGN_OR_RETURN(const std::vector<std::uint8_t> bytes, read_whole_file(path, limits));
-  return decode_image(bytes, limits).map_error(
-      [&](const Error& error) { return error.with_context("while decoding " + path.string()); });
+  return decode_image(bytes, limits).map_error([&](const Error& error) {
+    return error.with_context("while decoding " + path.string());
+  });
 }
 
 }  // namespace orfeas::image

@@ -13,7 +13,9 @@ namespace {
 using testing::Bytes;
 using testing::expect_error;
 
-Bytes bytes_of(std::string_view text) { return {text.begin(), text.end()}; }
+Bytes bytes_of(std::string_view text) {
+  return {text.begin(), text.end()};
+}
 
 ImageRgba8 small_image() {
   ImageRgba8 image(6, 4, {10, 20, 30, 255});
@@ -41,27 +43,32 @@ TEST(ImageDecodeTest, SniffsSupportedFormats) {
   EXPECT_EQ(image_format_name(ImageFormat::kWebp), "WebP");
 }
 
-TEST(ImageDecodeTest, EmptyInputIsCorrupt) { expect_error(decode_image({}, DecodeLimits{}), ErrorCode::kCorruptData, "file is empty"); }
+TEST(ImageDecodeTest, EmptyInputIsCorrupt) {
+  expect_error(decode_image({}, DecodeLimits{}), ErrorCode::kCorruptData, "file is empty");
+}
 
 TEST(ImageDecodeTest, GarbageIsUnsupported) {
-  expect_error(decode_image(bytes_of("hello, this is not an image at all"), DecodeLimits{}), ErrorCode::kUnsupportedFormat,
-               "not a PNG, JPEG or WebP image");
+  expect_error(decode_image(bytes_of("hello, this is not an image at all"), DecodeLimits{}),
+               ErrorCode::kUnsupportedFormat, "not a PNG, JPEG or WebP image");
 }
 
 TEST(ImageDecodeTest, KnownOtherFormatsAreNamed) {
   expect_error(decode_image(bytes_of("GIF89a\x01\x00\x01\x00"), DecodeLimits{}), ErrorCode::kUnsupportedFormat, "GIF");
   expect_error(decode_image(Bytes{'B', 'M', 0x3a, 0, 0, 0}, DecodeLimits{}), ErrorCode::kUnsupportedFormat, "BMP");
-  expect_error(decode_image(Bytes{'I', 'I', '*', 0, 8, 0, 0, 0}, DecodeLimits{}), ErrorCode::kUnsupportedFormat, "TIFF");
+  expect_error(decode_image(Bytes{'I', 'I', '*', 0, 8, 0, 0, 0}, DecodeLimits{}), ErrorCode::kUnsupportedFormat,
+               "TIFF");
   expect_error(decode_image(Bytes{0, 0, 0, 0x1c, 'f', 't', 'y', 'p', 'a', 'v', 'i', 'f'}, DecodeLimits{}),
                ErrorCode::kUnsupportedFormat, "AVIF");
-  expect_error(decode_image(Bytes{'R', 'I', 'F', 'F', 0x10, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' '}, DecodeLimits{}), ErrorCode::kUnsupportedFormat,
-               "RIFF file that is not WebP");
+  expect_error(
+      decode_image(Bytes{'R', 'I', 'F', 'F', 0x10, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' '}, DecodeLimits{}),
+      ErrorCode::kUnsupportedFormat, "RIFF file that is not WebP");
 }
 
 TEST(ImageDecodeTest, FileCutInsideTheSignatureIsTruncated) {
   expect_error(decode_image(Bytes{0x89, 'P', 'N'}, DecodeLimits{}), ErrorCode::kCorruptData, "PNG truncated");
   expect_error(decode_image(Bytes{0xFF, 0xD8}, DecodeLimits{}), ErrorCode::kCorruptData, "JPEG truncated");
-  expect_error(decode_image(Bytes{'R', 'I', 'F', 'F', 0x10, 0, 0, 0, 'W', 'E'}, DecodeLimits{}), ErrorCode::kCorruptData, "WebP truncated");
+  expect_error(decode_image(Bytes{'R', 'I', 'F', 'F', 0x10, 0, 0, 0, 'W', 'E'}, DecodeLimits{}),
+               ErrorCode::kCorruptData, "WebP truncated");
 }
 
 TEST(ImageDecodeTest, InputOverTheByteLimitIsRefused) {

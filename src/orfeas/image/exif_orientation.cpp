@@ -32,14 +32,22 @@ struct SourcePixel {
 
 SourcePixel source_of(int orientation, int x, int y, int stored_width, int stored_height) {
   switch (orientation) {
-    case 2: return {stored_width - 1 - x, y};                       // mirrored left-right
-    case 3: return {stored_width - 1 - x, stored_height - 1 - y};   // turned 180°
-    case 4: return {x, stored_height - 1 - y};                      // mirrored top-bottom
-    case 5: return {y, x};                                          // transposed
-    case 6: return {y, stored_height - 1 - x};                      // turn 90° clockwise
-    case 7: return {stored_width - 1 - y, stored_height - 1 - x};   // transversed
-    case 8: return {stored_width - 1 - y, x};                       // turn 90° counter-clockwise
-    default: return {x, y};
+    case 2:
+      return {stored_width - 1 - x, y};  // mirrored left-right
+    case 3:
+      return {stored_width - 1 - x, stored_height - 1 - y};  // turned 180°
+    case 4:
+      return {x, stored_height - 1 - y};  // mirrored top-bottom
+    case 5:
+      return {y, x};  // transposed
+    case 6:
+      return {y, stored_height - 1 - x};  // turn 90° clockwise
+    case 7:
+      return {stored_width - 1 - y, stored_height - 1 - x};  // transversed
+    case 8:
+      return {stored_width - 1 - y, x};  // turn 90° counter-clockwise
+    default:
+      return {x, y};
   }
 }
 

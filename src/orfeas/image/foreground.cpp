@@ -36,7 +36,8 @@ std::vector<FramePixel> frame_pixels(const ImageRgba8& image) {
 
 // Transparency counts as meaningful when it covers a noticeable share of the image or most of
 // the frame; a few transparent pixels in an otherwise opaque photo (a rounded corner) do not.
-bool uses_alpha_as_mask(const ImageRgba8& image, const std::vector<FramePixel>& frame, const ForegroundOptions& options) {
+bool uses_alpha_as_mask(const ImageRgba8& image, const std::vector<FramePixel>& frame,
+                        const ForegroundOptions& options) {
   std::size_t transparent = 0;
   for (const Rgba8& pixel : image.pixels) transparent += pixel.a < options.alpha_threshold ? 1 : 0;
   if (transparent == 0) return false;
@@ -57,7 +58,8 @@ struct BackgroundModel {
   [[nodiscard]] double squared_distance(const Rgba8& pixel, int x, int y) const {
     const double dx = x - centre_x;
     const double dy = y - centre_y;
-    const std::array<double, 3> value{static_cast<double>(pixel.r), static_cast<double>(pixel.g), static_cast<double>(pixel.b)};
+    const std::array<double, 3> value{static_cast<double>(pixel.r), static_cast<double>(pixel.g),
+                                      static_cast<double>(pixel.b)};
     double sum = 0;
     for (std::size_t c = 0; c < 3; ++c) {
       const double diff = value[c] - (offset[c] + slope_x[c] * dx + slope_y[c] * dy);
@@ -85,7 +87,8 @@ BackgroundModel median_model(const std::vector<FramePixel>& frame) {
 
 // Least-squares plane through the frame pixels within tolerance of `current`; `current` again
 // when they are too few or all on one line (a one-pixel-wide image) to fix a plane.
-BackgroundModel fit_plane(const std::vector<FramePixel>& frame, const BackgroundModel& current, double squared_tolerance) {
+BackgroundModel fit_plane(const std::vector<FramePixel>& frame, const BackgroundModel& current,
+                          double squared_tolerance) {
   std::vector<const FramePixel*> inliers;  // borrowed from frame
   for (const FramePixel& pixel : frame) {
     if (current.squared_distance(pixel.colour, pixel.x, pixel.y) <= squared_tolerance) inliers.push_back(&pixel);
@@ -112,7 +115,8 @@ BackgroundModel fit_plane(const std::vector<FramePixel>& frame, const Background
     sxx += dx * dx;
     sxy += dx * dy;
     syy += dy * dy;
-    const std::array<double, 3> value{static_cast<double>(pixel->colour.r), static_cast<double>(pixel->colour.g), static_cast<double>(pixel->colour.b)};
+    const std::array<double, 3> value{static_cast<double>(pixel->colour.r), static_cast<double>(pixel->colour.g),
+                                      static_cast<double>(pixel->colour.b)};
     for (std::size_t c = 0; c < 3; ++c) {
       sum[c] += value[c];
       sum_x[c] += value[c] * dx;
@@ -150,7 +154,8 @@ Mask colour_mask(const ImageRgba8& image, const std::vector<FramePixel>& frame, 
   std::vector<std::uint8_t> background_like(image.pixels.size());
   for (int y = 0; y < image.height; ++y) {
     for (int x = 0; x < image.width; ++x) {
-      background_like[image.index(x, y)] = background.squared_distance(image.at(x, y), x, y) <= squared_tolerance ? 1 : 0;
+      background_like[image.index(x, y)] =
+          background.squared_distance(image.at(x, y), x, y) <= squared_tolerance ? 1 : 0;
     }
   }
 
@@ -162,10 +167,10 @@ Mask colour_mask(const ImageRgba8& image, const std::vector<FramePixel>& frame, 
   const auto object_area = static_cast<double>(image.pixels.size() - outside);
   std::vector<std::uint8_t> is_background(regions.sizes.size());
   for (std::size_t r = 0; r < regions.sizes.size(); ++r) {
-    is_background[r] = regions.on_border[r] != 0 ||
-                               static_cast<double>(regions.sizes[r]) >= options.min_hole_fraction * object_area
-                           ? 1
-                           : 0;
+    is_background[r] =
+        regions.on_border[r] != 0 || static_cast<double>(regions.sizes[r]) >= options.min_hole_fraction * object_area
+            ? 1
+            : 0;
   }
 
   Mask mask(image.width, image.height);
@@ -188,7 +193,9 @@ void remove_specks(Mask& mask, float fraction) {
   }
 }
 
-bool in_unit_range(float value) { return std::isfinite(value) && value >= 0.0F && value <= 1.0F; }
+bool in_unit_range(float value) {
+  return std::isfinite(value) && value >= 0.0F && value <= 1.0F;
+}
 
 Status validate(const ImageRgba8& image, const ForegroundOptions& options) {
   if (image.width <= 0 || image.height <= 0 ||
@@ -214,8 +221,9 @@ Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions
   if (uses_alpha_as_mask(image, frame, options)) {
     Mask mask = alpha_mask(image, options.alpha_threshold);
     if (mask.count() == 0) {
-      return make_error(ErrorCode::kNoForeground, "no object found: the image is fully transparent (no pixel has alpha ≥ " +
-                                                      std::to_string(options.alpha_threshold) + ")");
+      return make_error(ErrorCode::kNoForeground,
+                        "no object found: the image is fully transparent (no pixel has alpha ≥ " +
+                            std::to_string(options.alpha_threshold) + ")");
     }
     return mask;
   }

@@ -28,7 +28,9 @@ double mismatch(const Mask& mask, const auto& expected_inside) {
   return static_cast<double>(wrong) / static_cast<double>(mask.values.size());
 }
 
-bool in_disc(int x, int y, double cx, double cy, double r) { return std::hypot(x + 0.5 - cx, y + 0.5 - cy) <= r; }
+bool in_disc(int x, int y, double cx, double cy, double r) {
+  return std::hypot(x + 0.5 - cx, y + 0.5 - cy) <= r;
+}
 
 TEST(ImageForegroundTest, AlphaChannelIsTheMask) {
   ImageRgba8 image(20, 10, {0, 0, 0, 0});
@@ -117,9 +119,9 @@ TEST(ImageForegroundTest, HoleFractionIsConfigurable) {
 TEST(ImageForegroundTest, SpecksAreRemoved) {
   ImageRgba8 image(100, 100, kWhite);
   testing::fill_disc(image, 50, 50, 30, kInk);
-  testing::fill_rect(image, 3, 3, 5, 5, kInk);        // 4 px of dust
-  testing::fill_rect(image, 90, 10, 93, 12, kInk);    // 6 px
-  testing::fill_rect(image, 85, 85, 97, 97, kInk);    // 144 px: about 5 % of the disc, kept
+  testing::fill_rect(image, 3, 3, 5, 5, kInk);      // 4 px of dust
+  testing::fill_rect(image, 90, 10, 93, 12, kInk);  // 6 px
+  testing::fill_rect(image, 85, 85, 97, 97, kInk);  // 144 px: about 5 % of the disc, kept
   const Mask mask = extract_ok(image);
   EXPECT_EQ(mask.at(3, 3), 0);
   EXPECT_EQ(mask.at(91, 11), 0);
@@ -136,7 +138,9 @@ TEST(ImageForegroundTest, NoisyGradientBackgroundIsBackground) {
   for (int y = 0; y < image.height; ++y) {
     for (int x = 0; x < image.width; ++x) {
       const int level = 150 + x * 100 / (image.width - 1);
-      const auto channel = [&](int offset) { return static_cast<std::uint8_t>(std::clamp(level + offset + noise(random), 0, 255)); };
+      const auto channel = [&](int offset) {
+        return static_cast<std::uint8_t>(std::clamp(level + offset + noise(random), 0, 255));
+      };
       image.at(x, y) = {channel(0), channel(-5), channel(-20), 255};
     }
   }
@@ -162,9 +166,9 @@ TEST(ImageForegroundTest, ObjectTouchingTheBorderIsKept) {
 
 TEST(ImageForegroundTest, InvalidOptionsAreRejected) {
   const ImageRgba8 image(8, 8, kWhite);
-  for (const ForegroundOptions& options : {ForegroundOptions{.color_tolerance = -1.0F},
-                                           ForegroundOptions{.min_hole_fraction = 2.0F},
-                                           ForegroundOptions{.min_component_fraction = std::nanf("")}}) {
+  for (const ForegroundOptions& options :
+       {ForegroundOptions{.color_tolerance = -1.0F}, ForegroundOptions{.min_hole_fraction = 2.0F},
+        ForegroundOptions{.min_component_fraction = std::nanf("")}}) {
     const auto mask = extract_foreground(image, options);
     testing::expect_error(mask, ErrorCode::kInvalidArgument);
   }

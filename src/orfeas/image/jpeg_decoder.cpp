@@ -8,7 +8,6 @@
 #include <jpeglib.h>
 
 #include <csetjmp>
-#include <cstring>
 #include <string>
 #include <utility>
 
@@ -33,7 +32,9 @@ struct JpegErrorState {
   char message[JMSG_LENGTH_MAX];
 };
 
-JpegErrorState& state_of(j_common_ptr cinfo) { return *reinterpret_cast<JpegErrorState*>(cinfo->err); }
+JpegErrorState& state_of(j_common_ptr cinfo) {
+  return *reinterpret_cast<JpegErrorState*>(cinfo->err);
+}
 
 [[noreturn]] void fail(j_common_ptr cinfo) {
   JpegErrorState& state = state_of(cinfo);
@@ -41,7 +42,9 @@ JpegErrorState& state_of(j_common_ptr cinfo) { return *reinterpret_cast<JpegErro
   std::longjmp(state.jump, 1);
 }
 
-void on_jpeg_error(j_common_ptr cinfo) { fail(cinfo); }
+void on_jpeg_error(j_common_ptr cinfo) {
+  fail(cinfo);
+}
 
 // libjpeg only warns when the data ends early and decodes the rest as grey; an upload cut off in
 // transit (JWRN_JPEG_EOF), or whose scan data stops short of what the header promises
@@ -98,9 +101,6 @@ bool read_jpeg_pixels(j_decompress_ptr cinfo, JpegErrorState* errors, std::uint8
 class JpegDecompressor {
  public:
   JpegDecompressor() {
-    std::memset(&cinfo_, 0, sizeof cinfo_);
-    std::memset(&errors_, 0, sizeof errors_);
-    std::memset(&progress_, 0, sizeof progress_);
     cinfo_.err = jpeg_std_error(&errors_.manager);
     errors_.manager.error_exit = on_jpeg_error;
     errors_.manager.emit_message = on_jpeg_message;
@@ -117,13 +117,15 @@ class JpegDecompressor {
   [[nodiscard]] JpegErrorState* errors() { return &errors_; }
 
  private:
-  jpeg_decompress_struct cinfo_;
-  JpegErrorState errors_;
-  jpeg_progress_mgr progress_;
+  // Zeroed: jpeg_destroy_decompress is a no-op on a struct that was never created.
+  jpeg_decompress_struct cinfo_{};
+  JpegErrorState errors_{};
+  jpeg_progress_mgr progress_{};
 };
 
 tl::unexpected<Error> jpeg_failure(const JpegErrorState& state) {
-  if (state.truncated) return make_error(ErrorCode::kCorruptData, "JPEG truncated: the file ends inside the image data");
+  if (state.truncated)
+    return make_error(ErrorCode::kCorruptData, "JPEG truncated: the file ends inside the image data");
   if (state.too_many_scans) return make_error(ErrorCode::kLimitExceeded, std::string("JPEG has ") + state.message);
   return make_error(ErrorCode::kCorruptData, std::string("JPEG damaged: ") + state.message);
 }
@@ -175,7 +177,9 @@ Result<ImageRgba8> decode_jpeg(std::span<const std::uint8_t> bytes, const Decode
   switch (cinfo->jpeg_color_space) {
     case JCS_GRAYSCALE:
     case JCS_YCbCr:
-    case JCS_RGB: cinfo->out_color_space = JCS_EXT_RGBA; break;
+    case JCS_RGB:
+      cinfo->out_color_space = JCS_EXT_RGBA;
+      break;
     case JCS_CMYK:
     case JCS_YCCK:
       cinfo->out_color_space = JCS_CMYK;

@@ -44,7 +44,9 @@ void expect_quadrants(const ImageRgba8& image) {
   EXPECT_PRED3(testing::near, image.at(24, 24), kGrey, kJpegTolerance);
 }
 
-TEST(ImageJpegTest, BaselineColour) { expect_quadrants(decode_ok(testing::encode_jpeg(quadrants()))); }
+TEST(ImageJpegTest, BaselineColour) {
+  expect_quadrants(decode_ok(testing::encode_jpeg(quadrants())));
+}
 
 TEST(ImageJpegTest, Progressive) {
   expect_quadrants(decode_ok(testing::encode_jpeg(quadrants(), {.progressive = true})));
@@ -102,9 +104,8 @@ constexpr int kRight = kStoredWidth - kBlock;
 constexpr int kBottom = kStoredHeight - kBlock;
 
 constexpr OrientationCase kOrientationCases[] = {
-    {1, 0, 0, kRight, 0},      {2, kRight, 0, 0, 0},          {3, kRight, kBottom, 0, kBottom},
-    {4, 0, kBottom, kRight, kBottom}, {5, 0, 0, 0, kBottom},  {6, 0, kBottom, 0, 0},
-    {7, kRight, kBottom, kRight, 0},  {8, kRight, 0, kRight, kBottom},
+    {1, 0, 0, kRight, 0},  {2, kRight, 0, 0, 0},  {3, kRight, kBottom, 0, kBottom}, {4, 0, kBottom, kRight, kBottom},
+    {5, 0, 0, 0, kBottom}, {6, 0, kBottom, 0, 0}, {7, kRight, kBottom, kRight, 0},  {8, kRight, 0, kRight, kBottom},
 };
 
 TEST(ImageJpegTest, ExifOrientationTurnsTheImageUpright) {
@@ -113,8 +114,8 @@ TEST(ImageJpegTest, ExifOrientationTurnsTheImageUpright) {
       ImageRgba8 stored(kStoredWidth, kStoredHeight, {255, 255, 255, 255});
       testing::fill_rect(stored, c.top_left_x, c.top_left_y, c.top_left_x + kBlock, c.top_left_y + kBlock, kRed);
       testing::fill_rect(stored, c.top_right_x, c.top_right_y, c.top_right_x + kBlock, c.top_right_y + kBlock, kGreen);
-      const Bytes jpeg = testing::encode_jpeg(
-          stored, {.app1 = testing::exif_orientation_payload(c.orientation, big_endian)});
+      const Bytes jpeg =
+          testing::encode_jpeg(stored, {.app1 = testing::exif_orientation_payload(c.orientation, big_endian)});
       const ImageRgba8 shown = decode_ok(jpeg);
       SCOPED_TRACE(::testing::Message() << "orientation " << c.orientation << (big_endian ? " MM" : " II"));
       const bool swapped = c.orientation >= 5;

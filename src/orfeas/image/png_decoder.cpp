@@ -33,7 +33,9 @@ struct PngReadState {
   char message[256] = {};
 };
 
-PngReadState& state_of(png_structp png) { return *static_cast<PngReadState*>(png_get_error_ptr(png)); }
+PngReadState& state_of(png_structp png) {
+  return *static_cast<PngReadState*>(png_get_error_ptr(png));
+}
 
 void read_from_memory(png_structp png, png_bytep out, std::size_t length) {
   PngReadState& state = state_of(png);

@@ -30,8 +30,9 @@ TEST(ImagePngTest, PaletteWithTransparency) {
   spec.palette = {{255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {10, 20, 30}};
   spec.palette_alpha = {255, 128, 0};  // entry 3 has no tRNS value: opaque
   spec.rows = {{0, 1, 2}, {3, 2, 1}};
-  expect_pixels(decode_ok(encode_png(spec)), 3, 2,
-                {{255, 0, 0, 255}, {0, 255, 0, 128}, {0, 0, 255, 0}, {10, 20, 30, 255}, {0, 0, 255, 0}, {0, 255, 0, 128}});
+  expect_pixels(
+      decode_ok(encode_png(spec)), 3, 2,
+      {{255, 0, 0, 255}, {0, 255, 0, 128}, {0, 0, 255, 0}, {10, 20, 30, 255}, {0, 0, 255, 0}, {0, 255, 0, 128}});
 }
 
 TEST(ImagePngTest, TwoBitPaletteIsUnpacked) {

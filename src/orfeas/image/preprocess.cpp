@@ -18,9 +18,10 @@ Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const Prepr
   ORFEAS_ASSIGN_OR_RETURN(const Mask mask, extract_foreground(image, options.foreground).map_error([&](const Error& e) {
     return e.with_context("while separating the object from the background in " + source);
   }));
-  ORFEAS_ASSIGN_OR_RETURN(RecenteredImage recentered, recenter(image, mask, recenter_options(options)).map_error([&](const Error& e) {
-    return e.with_context("while centring the object of " + source);
-  }));
+  ORFEAS_ASSIGN_OR_RETURN(RecenteredImage recentered,
+                          recenter(image, mask, recenter_options(options)).map_error([&](const Error& e) {
+                            return e.with_context("while centring the object of " + source);
+                          }));
   return PreprocessedImage{std::move(recentered.canvas), std::move(recentered.mask)};
 }
 

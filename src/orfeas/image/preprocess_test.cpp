@@ -21,8 +21,8 @@ ImageRgba8 drawing() {
 }
 
 TEST(ImagePreprocessTest, DrawingOnWhiteEndsUpCentredOnTheCanvas) {
-  for (const auto& encoded : {testing::encode_png(drawing()), testing::encode_jpeg(drawing()),
-                              testing::encode_webp_lossless(drawing())}) {
+  for (const auto& encoded :
+       {testing::encode_png(drawing()), testing::encode_jpeg(drawing()), testing::encode_webp_lossless(drawing())}) {
     const auto pre = preprocess_image(encoded, {.border_ratio = 0.2F, .canvas_size = 128});
     ASSERT_TRUE(pre.has_value()) << pre.error().message();
     ASSERT_EQ(pre->canvas.width, 128);

@@ -104,8 +104,7 @@ Status validate_recenter_options(const RecenterOptions& options) {
 
 Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, const RecenterOptions& options) {
   ORFEAS_RETURN_IF_ERROR(validate_recenter_options(options));
-  if (mask.width != image.width || mask.height != image.height ||
-      mask.values.size() != image.pixels.size() ||
+  if (mask.width != image.width || mask.height != image.height || mask.values.size() != image.pixels.size() ||
       image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height)) {
     return make_error(ErrorCode::kInvalidArgument, "mask and image differ in size");
   }
@@ -135,7 +134,8 @@ Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, cons
           const int x = box.x0 + filter_x.taps[t].source;
           if (mask.at(x, y) == 0) continue;
           const Rgba8 pixel = image.at(x, y);
-          sum.add({1.0F, static_cast<float>(pixel.r), static_cast<float>(pixel.g), static_cast<float>(pixel.b)}, filter_x.taps[t].weight);
+          sum.add({1.0F, static_cast<float>(pixel.r), static_cast<float>(pixel.g), static_cast<float>(pixel.b)},
+                  filter_x.taps[t].weight);
         }
         rows[row * row_stride + i] = sum;
       }

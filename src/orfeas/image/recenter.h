@@ -47,6 +47,7 @@ struct PixelBox {
 
 [[nodiscard]] Status validate_recenter_options(const RecenterOptions& options);
 
-[[nodiscard]] Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, const RecenterOptions& options);
+[[nodiscard]] Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask,
+                                               const RecenterOptions& options);
 
 }  // namespace orfeas::image

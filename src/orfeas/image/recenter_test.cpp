@@ -129,8 +129,8 @@ TEST(ImageRecenterTest, MaskBoundsIsHalfOpen) {
 TEST(ImageRecenterTest, InvalidOptionsAndInputsAreRejected) {
   const Scene scene = rectangle_scene(20, 20, 5, 5, 10, 10);
   for (const RecenterOptions options : {RecenterOptions{.border_ratio = -0.1F}, RecenterOptions{.border_ratio = 0.95F},
-                                        RecenterOptions{.border_ratio = std::nanf("")}, RecenterOptions{.canvas_size = 15},
-                                        RecenterOptions{.canvas_size = 4097}}) {
+                                        RecenterOptions{.border_ratio = std::nanf("")},
+                                        RecenterOptions{.canvas_size = 15}, RecenterOptions{.canvas_size = 4097}}) {
     const auto out = recenter(scene.image, scene.mask, options);
     testing::expect_error(out, ErrorCode::kInvalidArgument);
   }

@@ -37,12 +37,15 @@ void expect_sane(const Result<ImageRgba8>& result, const DecodeLimits& limits) {
   if (result) {
     EXPECT_GT(result->width, 0);
     EXPECT_GT(result->height, 0);
-    EXPECT_LE(static_cast<std::uint64_t>(result->width) * static_cast<std::uint64_t>(result->height), limits.max_pixels);
-    EXPECT_EQ(result->pixels.size(), static_cast<std::size_t>(result->width) * static_cast<std::size_t>(result->height));
+    EXPECT_LE(static_cast<std::uint64_t>(result->width) * static_cast<std::uint64_t>(result->height),
+              limits.max_pixels);
+    EXPECT_EQ(result->pixels.size(),
+              static_cast<std::size_t>(result->width) * static_cast<std::size_t>(result->height));
     return;
   }
   const ErrorCode code = result.error().code();
-  EXPECT_TRUE(code == ErrorCode::kCorruptData || code == ErrorCode::kLimitExceeded || code == ErrorCode::kUnsupportedFormat)
+  EXPECT_TRUE(code == ErrorCode::kCorruptData || code == ErrorCode::kLimitExceeded ||
+              code == ErrorCode::kUnsupportedFormat)
       << result.error().message();
   EXPECT_FALSE(result.error().message().empty());
 }
@@ -74,8 +77,12 @@ void mutations_are_handled(const Bytes& file, void (*repair)(Bytes&)) {
   }
 }
 
-TEST(ImageRobustnessTest, PngTruncations) { every_truncation_fails(testing::encode_png(busy_image())); }
-TEST(ImageRobustnessTest, InterlacedPngTruncations) { every_truncation_fails(testing::encode_png(busy_image(), true)); }
+TEST(ImageRobustnessTest, PngTruncations) {
+  every_truncation_fails(testing::encode_png(busy_image()));
+}
+TEST(ImageRobustnessTest, InterlacedPngTruncations) {
+  every_truncation_fails(testing::encode_png(busy_image(), true));
+}
 TEST(ImageRobustnessTest, JpegTruncations) {
   every_truncation_fails(testing::encode_jpeg(busy_image(), {.app1 = testing::exif_orientation_payload(6, true)}));
 }
@@ -95,7 +102,8 @@ TEST(ImageRobustnessTest, PngMutations) {
 }
 
 TEST(ImageRobustnessTest, JpegMutations) {
-  mutations_are_handled(testing::encode_jpeg(busy_image(), {.app1 = testing::exif_orientation_payload(3, false)}), nullptr);
+  mutations_are_handled(testing::encode_jpeg(busy_image(), {.app1 = testing::exif_orientation_payload(3, false)}),
+                        nullptr);
   mutations_are_handled(testing::encode_jpeg(busy_image(), {.progressive = true}), nullptr);
   mutations_are_handled(testing::encode_jpeg(busy_image(), {.colour = testing::JpegColour::kYcck}), nullptr);
 }

@@ -11,11 +11,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <system_error>
 #include <cstring>
 #include <fstream>
 #include <ostream>
 #include <string>
+#include <system_error>
 
 #include <gtest/gtest.h>
 
@@ -72,7 +72,9 @@ void append_chunk(Bytes& out, std::string_view type, const Bytes& data) {
   put_be32(out, static_cast<std::uint32_t>(crc));
 }
 
-std::uint8_t invert(std::uint8_t value) { return static_cast<std::uint8_t>(255 - value); }
+std::uint8_t invert(std::uint8_t value) {
+  return static_cast<std::uint8_t>(255 - value);
+}
 
 }  // namespace
 
@@ -82,8 +84,8 @@ Bytes encode_png(const PngSpec& spec) {
   png_structp png = writer.png();
   png_infop info = writer.info();
   png_set_IHDR(png, info, static_cast<png_uint_32>(spec.width), static_cast<png_uint_32>(spec.height), spec.bit_depth,
-               spec.colour_type, spec.interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-               PNG_FILTER_TYPE_DEFAULT);
+               spec.colour_type, spec.interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   std::vector<png_color> palette;
   for (const auto& entry : spec.palette) palette.push_back({entry[0], entry[1], entry[2]});
   if (!palette.empty()) png_set_PLTE(png, info, palette.data(), static_cast<int>(palette.size()));
@@ -106,7 +108,8 @@ Bytes encode_png(const PngSpec& spec) {
 }
 
 Bytes encode_png(const ImageRgba8& image, bool interlaced) {
-  PngSpec spec{.width = image.width, .height = image.height, .colour_type = PNG_COLOR_TYPE_RGBA, .interlaced = interlaced};
+  PngSpec spec{
+      .width = image.width, .height = image.height, .colour_type = PNG_COLOR_TYPE_RGBA, .interlaced = interlaced};
   for (int y = 0; y < image.height; ++y) {
     Bytes row;
     for (int x = 0; x < image.width; ++x) {
@@ -152,7 +155,8 @@ void fix_png_crcs(Bytes& png) {
                                  (std::uint32_t{png[at + 2]} << 8U) | png[at + 3];
     if (length > png.size() - at - 12) return;
     const uLong crc = crc32(0L, png.data() + at + 4, static_cast<uInt>(length + 4));
-    for (int i = 0; i < 4; ++i) png[at + 8 + length + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
+    for (int i = 0; i < 4; ++i)
+      png[at + 8 + length + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
     at += 12 + length;
   }
 }
@@ -259,8 +263,8 @@ Bytes take_webp(std::uint8_t* data, std::size_t size) {
 
 Bytes encode_webp_lossless(const ImageRgba8& image) {
   std::uint8_t* data = nullptr;
-  const std::size_t size = WebPEncodeLosslessRGBA(reinterpret_cast<const std::uint8_t*>(image.pixels.data()), image.width,
-                                                  image.height, image.width * 4, &data);
+  const std::size_t size = WebPEncodeLosslessRGBA(reinterpret_cast<const std::uint8_t*>(image.pixels.data()),
+                                                  image.width, image.height, image.width * 4, &data);
   return take_webp(data, size);
 }
 

@@ -36,8 +36,8 @@ struct PngSpec {
   int bit_depth = 8;
   bool interlaced = false;
   std::vector<Bytes> rows{};
-  std::vector<std::array<std::uint8_t, 3>> palette{};    // for PNG_COLOR_TYPE_PALETTE
-  Bytes palette_alpha{};                                 // tRNS for palettes
+  std::vector<std::array<std::uint8_t, 3>> palette{};        // for PNG_COLOR_TYPE_PALETTE
+  Bytes palette_alpha{};                                     // tRNS for palettes
   std::optional<std::array<std::uint16_t, 3>> colour_key{};  // tRNS for grey (first value) or RGB
 };
 

@@ -15,7 +15,8 @@ tl::unexpected<Error> webp_failure(VP8StatusCode status) {
       return make_error(ErrorCode::kCorruptData, "WebP truncated: the file ends inside the image data");
     case VP8_STATUS_UNSUPPORTED_FEATURE:
       return make_error(ErrorCode::kUnsupportedFormat, "WebP uses a feature libwebp does not support");
-    case VP8_STATUS_OUT_OF_MEMORY: return make_error(ErrorCode::kInternal, "out of memory while decoding WebP");
+    case VP8_STATUS_OUT_OF_MEMORY:
+      return make_error(ErrorCode::kInternal, "out of memory while decoding WebP");
     default:
       return make_error(ErrorCode::kCorruptData,
                         "WebP damaged: libwebp status " + std::to_string(static_cast<int>(status)));

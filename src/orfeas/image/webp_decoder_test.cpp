@@ -14,7 +14,8 @@ ImageRgba8 pattern(int width, int height) {
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       image.at(x, y) = {static_cast<std::uint8_t>(x * 7), static_cast<std::uint8_t>(y * 11),
-                        static_cast<std::uint8_t>((x ^ y) * 5), static_cast<std::uint8_t>(x < width / 2 ? 255 : 40 + y)};
+                        static_cast<std::uint8_t>((x ^ y) * 5),
+                        static_cast<std::uint8_t>(x < width / 2 ? 255 : 40 + y)};
     }
   }
   return image;
@@ -39,7 +40,8 @@ TEST(ImageWebpTest, LossyIsClose) {
 }
 
 TEST(ImageWebpTest, TruncatedFileIsCorrupt) {
-  for (const Bytes& webp : {testing::encode_webp_lossless(pattern(40, 30)), testing::encode_webp_lossy(pattern(40, 30), 80.0F)}) {
+  for (const Bytes& webp :
+       {testing::encode_webp_lossless(pattern(40, 30)), testing::encode_webp_lossy(pattern(40, 30), 80.0F)}) {
     for (const std::size_t keep : {std::size_t{20}, webp.size() / 2, webp.size() - 1}) {
       SCOPED_TRACE(::testing::Message() << "kept " << keep);
       const auto decoded = decode_webp(std::span(webp).first(keep), DecodeLimits{});
