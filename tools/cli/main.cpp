@@ -1,1 +1,19 @@
-int main() { return 0; }
+// orfeas: the command-line front end. Each subcommand lives in its own *_command.cpp.
+#include <CLI/CLI.hpp>
+
+#include "generate_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ORFEAS: one image in, a 3D mesh out (STL, GLB, OBJ, PLY)", "orfeas"};
+  app.set_version_flag("--version", "orfeas 0.1.0");
+  app.require_subcommand(1);
+  orfeas::cli::add_generate_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : 2;  // usage errors: 2, like other command-line tools
+  }
+  if (app.got_subcommand("generate")) return orfeas::cli::run_generate();
+  return 2;
+}

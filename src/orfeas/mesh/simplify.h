@@ -8,9 +8,11 @@
 // the caller recomputes them. The face count may stay above `target_faces` where the simplifier
 // cannot collapse further without changing the topology.
 //
-// Surface guarantee: a watertight input (see topology.h) gives a watertight output. A pass that
-// opens the surface, makes it non-manifold or flips an edge's orientation is discarded and retried
-// with a less aggressive target; if none is clean, the input is returned unchanged.
+// Surface guarantee: a watertight input (see topology.h) gives a watertight output with the same
+// Euler characteristic and no zero-area faces. meshoptimizer does not check the link condition, so
+// a pass can pinch the surface; where it does, the original faces around the damage are frozen
+// (kept verbatim, their rims locked) and the rest is simplified again. If no pass comes out clean,
+// the input is returned unchanged.
 //
 // Thread-safety: a pure function of its arguments.
 #pragma once

@@ -1,0 +1,118 @@
+// Times each pipeline stage for one image at several grid resolutions.
+//
+//   build/release/bin/orfeas_pipeline_bench [IMAGE] [--repeats N] [--resolutions 128,256,384]
+//                                          [--faces N] [--format stl]
+//
+// Every stage runs `repeats` times after one warm-up run; the table gives the median of each stage
+// and of the end-to-end total, in milliseconds, as Markdown for docs/benchmarks.md.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "orfeas/core/parallel.h"
+#include "orfeas/export/format.h"
+#include "orfeas/pipeline/pipeline.h"
+
+namespace {
+
+using namespace orfeas;
+namespace fs = std::filesystem;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+template <class Fn>
+double time_ms(Fn&& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+[[noreturn]] void die(const std::string& message) {
+  std::fprintf(stderr, "pipeline_bench: %s\n", message.c_str());
+  std::exit(1);
+}
+
+template <class T>
+T value_or_die(Result<T> result) {
+  if (!result) die(result.error().message());
+  return std::move(*result);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path image_path = fs::path(ORFEAS_SOURCE_DIR) / "examples/duck.png";
+  int repeats = 5;
+  std::vector<int> resolutions = {128, 256, 384};
+  std::size_t faces = pipeline::PipelineOptions{}.post.target_faces;
+  std::string format_name = "stl";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto next = [&]() -> std::string {
+      if (i + 1 >= argc) die("missing value for " + arg);
+      return argv[++i];
+    };
+    if (arg == "--repeats") {
+      repeats = std::max(1, std::atoi(next().c_str()));
+    } else if (arg == "--resolutions") {
+      resolutions.clear();
+      std::stringstream list(next());
+      for (std::string item; std::getline(list, item, ',');) resolutions.push_back(std::atoi(item.c_str()));
+    } else if (arg == "--faces") {
+      faces = static_cast<std::size_t>(std::atol(next().c_str()));
+    } else if (arg == "--format") {
+      format_name = next();
+    } else {
+      image_path = arg;
+    }
+  }
+  const exporter::Format format = value_or_die(exporter::parse_format(format_name));
+  const fs::path output = fs::temp_directory_path() / ("orfeas_bench." + format_name);
+
+  std::printf("image: %s, repeats: %d (median), threads: %zu, faces: %zu, format: %s\n\n", image_path.c_str(),
+              repeats, worker_count(), faces, format_name.c_str());
+  std::printf("| grid | image_preprocessing | shape_generation | mesh_extraction | post_processing | texture_synthesis | export | total | faces |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (int resolution : resolutions) {
+    pipeline::PipelineOptions options;
+    options.shape.resolution = resolution;
+    options.post.target_faces = faces;
+    const auto pipe = value_or_die(pipeline::Pipeline::create(options));
+    std::vector<std::vector<double>> stage_ms(pipeline::kStageNames.size());
+    std::vector<double> total_ms;
+    std::size_t face_count = 0;
+    for (int run = 0; run <= repeats; ++run) {
+      std::vector<double> t(pipeline::kStageNames.size());
+      image::PreprocessedImage pre;
+      shape::ScalarVolume volume;
+      mesh::Mesh mesh;
+      t[0] = time_ms([&] { pre = value_or_die(pipe->image_preprocessing(image_path)); });
+      t[1] = time_ms([&] { volume = value_or_die(pipe->shape_generation(pre)); });
+      t[2] = time_ms([&] { mesh = value_or_die(pipe->mesh_extraction(volume)); });
+      t[3] = time_ms([&] { value_or_die(pipe->post_processing(mesh)); });
+      t[4] = time_ms([&] { if (auto s = pipe->texture_synthesis(mesh, pre); !s) die(s.error().message()); });
+      t[5] = time_ms([&] { if (auto s = pipe->export_mesh(mesh, output, format); !s) die(s.error().message()); });
+      face_count = mesh.triangles.size();
+      if (run == 0) continue;  // warm-up
+      double total = 0.0;
+      for (std::size_t s = 0; s < t.size(); ++s) {
+        stage_ms[s].push_back(t[s]);
+        total += t[s];
+      }
+      total_ms.push_back(total);
+    }
+    std::printf("| %d³ |", resolution);
+    for (const auto& samples : stage_ms) std::printf(" %.1f |", median(samples));
+    std::printf(" **%.1f** | %zu |\n", median(total_ms), face_count);
+  }
+  fs::remove(output);
+  return 0;
+}

@@ -1,0 +1,186 @@
+#include "orfeas/pipeline/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+#include <random>
+
+#include "orfeas/mesh/topology.h"
+
+namespace orfeas::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A preprocessed image whose mask holds the pixels with centres between `inner` and `outer`
+// model units from the centre: a disc (inner 0) or an annulus, coloured by quadrant.
+image::PreprocessedImage ring_image(int size, float inner, float outer) {
+  image::PreprocessedImage pre{image::ImageRgba8(size, size), image::Mask(size, size)};
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const float mx = (static_cast<float>(x) + 0.5F) / static_cast<float>(size) * 2.0F - 1.0F;
+      const float my = 1.0F - (static_cast<float>(y) + 0.5F) / static_cast<float>(size) * 2.0F;
+      const float r = std::hypot(mx, my);
+      if (r < inner || r > outer) continue;
+      pre.mask.at(x, y) = 1;
+      pre.canvas.at(x, y) = mx < 0 ? image::Rgba8{255, 0, 0, 255} : image::Rgba8{0, 0, 255, 255};
+    }
+  }
+  return pre;
+}
+
+std::unique_ptr<Pipeline> make_pipeline(int resolution, std::size_t target_faces = 0) {
+  PipelineOptions options;
+  options.shape.resolution = resolution;
+  options.post.target_faces = target_faces;
+  auto pipeline = Pipeline::create(options);
+  EXPECT_TRUE(pipeline.has_value()) << pipeline.error().message();
+  return std::move(*pipeline);
+}
+
+// The stages in order, from a preprocessed image to a coloured mesh.
+mesh::Mesh run_stages(const Pipeline& pipeline, const image::PreprocessedImage& pre) {
+  auto volume = pipeline.shape_generation(pre);
+  EXPECT_TRUE(volume.has_value());
+  auto mesh = pipeline.mesh_extraction(*volume);
+  EXPECT_TRUE(mesh.has_value()) << mesh.error().message();
+  EXPECT_TRUE(pipeline.post_processing(*mesh).has_value());
+  EXPECT_TRUE(pipeline.texture_synthesis(*mesh, pre).has_value());
+  return std::move(*mesh);
+}
+
+void expect_closed_and_clean(const mesh::TopologyReport& topology) {
+  EXPECT_TRUE(topology.watertight());
+  EXPECT_EQ(topology.boundary_edges, 0U);
+  EXPECT_EQ(topology.nonmanifold_edges, 0U);
+  EXPECT_EQ(topology.inconsistently_oriented_edges, 0U);
+  EXPECT_EQ(topology.degenerate_faces, 0U);
+  EXPECT_GT(topology.signed_volume, 0.0);
+}
+
+TEST(PipelineTest, DiscInflatesToASphereOfGenusZero) {
+  constexpr double kRadius = 0.6;
+  const auto pipeline = make_pipeline(128);
+  const mesh::Mesh mesh = run_stages(*pipeline, ring_image(512, 0.0F, static_cast<float>(kRadius)));
+  const mesh::TopologyReport topology = mesh::analyze_topology(mesh);
+  expect_closed_and_clean(topology);
+  EXPECT_EQ(topology.euler_characteristic, 2);
+  EXPECT_EQ(topology.components, 1U);
+  const double sphere = 4.0 / 3.0 * std::numbers::pi * kRadius * kRadius * kRadius;
+  EXPECT_NEAR(topology.signed_volume / sphere, 1.0, 0.03);
+  Vec3f lo{1, 1, 1};
+  Vec3f hi{-1, -1, -1};
+  for (const Vec3f& p : mesh.positions) {
+    lo = {std::min(lo.x, p.x), std::min(lo.y, p.y), std::min(lo.z, p.z)};
+    hi = {std::max(hi.x, p.x), std::max(hi.y, p.y), std::max(hi.z, p.z)};
+  }
+  for (float extent : {hi.x, hi.y, hi.z, -lo.x, -lo.y, -lo.z}) EXPECT_NEAR(extent, kRadius, 0.03 * kRadius);
+  ASSERT_EQ(mesh.normals.size(), mesh.positions.size());
+  ASSERT_EQ(mesh.colors.size(), mesh.positions.size());
+}
+
+TEST(PipelineTest, AnnulusInflatesToATorus) {
+  const auto pipeline = make_pipeline(96);
+  const mesh::Mesh mesh = run_stages(*pipeline, ring_image(384, 0.3F, 0.8F));
+  const mesh::TopologyReport topology = mesh::analyze_topology(mesh);
+  expect_closed_and_clean(topology);
+  EXPECT_EQ(topology.euler_characteristic, 0);
+  // A torus with major radius 0.55 and a round cross-section of radius 0.25: 2π²Rr².
+  const double torus = 2.0 * std::numbers::pi * std::numbers::pi * 0.55 * 0.25 * 0.25;
+  EXPECT_NEAR(topology.signed_volume / torus, 1.0, 0.04);
+}
+
+TEST(PipelineTest, SimplificationMeetsTheFaceBudgetWithoutOpeningTheSurface) {
+  const auto pipeline = make_pipeline(128, 5000);
+  const mesh::Mesh mesh = run_stages(*pipeline, ring_image(256, 0.0F, 0.7F));
+  EXPECT_LE(mesh.triangles.size(), 5000U);
+  EXPECT_GE(mesh.triangles.size(), 4000U);
+  const mesh::TopologyReport topology = mesh::analyze_topology(mesh);
+  expect_closed_and_clean(topology);
+  EXPECT_EQ(topology.euler_characteristic, 2);
+}
+
+TEST(PipelineTest, ColoursComeFromTheImageFrontAndBack) {
+  const auto pipeline = make_pipeline(64);
+  const mesh::Mesh mesh = run_stages(*pipeline, ring_image(256, 0.0F, 0.7F));
+  for (std::size_t i = 0; i < mesh.positions.size(); ++i) {
+    const Vec3f p = mesh.positions[i];
+    if (std::abs(p.x) < 0.05F) continue;  // the seam between the halves blends
+    const mesh::Rgb8 expected = p.x < 0 ? mesh::Rgb8{255, 0, 0} : mesh::Rgb8{0, 0, 255};
+    ASSERT_EQ(mesh.colors[i], expected) << "vertex " << i << " at x=" << p.x << " z=" << p.z;
+  }
+}
+
+TEST(PipelineTest, FloatingSpecksAreRemoved) {
+  image::PreprocessedImage pre = ring_image(256, 0.0F, 0.6F);
+  // A separate small blob in a corner: inflated, it becomes a tiny floating component.
+  for (int y = 10; y < 16; ++y) {
+    for (int x = 10; x < 16; ++x) pre.mask.at(x, y) = 1;
+  }
+  const auto pipeline = make_pipeline(96);
+  const mesh::Mesh mesh = run_stages(*pipeline, pre);
+  EXPECT_EQ(mesh::analyze_topology(mesh).components, 1U);
+}
+
+TEST(PipelineTest, CreateRejectsBadOptions) {
+  PipelineOptions options;
+  options.backend = "nope";
+  EXPECT_FALSE(Pipeline::create(options).has_value());
+  options = {};
+  options.shape.resolution = 2;
+  EXPECT_FALSE(Pipeline::create(options).has_value());
+  options = {};
+  options.post.min_component_fraction = 2.0;
+  EXPECT_FALSE(Pipeline::create(options).has_value());
+}
+
+class GenerateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("orfeas_pipeline_test_" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(GenerateTest, ReportsEveryStageInOrderAndWritesTheFile) {
+  const auto pipeline = make_pipeline(64);
+  std::vector<std::string> started;
+  std::vector<std::string> finished;
+  const fs::path out = dir_ / "disc.ply";
+  const auto report = pipeline->generate(fs::path(ORFEAS_SOURCE_DIR) / "tests/data/disc_rgba.png", out,
+                                         [&](const ProgressEvent& event) {
+                                           (event.done ? finished : started).emplace_back(event.stage);
+                                         });
+  ASSERT_TRUE(report.has_value()) << report.error().message();
+  const std::vector<std::string> expected(kStageNames.begin(), kStageNames.end());
+  EXPECT_EQ(started, expected);
+  EXPECT_EQ(finished, expected);
+  ASSERT_EQ(report->stages.size(), kStageNames.size());
+  for (const StageTiming& stage : report->stages) EXPECT_GE(stage.seconds, 0.0);
+  EXPECT_EQ(report->format, exporter::Format::kPly);
+  EXPECT_GT(report->faces, 1000U);
+  EXPECT_TRUE(fs::is_regular_file(out));
+  EXPECT_GT(fs::file_size(out), report->faces * 13);
+}
+
+TEST_F(GenerateTest, FailsFastOnBadOutputAndLeavesNothing) {
+  const auto pipeline = make_pipeline(64);
+  const fs::path input = fs::path(ORFEAS_SOURCE_DIR) / "tests/data/disc_rgba.png";
+  const auto missing_dir = pipeline->generate(input, dir_ / "no/such/dir/out.stl");
+  ASSERT_FALSE(missing_dir.has_value());
+  EXPECT_NE(missing_dir.error().message().find("does not exist"), std::string::npos);
+  const auto unknown = pipeline->generate(input, dir_ / "out.xyz");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code(), ErrorCode::kUnsupportedFormat);
+  const auto is_dir = pipeline->generate(input, dir_);
+  ASSERT_FALSE(is_dir.has_value());
+  const auto bad_input = pipeline->generate(dir_ / "missing.png", dir_ / "out.stl");
+  ASSERT_FALSE(bad_input.has_value());
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+}  // namespace
+}  // namespace orfeas::pipeline

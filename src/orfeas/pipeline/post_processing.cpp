@@ -1,0 +1,37 @@
+#include "orfeas/pipeline/post_processing.h"
+
+#include <cmath>
+#include <utility>
+
+#include "orfeas/mesh/components.h"
+#include "orfeas/mesh/normals.h"
+#include "orfeas/mesh/simplify.h"
+
+namespace orfeas::pipeline {
+
+Status validate(const PostProcessOptions& options) {
+  if (!(options.min_component_fraction >= 0.0 && options.min_component_fraction <= 1.0)) {
+    return make_error(ErrorCode::kInvalidArgument, "min_component_fraction must be within [0, 1]");
+  }
+  return ok();
+}
+
+Result<PostProcessStats> post_process(mesh::Mesh& mesh, const PostProcessOptions& options) {
+  ORFEAS_RETURN_IF_ERROR(validate(options));
+  PostProcessStats stats;
+  stats.faces_before = mesh.triangles.size();
+  if (options.min_component_fraction > 0.0) {
+    stats.components_removed = mesh::remove_small_components(mesh, options.min_component_fraction);
+  }
+  if (options.target_faces > 0 && mesh.triangles.size() > options.target_faces) {
+    ORFEAS_ASSIGN_OR_RETURN(mesh::Mesh simplified, mesh::simplify_mesh(mesh, options.target_faces));
+    mesh = std::move(simplified);
+  }
+  if (mesh.normals.size() != mesh.positions.size() || stats.faces_before != mesh.triangles.size()) {
+    mesh::compute_vertex_normals(mesh);
+  }
+  stats.faces_after = mesh.triangles.size();
+  return stats;
+}
+
+}  // namespace orfeas::pipeline

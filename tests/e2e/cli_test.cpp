@@ -1,0 +1,236 @@
+// End-to-end tests: the real `orfeas` binary, run as a user would, on real files.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "orfeas/export/stl_reader.h"
+#include "orfeas/mesh/mesh.h"
+#include "orfeas/mesh/topology.h"
+
+namespace orfeas {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kData = fs::path(ORFEAS_SOURCE_DIR) / "tests/data";
+
+std::string quoted(const std::string& arg) {
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+struct RunResult {
+  int exit_code = -1;  // -1: killed by a signal (a crash)
+  std::string out;
+  std::string err;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("orfeas_cli_test_" + std::to_string(std::random_device{}()));
+    work_ = dir_ / "work";
+    fs::create_directories(work_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs the CLI with a generous time limit (a hang fails the test instead of blocking CI).
+  RunResult run(const std::vector<std::string>& args) const {
+    std::string command = "timeout 300 " + quoted(ORFEAS_CLI_PATH);
+    for (const auto& a : args) command += " " + quoted(a);
+    command += " >" + quoted((dir_ / "stdout").string()) + " 2>" + quoted((dir_ / "stderr").string());
+    const int status = std::system(command.c_str());
+    RunResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = read_text(dir_ / "stdout");
+    result.err = read_text(dir_ / "stderr");
+    return result;
+  }
+
+  fs::path dir_;
+  fs::path work_;  // output directory: must stay empty after every failure
+};
+
+// Welds an STL triangle soup by exact position and checks it is a closed, oriented 2-manifold.
+mesh::TopologyReport stl_topology(const fs::path& path) {
+  auto stl = exporter::read_stl_binary(path);
+  EXPECT_TRUE(stl.has_value()) << stl.error().message();
+  mesh::Mesh m;
+  std::map<std::tuple<float, float, float>, std::uint32_t> index;
+  for (const auto& facet : stl->triangles) {
+    mesh::Triangle tri{};
+    for (int c = 0; c < 3; ++c) {
+      const Vec3f p = facet.vertices[static_cast<std::size_t>(c)];
+      auto [it, inserted] = index.try_emplace({p.x, p.y, p.z}, static_cast<std::uint32_t>(m.positions.size()));
+      if (inserted) m.positions.push_back(p);
+      tri[static_cast<std::size_t>(c)] = it->second;
+    }
+    m.triangles.push_back(tri);
+  }
+  return mesh::analyze_topology(m);
+}
+
+struct BadInput {
+  const char* name;
+  std::string input;
+  std::string output;  // relative to the work directory unless absolute
+  const char* expected;  // a fragment of the one-line error
+};
+
+class CliBadInputTest : public CliTest, public ::testing::WithParamInterface<BadInput> {};
+
+TEST_P(CliBadInputTest, FailsWithOneClearLineAndNoOutput) {
+  const BadInput& bad = GetParam();
+  const fs::path output = fs::path(bad.output).is_absolute() ? fs::path(bad.output) : work_ / bad.output;
+  const fs::path input = bad.input.empty() ? work_ : kData / bad.input;
+  const RunResult result = run({"generate", input.string(), "-o", output.string(), "--resolution", "32"});
+  EXPECT_GT(result.exit_code, 0) << "a crash or success is wrong here; stderr: " << result.err;
+  EXPECT_NE(result.exit_code, 124) << "timed out (a hang)";
+  ASSERT_FALSE(result.err.empty());
+  EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << "more than one line: " << result.err;
+  EXPECT_EQ(result.err.rfind("orfeas: error: ", 0), 0U) << result.err;
+  EXPECT_NE(result.err.find(bad.expected), std::string::npos) << "expected '" << bad.expected << "' in: " << result.err;
+  EXPECT_TRUE(result.out.empty());
+  EXPECT_TRUE(fs::is_empty(work_)) << "a failed run left files behind";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadInputs, CliBadInputTest,
+    ::testing::Values(BadInput{"MissingFile", "no_such_file.png", "out.stl", "no_such_file.png"},
+                      BadInput{"Directory", "", "out.stl", "directory"},
+                      BadInput{"EmptyFile", "empty.png", "out.stl", "empty"},
+                      BadInput{"TruncatedPng", "truncated.png", "out.stl", "truncated"},
+                      BadInput{"TruncatedJpeg", "truncated.jpg", "out.stl", "truncated"},
+                      BadInput{"Garbage", "garbage.png", "out.stl", "not a PNG, JPEG or WebP"},
+                      BadInput{"UnsupportedGif", "not_supported.gif", "out.stl", "GIF"},
+                      BadInput{"DecompressionBomb", "bomb_12000x12000.png", "out.stl", "pixels"},
+                      BadInput{"LyingHeaderHuge", "lying_header_60000.png", "out.stl", "60000"},
+                      BadInput{"LyingHeaderTruncated", "lying_header_truncated.png", "out.stl", "truncated"},
+                      BadInput{"FullyTransparent", "transparent.png", "out.stl", "fully transparent"},
+                      BadInput{"MissingOutputDirectory", "disc_rgba.png", "missing/out.stl", "does not exist"},
+                      BadInput{"OutputUnderAFile", "disc_rgba.png", "/dev/null/out.stl", "not a directory"},
+                      BadInput{"UnknownExtension", "disc_rgba.png", "out.xyz", "unknown output extension"},
+                      BadInput{"NoExtension", "disc_rgba.png", "out", "extension"}),
+    [](const ::testing::TestParamInfo<BadInput>& param_info) { return std::string(param_info.param.name); });
+
+TEST_F(CliTest, OutputThatIsADirectoryIsRefused) {
+  fs::create_directories(work_ / "model.stl");
+  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "-o", (work_ / "model.stl").string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("is a directory"), std::string::npos) << result.err;
+}
+
+TEST_F(CliTest, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(run({"generate", (kData / "disc_rgba.png").string()}).exit_code, 2);  // no -o
+  EXPECT_EQ(run({"generate", (kData / "disc_rgba.png").string(), "-o", "x.stl", "--resolution", "5"}).exit_code, 2);
+  EXPECT_EQ(run({"generate", (kData / "disc_rgba.png").string(), "-o", "x.stl", "--backend", "magic"}).exit_code, 2);
+  EXPECT_EQ(run({"frobnicate"}).exit_code, 2);
+  EXPECT_TRUE(fs::is_empty(work_));
+}
+
+TEST_F(CliTest, PrintsWhereTheModelWentAndEveryStageTime) {
+  const fs::path out = work_ / "disc.stl";
+  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "-o", out.string(), "--resolution", "48"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("wrote " + out.string()), std::string::npos) << result.out;
+  for (const char* stage : {"image_preprocessing", "shape_generation", "mesh_extraction", "post_processing",
+                            "texture_synthesis", "export", "total"}) {
+    EXPECT_NE(result.out.find(stage), std::string::npos) << stage;
+  }
+  EXPECT_TRUE(result.err.empty()) << "no progress output when stderr is not a terminal: " << result.err;
+
+  const RunResult quiet = run({"generate", (kData / "disc_rgba.png").string(), "-o", out.string(), "--resolution", "48", "--quiet"});
+  ASSERT_EQ(quiet.exit_code, 0);
+  EXPECT_TRUE(quiet.out.empty());
+  EXPECT_TRUE(quiet.err.empty());
+}
+
+// Every input kind, every format: closed printable STL sized as asked, GLB valid for Khronos.
+class CliImageTest : public CliTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CliImageTest, StlIsWatertightAndSizedInMillimetres) {
+  const fs::path out = work_ / "model.stl";
+  const RunResult result = run({"generate", (kData / GetParam()).string(), "-o", out.string(), "--resolution", "96",
+                                "--size-mm", "80", "--faces", "20000", "--quiet"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto size = fs::file_size(out);
+  ASSERT_GT(size, 84U);
+  EXPECT_EQ((size - 84) % 50, 0U);
+  const mesh::TopologyReport topology = stl_topology(out);
+  EXPECT_TRUE(topology.watertight());
+  EXPECT_EQ(topology.inconsistently_oriented_edges, 0U);
+  EXPECT_EQ(topology.degenerate_faces, 0U);
+  EXPECT_GT(topology.signed_volume, 0.0);
+  EXPECT_LE(topology.faces, 20000U);
+  auto stl = exporter::read_stl_binary(out);
+  ASSERT_TRUE(stl.has_value());
+  Vec3f lo{1e9F, 1e9F, 1e9F};
+  Vec3f hi{-1e9F, -1e9F, -1e9F};
+  for (const auto& facet : stl->triangles) {
+    for (const Vec3f& p : facet.vertices) {
+      lo = {std::min(lo.x, p.x), std::min(lo.y, p.y), std::min(lo.z, p.z)};
+      hi = {std::max(hi.x, p.x), std::max(hi.y, p.y), std::max(hi.z, p.z)};
+    }
+  }
+  EXPECT_NEAR(std::max({hi.x - lo.x, hi.y - lo.y, hi.z - lo.z}), 80.0F, 1e-3F);
+  EXPECT_NEAR(lo.z, 0.0F, 1e-4F) << "the model stands on the build plate";
+}
+
+TEST_P(CliImageTest, GlbPassesTheKhronosValidator) {
+  const fs::path out = work_ / "model.glb";
+  const RunResult result = run({"generate", (kData / GetParam()).string(), "-o", out.string(), "--resolution", "64",
+                                "--quiet"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string command = "node " + quoted((fs::path(ORFEAS_SOURCE_DIR) / "tools/gltf-validate/validate.mjs").string()) +
+                              " " + quoted(out.string()) + " >" + quoted((dir_ / "validator").string()) + " 2>&1";
+  const int status = std::system(command.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(dir_ / "validator");
+}
+
+TEST_P(CliImageTest, ObjAndPlyCarryVertexColours) {
+  const fs::path obj = work_ / "model.obj";
+  const fs::path ply = work_ / "model.ply";
+  for (const fs::path& out : {obj, ply}) {
+    const RunResult result = run({"generate", (kData / GetParam()).string(), "-o", out.string(), "--resolution", "48",
+                                  "--quiet"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+  const std::string obj_text = read_text(obj);
+  const auto first_vertex = obj_text.find("\nv ");
+  ASSERT_NE(first_vertex, std::string::npos);
+  std::istringstream line(obj_text.substr(first_vertex + 3, obj_text.find('\n', first_vertex + 1) - first_vertex - 3));
+  std::vector<double> fields;
+  for (double v = 0; line >> v;) fields.push_back(v);
+  EXPECT_EQ(fields.size(), 6U) << "v x y z r g b";
+  const std::string ply_head = read_text(ply).substr(0, 400);
+  EXPECT_EQ(ply_head.rfind("ply\nformat binary_little_endian 1.0", 0), 0U);
+  EXPECT_NE(ply_head.find("property uchar red"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Images, CliImageTest,
+                         ::testing::Values("disc_rgba.png", "star_palette.png", "ring_gray_alpha.png",
+                                           "drawing_on_white.jpg", "photo_object.jpg"),
+                         [](const ::testing::TestParamInfo<const char*>& param_info) {
+                           std::string name = param_info.param;
+                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace orfeas
