@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "orfeas/core/large_allocator.h"
 #include "orfeas/core/vec3.h"
 
 namespace orfeas::shape {
@@ -20,7 +21,8 @@ struct ScalarVolume {
   int nz = 0;
   Vec3f origin;          // model units
   float spacing = 1.0F;  // model units between neighbouring grid points
-  std::vector<float> values;  // [nz, ny, nx]
+  // [nz, ny, nx]; the job's largest buffer, hence the allocator (see large_allocator.h).
+  std::vector<float, LargeAllocator<float>> values;
 
   ScalarVolume() = default;
   ScalarVolume(int x, int y, int z, Vec3f origin_, float spacing_, float fill = 0.0F)
