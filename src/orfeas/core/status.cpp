@@ -11,6 +11,8 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kCorruptData: return "corrupt data";
     case ErrorCode::kLimitExceeded: return "limit exceeded";
     case ErrorCode::kNoForeground: return "no foreground";
+    case ErrorCode::kOutOfMemory: return "out of memory";
+    case ErrorCode::kUnavailable: return "unavailable";
     case ErrorCode::kInternal: return "internal error";
   }
   return "unknown error";

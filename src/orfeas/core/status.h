@@ -30,6 +30,8 @@ enum class ErrorCode {
   kCorruptData,        // looked like a known format but is broken (truncated, garbage)
   kLimitExceeded,      // input larger than the configured limits (decompression bombs)
   kNoForeground,       // the image holds nothing to reconstruct
+  kOutOfMemory,        // a device or host allocation failed; the caller may retry smaller
+  kUnavailable,        // a device, driver or library is not present on this machine
   kInternal,           // a bug or an unexpected library failure
 };
 
