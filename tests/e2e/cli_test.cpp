@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,11 +13,15 @@
 #include "orfeas/export/stl_reader.h"
 #include "orfeas/mesh/mesh.h"
 #include "orfeas/mesh/topology.h"
+#include "orfeas/testing/gltf_validator.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas {
 namespace {
 
 namespace fs = std::filesystem;
+using orfeas::testing::passes_gltf_validator;
+using orfeas::testing::TempDir;
 
 const fs::path kData = fs::path(ORFEAS_SOURCE_DIR) / "tests/data";
 
@@ -43,12 +46,7 @@ struct RunResult {
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("orfeas_cli_test_" + std::to_string(std::random_device{}()));
-    work_ = dir_ / "work";
-    fs::create_directories(work_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { fs::create_directories(work_); }
 
   // Runs the CLI with a generous time limit (a hang fails the test instead of blocking CI).
   RunResult run(const std::vector<std::string>& args) const {
@@ -63,8 +61,9 @@ class CliTest : public ::testing::Test {
     return result;
   }
 
-  fs::path dir_;
-  fs::path work_;  // output directory: must stay empty after every failure
+  const TempDir temp_;
+  const fs::path dir_ = temp_.path();    // the CLI's captured stdout and stderr
+  const fs::path work_ = dir_ / "work";  // output directory: must stay empty after every failure
 };
 
 // Welds an STL triangle soup by exact position and checks it is a closed, oriented 2-manifold.
@@ -197,10 +196,7 @@ TEST_P(CliImageTest, GlbPassesTheKhronosValidator) {
   const RunResult result = run({"generate", (kData / GetParam()).string(), "-o", out.string(), "--resolution", "64",
                                 "--quiet"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const std::string command = "node " + quoted((fs::path(ORFEAS_SOURCE_DIR) / "tools/gltf-validate/validate.mjs").string()) +
-                              " " + quoted(out.string()) + " >" + quoted((dir_ / "validator").string()) + " 2>&1";
-  const int status = std::system(command.c_str());
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_text(dir_ / "validator");
+  EXPECT_TRUE(passes_gltf_validator(out));
 }
 
 TEST_P(CliImageTest, ObjAndPlyCarryVertexColours) {

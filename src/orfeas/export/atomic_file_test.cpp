@@ -12,12 +12,13 @@
 
 #include "orfeas/export/export.h"
 #include "orfeas/export/export_test_support.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::exporter {
 namespace {
 
+using orfeas::testing::TempDir;
 using test_support::read_text;
-using test_support::TempDir;
 using test_support::write_text;
 
 // Caps the size of files this process may write, so a write fails midway with EFBIG.

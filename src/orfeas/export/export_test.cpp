@@ -8,13 +8,14 @@
 
 #include "orfeas/export/export_test_support.h"
 #include "orfeas/export/stl_reader.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::exporter {
 namespace {
 
+using orfeas::testing::TempDir;
 using test_support::make_octahedron;
 using test_support::read_text;
-using test_support::TempDir;
 
 void expect_invalid(const mesh::Mesh& mesh, const ExportOptions& options, const TempDir& dir) {
   const Status status = export_mesh(mesh, dir.file("bad.stl"), options);

@@ -1,42 +1,13 @@
 #include "orfeas/export/export_test_support.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <random>
 #include <sstream>
 
 namespace orfeas::exporter::test_support {
-
-TempDir::TempDir() {
-  std::random_device random;
-  const std::filesystem::path base = std::filesystem::temp_directory_path();
-  for (;;) {
-    path_ = base / ("orfeas-export-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-    if (std::filesystem::create_directory(path_)) break;
-  }
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ignored);
-  std::filesystem::remove_all(path_, ignored);
-}
-
-std::vector<std::string> TempDir::entries() const {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(path_)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 mesh::Mesh make_octahedron(bool with_normals, bool with_colors) {
   const std::array<Vec3f, 6> axes = {Vec3f{1, 0, 0},  Vec3f{-1, 0, 0}, Vec3f{0, 1, 0},
@@ -122,33 +93,6 @@ std::string read_text(const std::filesystem::path& path) {
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
-}
-
-::testing::AssertionResult passes_gltf_validator(const std::filesystem::path& glb) {
-  const std::string script = std::string(ORFEAS_SOURCE_DIR) + "/tools/gltf-validate/validate.mjs";
-  const std::string command = "node '" + script + "' --strict '" + glb.string() + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return ::testing::AssertionFailure() << "cannot run: " << command;
-  std::string output;
-  std::array<char, 4096> chunk{};
-  while (const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), pipe)) {
-    output.append(chunk.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  const int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (exit_code == 0) {
-    std::fputs(output.c_str(), stdout);  // the validator's summary, for the test log
-    return ::testing::AssertionSuccess() << output;
-  }
-  if (exit_code == 127) {
-    return ::testing::AssertionFailure() << "node is not on PATH; install Node.js and run "
-                                            "`npm ci --prefix tools/gltf-validate`\n"
-                                         << output;
-  }
-  return ::testing::AssertionFailure() << "glTF-Validator failed (exit " << exit_code << ", "
-                                       << "run `npm ci --prefix tools/gltf-validate` if the "
-                                          "package is missing):\n"
-                                       << output;
 }
 
 }  // namespace orfeas::exporter::test_support

@@ -1,5 +1,5 @@
-// Shared helpers for the export tests: a self-deleting temp directory, small meshes with known
-// geometry, file reading, and the Khronos glTF-Validator run through node.
+// Shared helpers for the export tests: small meshes with known geometry and file reading. The
+// temp directory and the glTF-Validator runner are in orfeas/testing (library orfeas_testing).
 #pragma once
 
 #include <cstddef>
@@ -13,23 +13,6 @@
 #include "orfeas/mesh/mesh.h"
 
 namespace orfeas::exporter::test_support {
-
-// A fresh directory under temp_directory_path(), removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::filesystem::path file(const std::string& name) const { return path_ / name; }
-  // File names in the directory, sorted (hidden temporary files included).
-  [[nodiscard]] std::vector<std::string> entries() const;
-
- private:
-  std::filesystem::path path_;
-};
 
 // The model-space octahedron scaled by (0.5, 1.0, 0.25) and moved by (0.2, -0.3, 0.1): closed,
 // CCW outward, 6 vertices, 8 triangles, bounds x [-0.3, 0.7], y [-1.3, 0.7], z [-0.15, 0.35]
@@ -52,9 +35,5 @@ void expect_near(Vec3f actual, Vec3f expected, float tolerance);
 [[nodiscard]] std::vector<std::byte> read_bytes(const std::filesystem::path& path);
 [[nodiscard]] std::string read_text(const std::filesystem::path& path);
 void write_text(const std::filesystem::path& path, const std::string& text);
-
-// Runs `node tools/gltf-validate/validate.mjs --strict FILE`: success only with 0 errors and 0
-// warnings. Fails (never skips) when node or the validator package is missing.
-[[nodiscard]] ::testing::AssertionResult passes_gltf_validator(const std::filesystem::path& glb);
 
 }  // namespace orfeas::exporter::test_support

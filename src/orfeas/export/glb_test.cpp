@@ -12,16 +12,18 @@
 #include "orfeas/export/export_test_support.h"
 #include "orfeas/export/little_endian.h"
 #include "orfeas/export/placement.h"
+#include "orfeas/testing/gltf_validator.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::exporter {
 namespace {
 
+using orfeas::testing::passes_gltf_validator;
+using orfeas::testing::TempDir;
 using test_support::expect_near;
 using test_support::make_grid;
 using test_support::make_octahedron;
 using test_support::octahedron_centred;
-using test_support::passes_gltf_validator;
-using test_support::TempDir;
 
 constexpr int kFloat = 5126;
 constexpr int kUnsignedShort = 5123;

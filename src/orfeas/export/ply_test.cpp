@@ -9,14 +9,15 @@
 #include "orfeas/export/export.h"
 #include "orfeas/export/export_test_support.h"
 #include "orfeas/export/little_endian.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::exporter {
 namespace {
 
+using orfeas::testing::TempDir;
 using test_support::expect_near;
 using test_support::make_octahedron;
 using test_support::octahedron_centred;
-using test_support::TempDir;
 
 struct PlyFile {
   std::vector<std::string> header_lines;

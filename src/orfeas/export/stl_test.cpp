@@ -9,14 +9,15 @@
 #include "orfeas/export/export_test_support.h"
 #include "orfeas/export/placement.h"
 #include "orfeas/export/stl_reader.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::exporter {
 namespace {
 
+using orfeas::testing::TempDir;
 using test_support::expect_near;
 using test_support::make_octahedron;
 using test_support::octahedron_on_plate;
-using test_support::TempDir;
 
 constexpr float kMmTolerance = 1e-4F;
 

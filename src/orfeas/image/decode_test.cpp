@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "orfeas/image/test_images.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::image {
 namespace {
 
+using orfeas::testing::TempDir;
 using testing::Bytes;
 using testing::expect_error;
 
@@ -87,7 +89,7 @@ TEST(ImageDecodeTest, DimensionCheckNamesTheNumbers) {
 }
 
 TEST(ImageDecodeTest, LoadsFiles) {
-  const testing::TempDir temp;
+  const TempDir temp;
   const std::filesystem::path& dir = temp.path();
   const ImageRgba8 image = small_image();
   // The extension lies on purpose: the content decides.
@@ -98,20 +100,20 @@ TEST(ImageDecodeTest, LoadsFiles) {
 }
 
 TEST(ImageDecodeTest, MissingFileIsNotFound) {
-  const testing::TempDir temp;
+  const TempDir temp;
   const std::filesystem::path& dir = temp.path();
   expect_error(load_image_file(dir / "nope.png", DecodeLimits{}), ErrorCode::kNotFound, "nope.png");
   expect_error(load_image_file(dir / "no_dir" / "nope.png", DecodeLimits{}), ErrorCode::kNotFound, "no such file");
 }
 
 TEST(ImageDecodeTest, DirectoryIsRefused) {
-  const testing::TempDir temp;
+  const TempDir temp;
   const std::filesystem::path& dir = temp.path();
   expect_error(load_image_file(dir, DecodeLimits{}), ErrorCode::kInvalidArgument, "is a directory");
 }
 
 TEST(ImageDecodeTest, FifoIsRefusedWithoutBlocking) {
-  const testing::TempDir temp;
+  const TempDir temp;
   const std::filesystem::path& dir = temp.path();
   const auto fifo = dir / "pipe.png";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -119,7 +121,7 @@ TEST(ImageDecodeTest, FifoIsRefusedWithoutBlocking) {
 }
 
 TEST(ImageDecodeTest, TooBigFileIsRefusedBeforeReading) {
-  const testing::TempDir temp;
+  const TempDir temp;
   const std::filesystem::path& dir = temp.path();
   const auto path = dir / "big.png";
   testing::write_file(path, testing::encode_png(small_image()));
@@ -130,7 +132,7 @@ TEST(ImageDecodeTest, TooBigFileIsRefusedBeforeReading) {
 
 TEST(ImageDecodeTest, UnreadableFileIsAnIoError) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads files regardless of permissions";
-  const testing::TempDir temp;
+  const TempDir temp;
   const std::filesystem::path& dir = temp.path();
   const auto path = dir / "secret.png";
   testing::write_file(path, testing::encode_png(small_image()));
@@ -139,7 +141,7 @@ TEST(ImageDecodeTest, UnreadableFileIsAnIoError) {
 }
 
 TEST(ImageDecodeTest, EmptyFileIsCorruptAndNamesThePath) {
-  const testing::TempDir temp;
+  const TempDir temp;
   const std::filesystem::path& dir = temp.path();
   testing::write_file(dir / "empty.png", Bytes{});
   expect_error(load_image_file(dir / "empty.png", DecodeLimits{}), ErrorCode::kCorruptData, "empty.png: file is empty");

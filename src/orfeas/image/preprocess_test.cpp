@@ -4,10 +4,12 @@
 
 #include "orfeas/image/recenter.h"
 #include "orfeas/image/test_images.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::image {
 namespace {
 
+using orfeas::testing::TempDir;
 using testing::Bytes;
 
 constexpr Rgba8 kInk{30, 60, 150, 255};
@@ -61,7 +63,7 @@ TEST(ImagePreprocessTest, BadOptionsFailBeforeDecoding) {
 }
 
 TEST(ImagePreprocessTest, ReadsFiles) {
-  const testing::TempDir temp;
+  const TempDir temp;
   const std::filesystem::path& dir = temp.path();
   testing::write_file(dir / "drawing.webp", testing::encode_webp_lossless(drawing()));
   const auto pre = preprocess_image_file(dir / "drawing.webp", {.canvas_size = 96});

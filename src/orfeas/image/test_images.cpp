@@ -14,8 +14,6 @@
 #include <cstring>
 #include <fstream>
 #include <ostream>
-#include <string>
-#include <system_error>
 
 #include <gtest/gtest.h>
 
@@ -273,17 +271,6 @@ Bytes encode_webp_lossy(const ImageRgba8& image, float quality) {
   const std::size_t size = WebPEncodeRGBA(reinterpret_cast<const std::uint8_t*>(image.pixels.data()), image.width,
                                           image.height, image.width * 4, quality, &data);
   return take_webp(data, size);
-}
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "orfeas_image_test_XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
 }
 
 void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {

@@ -76,19 +76,6 @@ void patch_jpeg_dimensions(Bytes& jpeg, std::uint16_t width, std::uint16_t heigh
 [[nodiscard]] Bytes encode_webp_lossless(const ImageRgba8& image);
 [[nodiscard]] Bytes encode_webp_lossy(const ImageRgba8& image, float quality);
 
-// A fresh, uniquely named empty directory under the system temp dir, removed with its contents
-// on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 void write_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
 
 // Draws an axis-aligned filled rectangle [x0, x1) × [y0, y1) and a disc, clipped to the image.

@@ -4,14 +4,15 @@
 
 #include <cmath>
 #include <numbers>
-#include <random>
 
 #include "orfeas/mesh/topology.h"
+#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
+using orfeas::testing::TempDir;
 
 // A preprocessed image whose mask holds the pixels with centres between `inner` and `outer`
 // model units from the centre: a disc (inner 0) or an annulus, coloured by quadrant.
@@ -137,12 +138,8 @@ TEST(PipelineTest, CreateRejectsBadOptions) {
 
 class GenerateTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("orfeas_pipeline_test_" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  const TempDir temp_;
+  const fs::path dir_ = temp_.path();
 };
 
 TEST_F(GenerateTest, ReportsEveryStageInOrderAndWritesTheFile) {
