@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Quick start: install dependencies, build with AddressSanitizer and UndefinedBehaviorSanitizer
-# (the dev preset, warnings as errors), and run every test. Extra arguments go to ctest
-# (e.g. -L unit, -R Stl).
+# (the dev preset, warnings as errors), and run every test. Tests labelled `gpu` need an NVIDIA GPU
+# and run only where `nvidia-smi` finds one. Extra arguments go to ctest (e.g. -L unit, -R Stl).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh --test
 cmake --preset dev >/dev/null
 cmake --build --preset dev
-ctest --preset dev "$@"
+if nvidia-smi -L >/dev/null 2>&1; then
+  ctest --preset dev "$@"
+else
+  echo "no NVIDIA GPU here: skipping the tests labelled gpu"
+  ctest --preset dev -LE gpu "$@"
+fi
