@@ -1,0 +1,36 @@
+#include "orfeas/gpu/host_memory_pool.h"
+
+#include <cstdlib>
+
+namespace orfeas::gpu {
+
+Result<std::unique_ptr<HostMemoryPool>> HostMemoryPool::create(const Options& options) {
+  if (options.alignment == 0 || (options.alignment & (options.alignment - 1)) != 0 || options.alignment > 4096) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "host memory pool: alignment must be a power of two up to 4096, got " +
+                          std::to_string(options.alignment));
+  }
+  return std::unique_ptr<HostMemoryPool>(new HostMemoryPool(options));
+}
+
+HostMemoryPool::~HostMemoryPool() { release_all_cached(); }
+
+HostMemoryPool::RawAllocation HostMemoryPool::raw_allocate(std::size_t bytes) {
+  if (options_.capacity_bytes != 0 && backing_bytes_ + bytes > options_.capacity_bytes) {
+    return {RawAllocation::Outcome::kOutOfMemory, nullptr,
+            "capacity of " + std::to_string(options_.capacity_bytes) + " bytes reached"};
+  }
+  // Bucket sizes are multiples of 512, so of every alignment up to 512; round for the rest.
+  const std::size_t rounded = (bytes + options_.alignment - 1) / options_.alignment * options_.alignment;
+  void* data = std::aligned_alloc(options_.alignment, rounded);
+  if (data == nullptr) return {RawAllocation::Outcome::kOutOfMemory, nullptr, "aligned_alloc returned null"};
+  backing_bytes_ += bytes;
+  return {RawAllocation::Outcome::kOk, data, {}};
+}
+
+void HostMemoryPool::raw_free(void* data, std::size_t bytes) noexcept {
+  std::free(data);
+  backing_bytes_ -= bytes;
+}
+
+}  // namespace orfeas::gpu
