@@ -53,8 +53,8 @@ std::vector<float> signed_distance_pixels(const image::Mask& mask) {
   return sd;
 }
 
-Result<ScalarVolume> InflateBackend::generate(const image::ImageRgba8& canvas, const image::Mask& mask,
-                                              const ShapeOptions& options) const {
+Result<InflateField> compute_inflate_field(const image::ImageRgba8& canvas, const image::Mask& mask,
+                                           const ShapeOptions& options) {
   ORFEAS_RETURN_IF_ERROR(validate(options));
   if (mask.width != mask.height || mask.width < 2 || canvas.width != mask.width || canvas.height != mask.height) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -68,39 +68,55 @@ Result<ScalarVolume> InflateBackend::generate(const image::ImageRgba8& canvas, c
   const float pixel = 2.0F / static_cast<float>(size);  // model units per canvas pixel
   std::vector<float> sd = signed_distance_pixels(mask);
   for (float& d : sd) d *= pixel;
-  const float inradius = *std::max_element(sd.begin(), sd.end());
 
+  InflateField field;
+  field.inradius = *std::max_element(sd.begin(), sd.end());
   const int cells = options.resolution;
-  const int points = cells + 1;
-  const float spacing = 2.0F / static_cast<float>(cells);
-  ScalarVolume volume(points, points, points, Vec3f{-1.0F, -1.0F, -1.0F}, spacing);
+  field.points = cells + 1;
+  field.spacing = 2.0F / static_cast<float>(cells);
+  field.origin = Vec3f{-1.0F, -1.0F, -1.0F};
+  field.inv_thickness = 1.0F / options.thickness;
 
   // (a − s)^2 per grid column: the whole in-plane part of f, computed once.
-  const auto column_count = static_cast<std::size_t>(points) * static_cast<std::size_t>(points);
-  std::vector<float> radial_sq(column_count);
-  parallel_for(0, static_cast<std::size_t>(points), 8, [&](std::size_t begin, std::size_t end) {
+  const auto points = static_cast<std::size_t>(field.points);
+  const float spacing = field.spacing;
+  const float inradius = field.inradius;
+  field.radial_sq.resize(points * points);
+  parallel_for(0, points, 8, [&](std::size_t begin, std::size_t end) {
     for (std::size_t j = begin; j < end; ++j) {
       const float y = -1.0F + spacing * static_cast<float>(j);
       const float v = (1.0F - y) * 0.5F * static_cast<float>(size) - 0.5F;
-      for (std::size_t i = 0; i < static_cast<std::size_t>(points); ++i) {
+      for (std::size_t i = 0; i < points; ++i) {
         const float x = -1.0F + spacing * static_cast<float>(i);
         const float u = (x + 1.0F) * 0.5F * static_cast<float>(size) - 0.5F;
         const float c = inradius - sample_bilinear(sd, size, u, v);
-        radial_sq[j * static_cast<std::size_t>(points) + i] = c * c;
+        field.radial_sq[j * points + i] = c * c;
       }
     }
   });
+  return field;
+}
 
-  const float inv_thickness = 1.0F / options.thickness;
+ScalarVolume sample_inflate_volume(const InflateField& field) {
+  const int points = field.points;
+  ScalarVolume volume(points, points, points, field.origin, field.spacing);
+  const auto column_count = static_cast<std::size_t>(points) * static_cast<std::size_t>(points);
   parallel_for(0, static_cast<std::size_t>(points), 4, [&](std::size_t begin, std::size_t end) {
     for (std::size_t k = begin; k < end; ++k) {
-      const float z = (-1.0F + spacing * static_cast<float>(k)) * inv_thickness;
+      // The CUDA twin (shape/cuda/inflate_sampler.cu) repeats this arithmetic operation for operation.
+      const float z = (field.origin.z + field.spacing * static_cast<float>(k)) * field.inv_thickness;
       const float z_sq = z * z;
       float* slice = volume.values.data() + k * column_count;
-      for (std::size_t c = 0; c < column_count; ++c) slice[c] = std::sqrt(z_sq + radial_sq[c]) - inradius;
+      for (std::size_t c = 0; c < column_count; ++c) slice[c] = std::sqrt(z_sq + field.radial_sq[c]) - field.inradius;
     }
   });
   return volume;
+}
+
+Result<ScalarVolume> InflateBackend::generate(const image::ImageRgba8& canvas, const image::Mask& mask,
+                                              const ShapeOptions& options) const {
+  ORFEAS_ASSIGN_OR_RETURN(const InflateField field, compute_inflate_field(canvas, mask, options));
+  return sample_inflate_volume(field);
 }
 
 }  // namespace orfeas::shape

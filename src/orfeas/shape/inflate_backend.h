@@ -11,13 +11,39 @@
 // whose zero set is exactly |z| = h(s): a disc becomes a sphere (an ellipsoid for t ≠ 1), a ring a
 // torus with a round cross-section. Unlike |z| − h, f changes smoothly across the rim, so marching
 // cubes' linear interpolation places vertices accurately there too.
+//
+// The work splits in two: compute_inflate_field() does everything that lives in the image plane
+// (distance transform, inradius, (a − s)^2 per grid column) and sample_inflate_volume() expands it
+// along z into the (resolution + 1)^3 volume. The second part is the heavy one; it has a CUDA twin
+// (shape/cuda/inflate_sampler.h) that starts from the same InflateField and writes the same floats.
 #pragma once
 
 #include <string_view>
+#include <vector>
 
+#include "orfeas/core/vec3.h"
 #include "orfeas/shape/shape_backend.h"
 
 namespace orfeas::shape {
+
+// The in-plane part of the inflated field: f(i, j, k) = sqrt(z_k^2 + radial_sq[j * points + i]) − inradius
+// with z_k = (origin.z + spacing · k) · inv_thickness.
+struct InflateField {
+  int points = 0;          // grid points per axis (resolution + 1)
+  float spacing = 0.0F;    // model units between grid points
+  Vec3f origin;            // model-space position of grid point (0, 0, 0)
+  float inradius = 0.0F;   // a: the largest distance from the outline, model units
+  float inv_thickness = 1.0F;
+  std::vector<float> radial_sq;  // [points, points] (a − s)^2 per grid column (j, i), x fastest
+};
+
+// Validates the options and the canvas/mask pair like InflateBackend::generate and computes the
+// field's in-plane part. kInvalidArgument, kNoForeground as generate().
+[[nodiscard]] Result<InflateField> compute_inflate_field(const image::ImageRgba8& canvas, const image::Mask& mask,
+                                                         const ShapeOptions& options);
+
+// The volume of `field`: points^3 samples over [-1, 1]^3, negative inside (CPU; parallel_for).
+[[nodiscard]] ScalarVolume sample_inflate_volume(const InflateField& field);
 
 class InflateBackend final : public ShapeBackend {
  public:

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
+#include <utility>
 
 namespace orfeas::shape {
 namespace {
@@ -114,6 +117,61 @@ TEST(InflateBackendTest, RejectsBadInput) {
   EXPECT_EQ(too_fine.error().code(), ErrorCode::kInvalidArgument);
 
   const auto mismatched = backend.generate(image::ImageRgba8(32, 16), full, {});
+  ASSERT_FALSE(mismatched.has_value());
+  EXPECT_EQ(mismatched.error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(InflateFieldTest, GenerateIsFieldThenSample) {
+  for (const auto& [mask, options] :
+       {std::pair{ring_mask(128, 0.0F, 0.6F), ShapeOptions{.resolution = 40}},
+        std::pair{ring_mask(200, 0.25F, 0.8F), ShapeOptions{.resolution = 57, .thickness = 0.5F}},
+        std::pair{image::Mask(64, 64, 1), ShapeOptions{.resolution = 16, .thickness = 3.0F}}}) {
+    const image::ImageRgba8 canvas(mask.width, mask.height);
+    const auto field = compute_inflate_field(canvas, mask, options);
+    ASSERT_TRUE(field.has_value()) << field.error().message();
+    const ScalarVolume sampled = sample_inflate_volume(*field);
+    const ScalarVolume generated = inflate(mask, options);
+    ASSERT_EQ(sampled.nx, generated.nx);
+    EXPECT_EQ(sampled.origin, generated.origin);
+    EXPECT_EQ(sampled.spacing, generated.spacing);
+    ASSERT_EQ(sampled.values.size(), generated.values.size());
+    for (std::size_t i = 0; i < sampled.values.size(); ++i) {
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(sampled.values[i]), std::bit_cast<std::uint32_t>(generated.values[i]))
+          << "value " << i;
+    }
+  }
+}
+
+TEST(InflateFieldTest, DescribesTheGridAndTheFormula) {
+  constexpr float kRadius = 0.5F;
+  const image::Mask mask = ring_mask(256, 0.0F, kRadius);
+  const auto field = compute_inflate_field(image::ImageRgba8(256, 256), mask, {.resolution = 32, .thickness = 2.0F});
+  ASSERT_TRUE(field.has_value()) << field.error().message();
+  EXPECT_EQ(field->points, 33);
+  EXPECT_EQ(field->spacing, 2.0F / 32.0F);
+  EXPECT_EQ(field->origin, (Vec3f{-1.0F, -1.0F, -1.0F}));
+  EXPECT_EQ(field->inv_thickness, 0.5F);
+  EXPECT_NEAR(field->inradius, kRadius, 4.0F / 256.0F);  // within two pixels
+  ASSERT_EQ(field->radial_sq.size(), 33U * 33U);
+  const ScalarVolume volume = sample_inflate_volume(*field);
+  for (int k = 0; k < volume.nz; k += 5) {
+    for (int j = 0; j < volume.ny; j += 3) {
+      for (int i = 0; i < volume.nx; i += 2) {
+        const double z = volume.position(i, j, k).z * 0.5;
+        const double expected =
+            std::sqrt(z * z + field->radial_sq[static_cast<std::size_t>(j) * 33U + static_cast<std::size_t>(i)]) -
+            field->inradius;
+        ASSERT_NEAR(volume.at(i, j, k), expected, 1e-5);
+      }
+    }
+  }
+}
+
+TEST(InflateFieldTest, RejectsLikeGenerate) {
+  const auto empty = compute_inflate_field(image::ImageRgba8(32, 32), image::Mask(32, 32), {});
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().code(), ErrorCode::kNoForeground);
+  const auto mismatched = compute_inflate_field(image::ImageRgba8(32, 16), image::Mask(32, 32, 1), {});
   ASSERT_FALSE(mismatched.has_value());
   EXPECT_EQ(mismatched.error().code(), ErrorCode::kInvalidArgument);
 }
