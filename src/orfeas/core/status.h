@@ -7,7 +7,7 @@
 //
 //   Status run() {
 //     ORFEAS_ASSIGN_OR_RETURN(auto image, decode(bytes));
-//     ORFEAS_RETURN_IF_ERROR(write(image).transform_error(add_context("while writing out.png")));
+//     ORFEAS_RETURN_IF_ERROR_CTX(write(image), "while writing out.png");
 //     return ok();
 //   }
 //
