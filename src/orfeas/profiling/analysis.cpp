@@ -21,8 +21,15 @@ namespace {
   return std::string(buffer, std::min(static_cast<std::size_t>(length), sizeof(buffer) - 1));
 }
 
-std::string format_ms(double ms) { return ms < 10.0 ? format("%.1f ms", ms) : format("%.0f ms", ms); }
-double gib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0); }
+std::string format_ms(double ms) {
+  return ms < 10.0 ? format("%.1f ms", ms) : format("%.0f ms", ms);
+}
+std::string format_bytes(std::uint64_t bytes) {
+  const auto b = static_cast<double>(bytes);
+  if (b >= 1024.0 * 1024.0 * 1024.0) return format("%.1f GiB", b / (1024.0 * 1024.0 * 1024.0));
+  if (b >= 1024.0 * 1024.0) return format("%.1f MiB", b / (1024.0 * 1024.0));
+  return format("%llu bytes", static_cast<unsigned long long>(bytes));
+}
 
 double mean(std::span<const double> values) {
   if (values.empty()) return 0.0;
@@ -96,19 +103,26 @@ std::string_view advice_for(std::string_view stage) {
 
 std::string_view severity_name(Severity severity) {
   switch (severity) {
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
   }
   return "unknown";
 }
 
 std::string_view trend_name(TrendDirection direction) {
   switch (direction) {
-    case TrendDirection::kInsufficientData: return "insufficient data";
-    case TrendDirection::kImproving: return "improving";
-    case TrendDirection::kStable: return "stable";
-    case TrendDirection::kDegrading: return "degrading";
+    case TrendDirection::kInsufficientData:
+      return "insufficient data";
+    case TrendDirection::kImproving:
+      return "improving";
+    case TrendDirection::kStable:
+      return "stable";
+    case TrendDirection::kDegrading:
+      return "degrading";
   }
   return "unknown";
 }
@@ -242,10 +256,11 @@ std::vector<std::string> make_recommendations(std::span<const PipelineProfile> p
   for (const GpuUse& use : gpu_use) {
     if (!(use.wall_ms > 0.0) || use.gpu_ms >= 0.5 * use.wall_ms) continue;
     const auto jobs = static_cast<double>(use.jobs);
-    lines.push_back(format("%s keeps the GPU busy only %.0f %% of its wall time (mean %s on the GPU of %s over %zu "
-                           "jobs): overlap host work with the device or batch more work per launch",
-                           use.stage.c_str(), use.gpu_ms / use.wall_ms * 100.0, format_ms(use.gpu_ms / jobs).c_str(),
-                           format_ms(use.wall_ms / jobs).c_str(), use.jobs));
+    lines.push_back(
+        format("%s keeps the GPU busy only %.0f %% of its wall time (mean %s on the GPU of %s over %zu "
+               "jobs): overlap host work with the device or batch more work per launch",
+               use.stage.c_str(), use.gpu_ms / use.wall_ms * 100.0, format_ms(use.gpu_ms / jobs).c_str(),
+               format_ms(use.wall_ms / jobs).c_str(), use.jobs));
   }
 
   if (options.device_memory_total_bytes && *options.device_memory_total_bytes > 0) {
@@ -254,18 +269,21 @@ std::vector<std::string> make_recommendations(std::span<const PipelineProfile> p
       if (!share.max_peak_device_bytes) continue;
       const double fraction = static_cast<double>(*share.max_peak_device_bytes) / static_cast<double>(total);
       if (fraction < kMemoryPressureFraction) continue;
-      lines.push_back(format("%s peaks at %.1f GiB of device memory, %.0f %% of the device's %.1f GiB: lower "
-                             "--resolution or run fewer jobs at once to avoid out-of-memory failures",
-                             share.stage.c_str(), gib(*share.max_peak_device_bytes), fraction * 100.0, gib(total)));
+      lines.push_back(
+          format("%s peaks at %s of device memory, %.0f %% of the device's %s: lower "
+                 "--resolution or run fewer jobs at once to avoid out-of-memory failures",
+                 share.stage.c_str(), format_bytes(*share.max_peak_device_bytes).c_str(), fraction * 100.0,
+                 format_bytes(total).c_str()));
     }
   }
 
   const Summary summary = summarize(profiles);
   if (summary.total.trend.direction == TrendDirection::kDegrading) {
     const std::size_t half = summary.pipeline_count / 2;
-    lines.push_back(format("pipeline time is degrading: the newest %zu of %zu recent jobs took %.0f %% longer than the "
-                           "oldest %zu; look for growing inputs, memory pressure or a busier device",
-                           half, summary.pipeline_count, summary.total.trend.change_percent, half));
+    lines.push_back(
+        format("pipeline time is degrading: the newest %zu of %zu recent jobs took %.0f %% longer than the "
+               "oldest %zu; look for growing inputs, memory pressure or a busier device",
+               half, summary.pipeline_count, summary.total.trend.change_percent, half));
   }
   return lines;
 }

@@ -25,9 +25,9 @@
 namespace orfeas::profiling {
 
 inline constexpr double kDefaultBottleneckThresholdPercent = 20.0;
-inline constexpr double kHighSharePercent = 30.0;      // above: severity high
-inline constexpr double kCriticalSharePercent = 40.0;  // above: severity critical
-inline constexpr double kStableTrendPercent = 5.0;     // a change within ±5 % is "stable"
+inline constexpr double kHighSharePercent = 30.0;       // above: severity high
+inline constexpr double kCriticalSharePercent = 40.0;   // above: severity critical
+inline constexpr double kStableTrendPercent = 5.0;      // a change within ±5 % is "stable"
 inline constexpr double kMemoryPressureFraction = 0.9;  // a stage peak above 90 % of the device
 
 // A top-level stage's mean share of pipeline time. A pipeline's share denominator is the sum of its
@@ -36,8 +36,8 @@ inline constexpr double kMemoryPressureFraction = 0.9;  // a stage peak above 90
 struct StageShare {
   std::string stage;
   double mean_share_percent = 0.0;
-  double mean_ms = 0.0;         // over the pipelines where the stage ran (repeats summed per pipeline)
-  std::size_t job_count = 0;    // pipelines where the stage ran
+  double mean_ms = 0.0;       // over the pipelines where the stage ran (repeats summed per pipeline)
+  std::size_t job_count = 0;  // pipelines where the stage ran
   std::optional<std::uint64_t> max_peak_device_bytes;
 };
 

@@ -57,10 +57,8 @@ TEST(ProfilingAnalysisTest, BottleneckSeverities) {
   // Shares: mesh 45 % (critical), shape 35 % (high), post 15 % (medium at a 10 % threshold), export 5 %.
   std::vector<PipelineProfile> profiles;
   for (int i = 0; i < 4; ++i) {
-    profiles.push_back(make_profile("job", {{"shape_generation", 35.0},
-                                            {"mesh_extraction", 45.0},
-                                            {"post_processing", 15.0},
-                                            {"export", 5.0}}));
+    profiles.push_back(make_profile(
+        "job", {{"shape_generation", 35.0}, {"mesh_extraction", 45.0}, {"post_processing", 15.0}, {"export", 5.0}}));
   }
   const std::vector<Bottleneck> found = find_bottlenecks(profiles, 10.0);
   ASSERT_EQ(found.size(), 3u);
@@ -142,14 +140,16 @@ TEST(ProfilingAnalysisTest, TrendDetection) {
 TEST(ProfilingAnalysisTest, RecommendationsNameTheStageAndItsShare) {
   std::vector<PipelineProfile> profiles;
   for (int i = 0; i < 20; ++i) {
-    profiles.push_back(make_profile("job", {{"image_preprocessing", 5.0}, {"mesh_extraction", 62.0}, {"export", 33.0}}));
+    profiles.push_back(
+        make_profile("job", {{"image_preprocessing", 5.0}, {"mesh_extraction", 62.0}, {"export", 33.0}}));
   }
   AnalysisOptions options;
   options.bottleneck_threshold_percent = 40.0;
   const std::vector<std::string> lines = make_recommendations(profiles, options);
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0], "mesh_extraction takes 62 % of pipeline time (mean 62 ms over 20 jobs): lower --resolution "
-                      "or use --device cuda");
+  EXPECT_EQ(lines[0],
+            "mesh_extraction takes 62 % of pipeline time (mean 62 ms over 20 jobs): lower --resolution "
+            "or use --device cuda");
 }
 
 TEST(ProfilingAnalysisTest, RecommendationsMentionMemoryNearTheDeviceTotal) {
@@ -157,7 +157,7 @@ TEST(ProfilingAnalysisTest, RecommendationsMentionMemoryNearTheDeviceTotal) {
   std::vector<PipelineProfile> profiles = {
       make_profile("job", {{"shape_generation", 10.0, 75 * kGiB}, {"mesh_extraction", 10.0, 2 * kGiB}})};
   AnalysisOptions options;
-  options.bottleneck_threshold_percent = 60.0;  // no time findings
+  options.bottleneck_threshold_percent = 60.0;                   // no time findings
   EXPECT_TRUE(make_recommendations(profiles, options).empty());  // total unknown: nothing to compare with
   options.device_memory_total_bytes = 80 * kGiB;
   const std::vector<std::string> lines = make_recommendations(profiles, options);

@@ -15,12 +15,18 @@ std::string chrome_trace_json(std::span<const PipelineProfile> profiles) {
   for (const PipelineProfile& profile : profiles) {
     ++tid;  // one track per job, in the order given
     const double pipeline_us = profile.started_at_seconds * 1e6;
-    const std::string track = profile.job_name + " (job " + std::to_string(static_cast<std::uint64_t>(profile.job)) + ")";
+    const std::string track =
+        profile.job_name + " (job " + std::to_string(static_cast<std::uint64_t>(profile.job)) + ")";
     events.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", kPid}, {"tid", tid}, {"args", {{"name", track}}}});
-    events.push_back({{"ph", "M"}, {"name", "thread_sort_index"}, {"pid", kPid}, {"tid", tid},
-                      {"args", {{"sort_index", tid}}}});
-    events.push_back({{"ph", "X"}, {"name", profile.job_name}, {"cat", "pipeline"}, {"pid", kPid}, {"tid", tid},
-                      {"ts", pipeline_us}, {"dur", profile.total_seconds * 1e6}});
+    events.push_back(
+        {{"ph", "M"}, {"name", "thread_sort_index"}, {"pid", kPid}, {"tid", tid}, {"args", {{"sort_index", tid}}}});
+    events.push_back({{"ph", "X"},
+                      {"name", profile.job_name},
+                      {"cat", "pipeline"},
+                      {"pid", kPid},
+                      {"tid", tid},
+                      {"ts", pipeline_us},
+                      {"dur", profile.total_seconds * 1e6}});
     for (const StageProfile& stage : profile.stages) {
       json args = {{"depth", stage.depth}};
       const auto parent = static_cast<std::size_t>(stage.parent);
@@ -28,8 +34,13 @@ std::string chrome_trace_json(std::span<const PipelineProfile> profiles) {
       if (stage.gpu_ms) args["gpu_ms"] = *stage.gpu_ms;
       if (stage.peak_device_bytes) args["peak_device_bytes"] = *stage.peak_device_bytes;
       if (stage.truncated) args["truncated"] = true;
-      events.push_back({{"ph", "X"}, {"name", stage.name}, {"cat", "stage"}, {"pid", kPid}, {"tid", tid},
-                        {"ts", pipeline_us + stage.start_ms * 1e3}, {"dur", stage.wall_ms * 1e3},
+      events.push_back({{"ph", "X"},
+                        {"name", stage.name},
+                        {"cat", "stage"},
+                        {"pid", kPid},
+                        {"tid", tid},
+                        {"ts", pipeline_us + stage.start_ms * 1e3},
+                        {"dur", stage.wall_ms * 1e3},
                         {"args", std::move(args)}});
     }
   }
@@ -38,8 +49,9 @@ std::string chrome_trace_json(std::span<const PipelineProfile> profiles) {
 }
 
 Status write_chrome_trace(std::span<const PipelineProfile> profiles, const std::filesystem::path& path) {
-  return internal::write_file_atomically(path, chrome_trace_json(profiles))
-      .map_error([&](const Error& e) { return e.with_context("while writing Chrome trace"); });
+  return internal::write_file_atomically(path, chrome_trace_json(profiles)).map_error([&](const Error& e) {
+    return e.with_context("while writing Chrome trace");
+  });
 }
 
 }  // namespace orfeas::profiling

@@ -27,7 +27,6 @@ namespace orfeas::profiling {
 
 [[nodiscard]] std::string chrome_trace_json(std::span<const PipelineProfile> profiles);
 // Written atomically (temporary file, fsync, rename).
-[[nodiscard]] Status write_chrome_trace(std::span<const PipelineProfile> profiles,
-                                        const std::filesystem::path& path);
+[[nodiscard]] Status write_chrome_trace(std::span<const PipelineProfile> profiles, const std::filesystem::path& path);
 
 }  // namespace orfeas::profiling

@@ -49,8 +49,8 @@ TEST(ProfilingChromeTraceTest, CompleteEventsOneTrackPerJob) {
   const std::vector<nlohmann::json>& cat = complete_by_tid.at(1);
   ASSERT_EQ(cat.size(), 5u);
   EXPECT_EQ(cat[0].at("name"), "cat.png");
-  EXPECT_DOUBLE_EQ(cat[0].at("ts").get<double>(), 500000.0);   // 0.5 s in µs
-  EXPECT_DOUBLE_EQ(cat[0].at("dur").get<double>(), 4000.0);    // 3 ms of stages + 1 ms of gaps
+  EXPECT_DOUBLE_EQ(cat[0].at("ts").get<double>(), 500000.0);  // 0.5 s in µs
+  EXPECT_DOUBLE_EQ(cat[0].at("dur").get<double>(), 4000.0);   // 3 ms of stages + 1 ms of gaps
   EXPECT_EQ(cat[1].at("name"), "shape_generation");
   EXPECT_DOUBLE_EQ(cat[1].at("dur").get<double>(), 2000.0);
   EXPECT_DOUBLE_EQ(cat[1].at("args").at("gpu_ms").get<double>(), 1.5);
@@ -73,9 +73,9 @@ TEST(ProfilingChromeTraceTest, ExportTraceOfALiveProfiler) {
     { const ActiveStageScope stage(profiler.get(), job, "mesh_extraction"); }
     ASSERT_TRUE(profiler->end_pipeline(job));
   }
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("orfeas_profiling_trace_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                     ".json");
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      ("orfeas_profiling_trace_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
   ASSERT_TRUE(profiler->export_trace(path));
   std::ifstream in(path);
   const nlohmann::json trace = nlohmann::json::parse(in);

@@ -6,6 +6,9 @@
 // watermark is reset only when no other top-level stage is open, so a stage's peak is never lower
 // than the true peak during it (it may include the memory of overlapping stages).
 //
+//   gpu::CachingMemoryPool& pool = ...;
+//   options.memory_watermark = std::make_shared<PoolWatermark<gpu::MemoryPool>>(&pool);
+//
 // Units: bytes. Thread-safety: implementations must allow calls from any thread.
 #pragma once
 
@@ -23,6 +26,19 @@ class MemoryWatermark {
   virtual void reset_peak() = 0;
   // Highest allocated bytes since the last reset_peak().
   [[nodiscard]] virtual std::uint64_t peak_bytes() = 0;
+};
+
+// Adapts any pool with reset_peak() and stats().peak_allocated_bytes (gpu::MemoryPool's shape)
+// without a link dependency on it.
+template <class Pool>
+class PoolWatermark final : public MemoryWatermark {
+ public:
+  explicit PoolWatermark(Pool* pool) : pool_(pool) {}
+  void reset_peak() override { pool_->reset_peak(); }
+  [[nodiscard]] std::uint64_t peak_bytes() override { return pool_->stats().peak_allocated_bytes; }
+
+ private:
+  Pool* pool_;  // borrowed; outlives the watermark
 };
 
 }  // namespace orfeas::profiling

@@ -23,13 +23,13 @@ inline constexpr JobId kNoJob{0};
 
 struct StageProfile {
   std::string name;
-  std::int32_t parent = -1;  // index into PipelineProfile::stages; -1 for a top-level stage
-  std::uint32_t depth = 0;   // 0 for a top-level stage
-  double start_ms = 0.0;     // since the pipeline began
-  double wall_ms = 0.0;      // steady_clock
-  std::optional<double> gpu_ms;                     // when a GpuTimer and a stream were given
-  std::optional<std::uint64_t> peak_device_bytes;   // top-level stages, when a MemoryWatermark is set
-  bool truncated = false;  // still open at end_pipeline: wall_ms runs to the pipeline's end
+  std::int32_t parent = -1;                        // index into PipelineProfile::stages; -1 for a top-level stage
+  std::uint32_t depth = 0;                         // 0 for a top-level stage
+  double start_ms = 0.0;                           // since the pipeline began
+  double wall_ms = 0.0;                            // steady_clock
+  std::optional<double> gpu_ms;                    // when a GpuTimer and a stream were given
+  std::optional<std::uint64_t> peak_device_bytes;  // top-level stages, when a MemoryWatermark is set
+  bool truncated = false;                          // still open at end_pipeline: wall_ms runs to the pipeline's end
 
   [[nodiscard]] bool top_level() const { return parent < 0; }
 };
@@ -37,8 +37,8 @@ struct StageProfile {
 struct PipelineProfile {
   JobId job = kNoJob;
   std::string job_name;
-  double started_at_seconds = 0.0;  // since the Profiler was created (places jobs on one timeline)
-  double total_seconds = 0.0;       // begin_pipeline → end_pipeline, wall
+  double started_at_seconds = 0.0;   // since the Profiler was created (places jobs on one timeline)
+  double total_seconds = 0.0;        // begin_pipeline → end_pipeline, wall
   std::vector<StageProfile> stages;  // in the order they were opened: a parent precedes its children
 };
 

@@ -57,8 +57,12 @@ struct OpenScope {
 };
 thread_local std::vector<OpenScope> t_open_scopes;
 
-double milliseconds(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double milliseconds(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 #if defined(ORFEAS_WITH_NVTX)
 nvtxDomainHandle_t nvtx_domain() {
@@ -73,7 +77,9 @@ void nvtx_push(const std::string& name) {
   attributes.message.ascii = name.c_str();
   nvtxDomainRangePushEx(nvtx_domain(), &attributes);
 }
-void nvtx_pop() { nvtxDomainRangePop(nvtx_domain()); }
+void nvtx_pop() {
+  nvtxDomainRangePop(nvtx_domain());
+}
 #else
 void nvtx_push(const std::string& /*name*/) {}
 void nvtx_pop() {}
@@ -288,23 +294,33 @@ AnalysisOptions Profiler::analysis_options() const {
   return options;
 }
 
-std::vector<StageShare> Profiler::stage_shares() const { return profiling::stage_shares(recent_profiles()); }
+std::vector<StageShare> Profiler::stage_shares() const {
+  return profiling::stage_shares(recent_profiles());
+}
 
 std::vector<Bottleneck> Profiler::bottlenecks(double threshold_percent) const {
   return find_bottlenecks(recent_profiles(), threshold_percent);
 }
 
-std::vector<Bottleneck> Profiler::bottlenecks() const { return bottlenecks(options_.bottleneck_threshold_percent); }
+std::vector<Bottleneck> Profiler::bottlenecks() const {
+  return bottlenecks(options_.bottleneck_threshold_percent);
+}
 
 std::vector<std::string> Profiler::recommendations() const {
   return make_recommendations(recent_profiles(), analysis_options());
 }
 
-Summary Profiler::summary() const { return summarize(recent_profiles()); }
+Summary Profiler::summary() const {
+  return summarize(recent_profiles());
+}
 
-Report Profiler::report() const { return make_report(recent_profiles(), analysis_options()); }
+Report Profiler::report() const {
+  return make_report(recent_profiles(), analysis_options());
+}
 
-Status Profiler::export_report(const std::filesystem::path& path) const { return write_report(report(), path); }
+Status Profiler::export_report(const std::filesystem::path& path) const {
+  return write_report(report(), path);
+}
 
 Status Profiler::export_trace(const std::filesystem::path& path) const {
   return write_chrome_trace(recent_profiles(), path);

@@ -51,8 +51,8 @@ struct JobShard;
 class Profiler {
  public:
   struct Options {
-    std::size_t history_capacity = 1000;  // finished profiles kept; the oldest are dropped
-    std::unique_ptr<GpuTimer> gpu_timer;  // optional; used for scopes given a stream
+    std::size_t history_capacity = 1000;                     // finished profiles kept; the oldest are dropped
+    std::unique_ptr<GpuTimer> gpu_timer;                     // optional; used for scopes given a stream
     std::shared_ptr<MemoryWatermark> memory_watermark;       // optional
     std::optional<std::uint64_t> device_memory_total_bytes;  // optional; for recommendations
     double bottleneck_threshold_percent = kDefaultBottleneckThresholdPercent;  // for reports

@@ -17,8 +17,13 @@ constexpr std::string_view kFormat = "orfeas-profile-report";
 constexpr int kVersion = 1;
 
 json stats_to_json(const StageStats& s) {
-  return {{"stage", s.stage},     {"count", s.count},   {"mean_ms", s.mean_ms}, {"p50_ms", s.p50_ms},
-          {"p95_ms", s.p95_ms},   {"min_ms", s.min_ms}, {"max_ms", s.max_ms},
+  return {{"stage", s.stage},
+          {"count", s.count},
+          {"mean_ms", s.mean_ms},
+          {"p50_ms", s.p50_ms},
+          {"p95_ms", s.p95_ms},
+          {"min_ms", s.min_ms},
+          {"max_ms", s.max_ms},
           {"trend", {{"direction", trend_name(s.trend.direction)}, {"change_percent", s.trend.change_percent}}}};
 }
 
@@ -64,9 +69,8 @@ Result<PipelineProfile> profile_from_json(const json& j) {
     StageProfile s = stage_from_json(stage);
     const auto index = static_cast<std::int32_t>(p.stages.size());
     if (s.parent < -1 || s.parent >= index) {
-      return make_error(ErrorCode::kCorruptData, "stage '" + s.name + "' of job '" + p.job_name +
-                                                     "' names parent " + std::to_string(s.parent) +
-                                                     ", which is not an earlier stage");
+      return make_error(ErrorCode::kCorruptData, "stage '" + s.name + "' of job '" + p.job_name + "' names parent " +
+                                                     std::to_string(s.parent) + ", which is not an earlier stage");
     }
     p.stages.push_back(std::move(s));
   }
@@ -124,14 +128,14 @@ Result<Report> parse_report(std::string_view json_text) {
   if (document.is_discarded()) return make_error(ErrorCode::kCorruptData, "not valid JSON");
   try {
     if (!document.is_object() || document.value("format", std::string()) != kFormat) {
-      return make_error(ErrorCode::kCorruptData, "not an ORFEAS profile report (no \"format\": \"" +
-                                                     std::string(kFormat) + "\")");
+      return make_error(ErrorCode::kCorruptData,
+                        "not an ORFEAS profile report (no \"format\": \"" + std::string(kFormat) + "\")");
     }
     const int version = document.at("version").get<int>();
     if (version > kVersion) {
-      return make_error(ErrorCode::kUnsupportedFormat,
-                        "profile report version " + std::to_string(version) + " is newer than this program reads (" +
-                            std::to_string(kVersion) + ")");
+      return make_error(ErrorCode::kUnsupportedFormat, "profile report version " + std::to_string(version) +
+                                                           " is newer than this program reads (" +
+                                                           std::to_string(kVersion) + ")");
     }
     AnalysisOptions options;
     const json& saved = document.at("options");
@@ -151,9 +155,39 @@ Result<Report> parse_report(std::string_view json_text) {
   }
 }
 
+std::string report_text(const Report& report) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(1);
+  const StageStats& total = report.summary.total;
+  out << report.summary.pipeline_count << " pipelines: mean " << total.mean_ms << " ms, p50 " << total.p50_ms
+      << " ms, p95 " << total.p95_ms << " ms; trend " << trend_name(total.trend.direction);
+  if (total.trend.direction != TrendDirection::kInsufficientData) {
+    out << " (" << std::showpos << total.trend.change_percent << std::noshowpos << " %)";
+  }
+  out << "\n";
+  for (const StageStats& s : report.summary.stages) {
+    out << "  " << s.stage << ": mean " << s.mean_ms << " ms, p50 " << s.p50_ms << " ms, p95 " << s.p95_ms
+        << " ms, min " << s.min_ms << " ms, max " << s.max_ms << " ms over " << s.count << " jobs\n";
+  }
+  out << "bottlenecks (>= " << report.options.bottleneck_threshold_percent << " % of pipeline time):";
+  if (report.bottlenecks.empty()) out << " none";
+  out << "\n";
+  for (const Bottleneck& b : report.bottlenecks) {
+    out << "  [" << severity_name(b.severity) << "] " << b.share.stage << ": " << b.share.mean_share_percent
+        << " %, mean " << b.share.mean_ms << " ms over " << b.share.job_count << " jobs\n";
+  }
+  out << "recommendations:";
+  if (report.recommendations.empty()) out << " none";
+  out << "\n";
+  for (const std::string& line : report.recommendations) out << "  - " << line << "\n";
+  return out.str();
+}
+
 Status write_report(const Report& report, const std::filesystem::path& path) {
-  return internal::write_file_atomically(path, report_to_json(report))
-      .map_error([&](const Error& e) { return e.with_context("while writing profile report"); });
+  return internal::write_file_atomically(path, report_to_json(report)).map_error([&](const Error& e) {
+    return e.with_context("while writing profile report");
+  });
 }
 
 Result<Report> load_report(const std::filesystem::path& path) {

@@ -41,6 +41,10 @@ struct Report {
 [[nodiscard]] std::string report_to_json(const Report& report);
 [[nodiscard]] Result<Report> parse_report(std::string_view json_text);
 
+// What `orfeas profile report.json` prints: the summary line, per-stage timings, the bottlenecks
+// and the recommendations, one per line.
+[[nodiscard]] std::string report_text(const Report& report);
+
 [[nodiscard]] Status write_report(const Report& report, const std::filesystem::path& path);
 [[nodiscard]] Result<Report> load_report(const std::filesystem::path& path);
 

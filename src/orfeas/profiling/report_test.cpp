@@ -1,11 +1,11 @@
 #include "orfeas/profiling/report.h"
 
+#include <unistd.h>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -44,11 +44,10 @@ std::unique_ptr<Profiler> profiler_with_history() {
   options.bottleneck_threshold_percent = 25.0;
   auto profiler = std::move(*Profiler::create(std::move(options)));
   for (int i = 0; i < 6; ++i) {
-    profiler->record_profile(make_profile("job" + std::to_string(i),
-                                          {{"image_preprocessing", 1.5 + i},
-                                           {"shape_generation", 20.0 + i, 950, 7.25},
-                                           {"mesh_extraction", 31.0 / 3.0}},
-                                          static_cast<std::uint64_t>(i + 1), 0.05 * i));
+    profiler->record_profile(make_profile(
+        "job" + std::to_string(i),
+        {{"image_preprocessing", 1.5 + i}, {"shape_generation", 20.0 + i, 950, 7.25}, {"mesh_extraction", 31.0 / 3.0}},
+        static_cast<std::uint64_t>(i + 1), 0.05 * i));
   }
   return profiler;
 }
@@ -132,6 +131,32 @@ TEST_F(ProfilingReportTest, LoadReportRejectsBrokenFiles) {
       "start_ms": 0, "wall_ms": 1}]}]})"));
   ASSERT_FALSE(bad_parent);
   EXPECT_EQ(bad_parent.error().code(), ErrorCode::kCorruptData);
+}
+
+TEST_F(ProfilingReportTest, ReportTextListsBottlenecksAndRecommendations) {
+  const Report report = profiler_with_history()->report();
+  const std::string text = report_text(report);
+  EXPECT_NE(text.find("6 pipelines: mean"), std::string::npos) << text;
+  EXPECT_NE(text.find("[critical] shape_generation"), std::string::npos) << text;
+  for (const std::string& line : report.recommendations) EXPECT_NE(text.find(line), std::string::npos) << line;
+}
+
+TEST(ProfilingWatermarkTest, PoolWatermarkReadsThePoolsPeak) {
+  struct Stats {
+    std::uint64_t peak_allocated_bytes = 0;
+  };
+  struct Pool {
+    Stats current;
+    int resets = 0;
+    void reset_peak() { ++resets; }
+    [[nodiscard]] Stats stats() const { return current; }
+  };
+  Pool pool;
+  PoolWatermark<Pool> watermark(&pool);
+  watermark.reset_peak();
+  pool.current.peak_allocated_bytes = 4096;
+  EXPECT_EQ(pool.resets, 1);
+  EXPECT_EQ(watermark.peak_bytes(), 4096u);
 }
 
 TEST_F(ProfilingReportTest, ExportReportFailsCleanlyInAMissingDirectory) {

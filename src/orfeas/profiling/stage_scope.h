@@ -83,11 +83,9 @@ inline constexpr bool kProfilingEnabled = true;
 #define ORFEAS_PROFILE_CONCAT_(a, b) ORFEAS_PROFILE_CONCAT_INNER_(a, b)
 
 // A StageScope named after the line, alive until the end of the enclosing block.
-#define ORFEAS_PROFILE_SCOPE(profiler_ptr, job, name)                                             \
-  [[maybe_unused]] const ::orfeas::profiling::StageScope ORFEAS_PROFILE_CONCAT_(orfeas_profile_scope_, \
-                                                                                __LINE__)(          \
+#define ORFEAS_PROFILE_SCOPE(profiler_ptr, job, name)                                                             \
+  [[maybe_unused]] const ::orfeas::profiling::StageScope ORFEAS_PROFILE_CONCAT_(orfeas_profile_scope_, __LINE__)( \
       (profiler_ptr), (job), (name))
-#define ORFEAS_PROFILE_SCOPE_GPU(profiler_ptr, job, name, stream)                                 \
-  [[maybe_unused]] const ::orfeas::profiling::StageScope ORFEAS_PROFILE_CONCAT_(orfeas_profile_scope_, \
-                                                                                __LINE__)(          \
+#define ORFEAS_PROFILE_SCOPE_GPU(profiler_ptr, job, name, stream)                                                 \
+  [[maybe_unused]] const ::orfeas::profiling::StageScope ORFEAS_PROFILE_CONCAT_(orfeas_profile_scope_, __LINE__)( \
       (profiler_ptr), (job), (name), (stream))

@@ -44,7 +44,8 @@ class TempFile {
 };
 
 tl::unexpected<Error> io_error(const std::filesystem::path& path, std::string_view what) {
-  return make_error(ErrorCode::kIoError, "cannot " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+  return make_error(ErrorCode::kIoError,
+                    "cannot " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
 }
 
 }  // namespace
