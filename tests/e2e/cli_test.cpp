@@ -13,58 +13,14 @@
 #include "orfeas/export/stl_reader.h"
 #include "orfeas/mesh/mesh.h"
 #include "orfeas/mesh/topology.h"
+#include "cli_runner.h"
 #include "orfeas/testing/gltf_validator.h"
-#include "orfeas/testing/temp_dir.h"
 
 namespace orfeas {
 namespace {
 
 namespace fs = std::filesystem;
 using orfeas::testing::passes_gltf_validator;
-using orfeas::testing::TempDir;
-
-const fs::path kData = fs::path(ORFEAS_SOURCE_DIR) / "tests/data";
-
-std::string quoted(const std::string& arg) {
-  std::string out = "'";
-  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-struct RunResult {
-  int exit_code = -1;  // -1: killed by a signal (a crash)
-  std::string out;
-  std::string err;
-};
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override { fs::create_directories(work_); }
-
-  // Runs the CLI with a generous time limit (a hang fails the test instead of blocking CI).
-  RunResult run(const std::vector<std::string>& args) const {
-    std::string command = "timeout 300 " + quoted(ORFEAS_CLI_PATH);
-    for (const auto& a : args) command += " " + quoted(a);
-    command += " >" + quoted((dir_ / "stdout").string()) + " 2>" + quoted((dir_ / "stderr").string());
-    const int status = std::system(command.c_str());
-    RunResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = read_text(dir_ / "stdout");
-    result.err = read_text(dir_ / "stderr");
-    return result;
-  }
-
-  const TempDir temp_;
-  const fs::path dir_ = temp_.path();    // the CLI's captured stdout and stderr
-  const fs::path work_ = dir_ / "work";  // output directory: must stay empty after every failure
-};
 
 // Welds an STL triangle soup by exact position and checks it is a closed, oriented 2-manifold.
 mesh::TopologyReport stl_topology(const fs::path& path) {

@@ -2,19 +2,33 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <string>
+#include <vector>
 
+#include "cli_common.h"
 #include "orfeas/export/format.h"
-#include "orfeas/pipeline/pipeline.h"
+#include "orfeas/pipeline/batch_processor.h"
 #include "orfeas/shape/shape_backend.h"
 
 namespace orfeas::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
 struct GenerateArgs {
-  std::string input;
+  std::vector<std::string> inputs;
   std::string output;
+  std::string out_dir;
+  std::string format = "stl";
+  std::string device = "cpu";
+  std::string profile_path;
+  std::string trace_path;
+  std::string data_dir;
   pipeline::PipelineOptions options;
   bool quiet = false;
 };
@@ -40,14 +54,81 @@ void print_report(const pipeline::GenerateReport& report) {
   std::printf("  %-20s %9.1f ms\n", "total", report.total_seconds * 1000.0);
 }
 
+bool is_image_name(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp";
+}
+
+// Inputs as given; a folder stands for the images directly inside it, in name order.
+Result<std::vector<fs::path>> expand_inputs(const std::vector<std::string>& inputs) {
+  std::vector<fs::path> images;
+  for (const std::string& input : inputs) {
+    std::error_code ec;
+    if (!fs::is_directory(input, ec)) {
+      images.emplace_back(input);
+      continue;
+    }
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(input, ec)) {
+      if (entry.is_regular_file(ec) && is_image_name(entry.path())) found.push_back(entry.path());
+    }
+    if (ec) return make_error(ErrorCode::kIoError, "cannot list folder '" + input + "': " + ec.message());
+    if (found.empty()) {
+      return make_error(ErrorCode::kNotFound, "folder '" + input + "' holds no PNG, JPEG or WebP images");
+    }
+    std::sort(found.begin(), found.end());
+    images.insert(images.end(), found.begin(), found.end());
+  }
+  return images;
+}
+
+// One job per image; in a folder, outputs are named after the inputs ("cat.png" → "cat.stl"),
+// "cat_2.stl" when two inputs share a stem.
+Result<std::vector<pipeline::BatchJob>> plan_jobs(const GenerateArgs& a) {
+  std::vector<pipeline::BatchJob> jobs;
+  if (!a.output.empty()) {  // one image, taken as given (a folder here is an error the decoder names)
+    if (a.inputs.size() != 1) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "-o names one output file but " + std::to_string(a.inputs.size()) +
+                            " images were given: use --out-dir DIR --format FMT");
+    }
+    ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::format_from_path(a.output));
+    jobs.push_back({a.inputs.front(), a.output, format});
+    return jobs;
+  }
+  ORFEAS_ASSIGN_OR_RETURN(const std::vector<fs::path> images, expand_inputs(a.inputs));
+  ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::parse_format(a.format));
+  std::map<std::string, int> used;
+  for (const fs::path& image : images) {
+    const std::string stem = image.stem().string();
+    const int n = ++used[stem];
+    const std::string name = (n == 1 ? stem : stem + "_" + std::to_string(n)) + "." + a.format;
+    jobs.push_back({image, fs::path(a.out_dir) / name, format});
+  }
+  return jobs;
+}
+
+int fail(const Error& error) {
+  std::fprintf(stderr, "orfeas: error: %s\n", error.message().c_str());
+  return 1;
+}
+
 }  // namespace
 
 void add_generate_command(CLI::App& app) {
   GenerateArgs& a = args();
-  CLI::App* cmd = app.add_subcommand("generate", "Turn one image into a 3D mesh");
-  cmd->add_option("image", a.input, "Input image (PNG, JPEG or WebP)")->required();
-  cmd->add_option("-o,--output", a.output, "Output mesh; the extension picks the format: .stl .glb .obj .ply")
-      ->required();
+  CLI::App* cmd = app.add_subcommand("generate", "Turn images into 3D meshes");
+  cmd->add_option("images", a.inputs, "Input images (PNG, JPEG or WebP) or folders of them")->required();
+  auto* output = cmd->add_option("-o,--output", a.output,
+                                 "Output mesh for a single image; the extension picks the format: .stl .glb .obj .ply");
+  auto* out_dir = cmd->add_option("--out-dir", a.out_dir, "Output folder for several images")->check(CLI::ExistingDirectory);
+  output->excludes(out_dir);
+  out_dir->excludes(output);
+  cmd->add_option("--format", a.format, "Output format with --out-dir")
+      ->default_val("stl")
+      ->check(CLI::IsMember({"stl", "glb", "obj", "ply"}))
+      ->needs(out_dir);
   cmd->add_option("--resolution", a.options.shape.resolution, "Grid cells per axis")
       ->default_val(256)
       ->check(CLI::Range(8, 1024));
@@ -65,27 +146,67 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--backend", a.options.backend, "Shape backend")
       ->default_val("inflate")
       ->check(CLI::IsMember(shape::shape_backend_names()));
+  cmd->add_option("--device", a.device, "Where shape generation and mesh extraction run")
+      ->default_val("cpu")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--profile", a.profile_path, "Write a profiling report (JSON) here");
+  cmd->add_option("--trace", a.trace_path, "Write a Chrome trace-event file (opens in Perfetto) here");
+  cmd->add_option("--data-dir", a.data_dir, "Where the GPU optimizer keeps its calibration")
+      ->default_str(default_data_dir().string());
   cmd->add_flag("-q,--quiet", a.quiet, "Print nothing but errors");
 }
 
 int run_generate() {
   const GenerateArgs& a = args();
-  auto pipeline = pipeline::Pipeline::create(a.options);
-  if (!pipeline) {
-    std::fprintf(stderr, "orfeas: error: %s\n", pipeline.error().message().c_str());
+  if (a.output.empty() && a.out_dir.empty()) {
+    std::fprintf(stderr, "orfeas: error: give -o OUT for one image or --out-dir DIR for several\n");
     return 2;
   }
-  const bool show_progress = !a.quiet && ::isatty(STDERR_FILENO) == 1;
-  pipeline::ProgressCallback progress;
-  if (show_progress) progress = print_progress;
-  auto report = (*pipeline)->generate(a.input, a.output, progress);
-  if (show_progress) std::fprintf(stderr, "\r\033[K");
-  if (!report) {
-    std::fprintf(stderr, "orfeas: error: %s\n", report.error().message().c_str());
-    return 1;
+  auto jobs = plan_jobs(a);
+  if (!jobs) return fail(jobs.error());
+  const bool single = !a.output.empty();
+
+  auto profiler = make_profiler(a.device == "cuda");
+  if (!profiler) return fail(profiler.error());
+  pipeline::BatchOptions options;
+  options.pipeline = a.options;
+  options.device = *pipeline::parse_device(a.device);
+  options.data_dir = a.data_dir.empty() ? default_data_dir() : fs::path(a.data_dir);
+  options.profiler = profiler->get();
+  const bool show_progress = single && !a.quiet && ::isatty(STDERR_FILENO) == 1;
+  if (show_progress) options.progress = print_progress;
+  auto processor = pipeline::BatchProcessor::create(std::move(options));
+  if (!processor) return fail(processor.error());
+
+  std::size_t done = 0;
+  std::size_t failed = 0;
+  const std::size_t total = jobs->size();
+  (*processor)->run(*jobs, [&](const pipeline::JobOutcome& outcome) {
+    if (show_progress) std::fprintf(stderr, "\r\033[K");
+    ++done;
+    if (!outcome.status) {
+      ++failed;
+      std::fflush(stdout);  // keep the per-job lines in order when both streams go to one place
+      std::fprintf(stderr, "orfeas: error: %s\n", outcome.status.error().message().c_str());
+      return;
+    }
+    if (a.quiet) return;
+    if (single) {
+      print_report(outcome.report);
+    } else {
+      std::printf("[%zu/%zu] %s → %s (%zu faces, %.0f ms, batch %zu)\n", done, total, outcome.job.input.c_str(),
+                  outcome.report.output.c_str(), outcome.report.faces, outcome.report.total_seconds * 1000.0,
+                  outcome.batch + 1);
+    }
+  });
+  if (!single && !a.quiet) {
+    std::printf("%zu of %zu images done in %zu batches", total - failed, total, (*processor)->batches_run());
+    std::printf(failed > 0 ? "; %zu failed\n" : "\n", failed);
   }
-  if (!a.quiet) print_report(*report);
-  return 0;
+  if (const Status written = write_profile_outputs(**profiler, a.profile_path, a.trace_path); !written) {
+    return fail(written.error());
+  }
+  return failed > 0 ? 1 : 0;
 }
 
 }  // namespace orfeas::cli

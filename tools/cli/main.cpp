@@ -2,12 +2,16 @@
 #include <CLI/CLI.hpp>
 
 #include "generate_command.h"
+#include "gpu_command.h"
+#include "profile_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ORFEAS: one image in, a 3D mesh out (STL, GLB, OBJ, PLY)", "orfeas"};
   app.set_version_flag("--version", "orfeas 0.1.0");
   app.require_subcommand(1);
   orfeas::cli::add_generate_command(app);
+  orfeas::cli::add_gpu_command(app);
+  orfeas::cli::add_profile_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -15,5 +19,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;  // usage errors: 2, like other command-line tools
   }
   if (app.got_subcommand("generate")) return orfeas::cli::run_generate();
+  if (app.got_subcommand("gpu")) return orfeas::cli::run_gpu();
+  if (app.got_subcommand("profile")) return orfeas::cli::run_profile();
   return 2;
 }

@@ -14,21 +14,21 @@
 namespace orfeas::pipeline {
 namespace {
 
-// Runs one stage, reporting its start and end and recording its duration.
+// Runs one stage inside a profiler scope, reporting its start and end and recording its duration.
 class StageClock {
  public:
-  StageClock(const ProgressCallback& progress, std::vector<StageTiming>& timings)
-      : progress_(progress), timings_(timings) {}
+  StageClock(const RunContext& context, std::vector<StageTiming>& timings) : context_(context), timings_(timings) {}
 
   template <class Fn>
   auto run(std::string_view stage, Fn&& fn) {
     const std::size_t index = index_of(stage);
-    if (progress_) progress_({stage, index, false, 0.0});
+    if (context_.progress) context_.progress({stage, index, false, 0.0});
+    const profiling::StageScope scope(context_.profiler, context_.job, stage);
     const auto start = std::chrono::steady_clock::now();
     auto result = std::forward<Fn>(fn)();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     timings_.push_back({std::string(stage), seconds});
-    if (progress_ && result) progress_({stage, index, true, seconds});
+    if (context_.progress && result) context_.progress({stage, index, true, seconds});
     return result;
   }
 
@@ -40,7 +40,7 @@ class StageClock {
     return kStageNames.size();
   }
 
-  const ProgressCallback& progress_;  // borrowed
+  const RunContext& context_;  // borrowed
   std::vector<StageTiming>& timings_;  // borrowed
 };
 
@@ -110,16 +110,16 @@ Status Pipeline::export_mesh(const mesh::Mesh& mesh, const std::filesystem::path
 Result<GenerateReport> Pipeline::generate(const std::filesystem::path& input, const std::filesystem::path& output,
                                           const ProgressCallback& progress) const {
   ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::format_from_path(output));
-  return generate(input, output, format, progress);
+  return generate(input, output, format, RunContext{.progress = progress});
 }
 
 Result<GenerateReport> Pipeline::generate(const std::filesystem::path& input, const std::filesystem::path& output,
-                                          exporter::Format format, const ProgressCallback& progress) const {
+                                          exporter::Format format, const RunContext& context) const {
   ORFEAS_RETURN_IF_ERROR(check_output_path(output));
   GenerateReport report;
   report.output = output;
   report.format = format;
-  StageClock clock(progress, report.stages);
+  StageClock clock(context, report.stages);
   const auto start = std::chrono::steady_clock::now();
 
   ORFEAS_ASSIGN_OR_RETURN(const image::PreprocessedImage image,

@@ -31,6 +31,7 @@
 #include "orfeas/mesh/marching_cubes.h"
 #include "orfeas/mesh/mesh.h"
 #include "orfeas/pipeline/post_processing.h"
+#include "orfeas/profiling/profiler.h"
 #include "orfeas/shape/shape_backend.h"
 #include "orfeas/shape/volume.h"
 
@@ -78,6 +79,14 @@ struct ProgressEvent {
 };
 using ProgressCallback = std::function<void(const ProgressEvent&)>;
 
+// What a caller may attach to one run: progress events and a profiler job whose stage scopes the
+// run opens (one per stage, named as in kStageNames).
+struct RunContext {
+  ProgressCallback progress;
+  profiling::Profiler* profiler = nullptr;  // borrowed; nullptr: no profiling
+  profiling::JobId job = profiling::kNoJob;
+};
+
 class Pipeline {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Pipeline>> create(const PipelineOptions& options);
@@ -89,7 +98,7 @@ class Pipeline {
   // Same, with the format given explicitly (the output path's extension is not consulted).
   [[nodiscard]] Result<GenerateReport> generate(const std::filesystem::path& input,
                                                 const std::filesystem::path& output, exporter::Format format,
-                                                const ProgressCallback& progress = {}) const;
+                                                const RunContext& context) const;
 
   // The stages, one by one.
   [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(const std::filesystem::path& input) const;

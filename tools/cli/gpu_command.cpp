@@ -1,0 +1,138 @@
+#include "gpu_command.h"
+
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_common.h"
+#include "orfeas/gpu/cuda_runtime.h"
+#include "orfeas/gpu/optimizer.h"
+
+namespace orfeas::cli {
+namespace {
+
+struct GpuArgs {
+  int resolution = 256;
+  std::size_t queue = 8;
+  std::string backend = "inflate";
+  unsigned device = 0;
+  std::string data_dir;
+  bool json = false;
+};
+
+GpuArgs& args() {
+  static GpuArgs instance;
+  return instance;
+}
+
+double gib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0); }
+double mib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+
+void print_profile(const gpu::MemoryProfile& profile) {
+  std::printf("mode: %s (source: %s)\n", profile.mode.c_str(), profile.source.c_str());
+  if (!profile.probe_error.empty()) std::printf("  %s\n", profile.probe_error.c_str());
+  for (const gpu::DeviceReading& d : profile.devices) {
+    std::printf("device %u: %s\n", d.index, d.name.c_str());
+    std::printf("  memory: %.2f GiB total, %.2f GiB used, %.2f GiB free\n", gib(d.total_bytes), gib(d.used_bytes),
+                gib(d.free_bytes));
+    if (d.compute_busy_percent) std::printf("  compute busy: %u %%\n", *d.compute_busy_percent);
+    if (d.memory_busy_percent) std::printf("  memory controller busy: %u %%\n", *d.memory_busy_percent);
+    if (d.temperature_c) std::printf("  temperature: %u °C\n", *d.temperature_c);
+    if (d.power_w) {
+      std::printf("  power: %.0f W", *d.power_w);
+      if (d.power_limit_w) std::printf(" of %.0f W", *d.power_limit_w);
+      std::printf("\n");
+    }
+    std::printf("  processes: %zu\n", d.processes.size());
+    for (const auto& p : d.processes) {
+      std::printf("    %u %s", p.pid, p.name.c_str());
+      if (p.used_bytes) std::printf(" %.0f MiB", mib(*p.used_bytes));
+      std::printf("\n");
+    }
+  }
+  if (profile.allocator) {
+    std::printf("this process (%s): %.0f MiB allocated, %.0f MiB reserved, %.0f MiB cached\n",
+                profile.allocator_name.c_str(), mib(profile.allocator->allocated_bytes),
+                mib(profile.allocator->reserved_bytes), mib(profile.allocator->cached_bytes()));
+  }
+  std::printf("system memory: %.2f GiB total, %.2f GiB available\n", gib(profile.system.total_bytes),
+              gib(profile.system.available_bytes));
+}
+
+}  // namespace
+
+void add_gpu_command(CLI::App& app) {
+  GpuArgs& a = args();
+  CLI::App* cmd = app.add_subcommand("gpu", "Show device memory, the batch size the optimizer recommends, and advice");
+  cmd->add_option("--resolution", a.resolution, "Grid cells per axis of the configuration")
+      ->default_val(256)
+      ->check(CLI::Range(8, 1024));
+  cmd->add_option("--queue", a.queue, "Jobs waiting (caps the batch)")->default_val(8);
+  cmd->add_option("--backend", a.backend, "Shape backend of the configuration")->default_val("inflate");
+  cmd->add_option("--device", a.device, "CUDA device index")->default_val(0);
+  cmd->add_option("--data-dir", a.data_dir, "Where the optimizer's calibration lives")
+      ->default_str(default_data_dir().string());
+  cmd->add_flag("--json", a.json, "Print one JSON object");
+}
+
+int run_gpu() {
+  const GpuArgs& a = args();
+  std::unique_ptr<gpu::MemoryPool> pool;
+  if (gpu::cuda_device_count() > static_cast<int>(a.device)) {
+    if (auto created = gpu::create_cuda_memory_pool(static_cast<int>(a.device))) pool = std::move(*created);
+  }
+  gpu::GpuOptimizer::Options options;
+  options.probe = gpu::create_default_probe();
+  options.pool = pool.get();
+  options.device = a.device;
+  auto optimizer = gpu::GpuOptimizer::create(std::move(options));
+  if (!optimizer) {
+    std::fprintf(stderr, "orfeas: error: %s\n", optimizer.error().message().c_str());
+    return 1;
+  }
+  const std::filesystem::path data_dir = a.data_dir.empty() ? default_data_dir() : std::filesystem::path(a.data_dir);
+  if (auto loaded = (*optimizer)->load_calibration(data_dir); !loaded) {
+    std::fprintf(stderr, "orfeas: error: %s\n", loaded.error().message().c_str());
+    return 1;
+  }
+  gpu::JobConfig config;
+  config.backend = a.backend;
+  config.grid_resolution = static_cast<std::uint32_t>(a.resolution);
+  (void)(*optimizer)->sample();
+  const gpu::MemoryProfile profile = (*optimizer)->memory_profile();
+  const gpu::BatchRecommendation batch = (*optimizer)->recommend_batch(config, a.queue);
+  const std::vector<gpu::Advice> advice = (*optimizer)->recommendations();
+
+  if (a.json) {
+    nlohmann::json out;
+    out["memory_profile"] = nlohmann::json::parse(gpu::to_json(profile));
+    out["configuration"] = {{"backend", config.backend}, {"resolution", a.resolution}, {"queue", a.queue},
+                            {"key", gpu::config_key(config)}};
+    out["batch"] = {{"recommended", batch.recommended},
+                    {"max_safe", batch.max_safe},
+                    {"fit_limit", batch.fit_limit},
+                    {"bytes_per_item", batch.bytes_per_item},
+                    {"budget_bytes", batch.budget_bytes},
+                    {"confidence", std::string(gpu::confidence_name(batch.confidence))},
+                    {"mode", batch.mode},
+                    {"reason", batch.reason}};
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& item : advice) list.push_back(item.message);
+    out["recommendations"] = list;
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  print_profile(profile);
+  std::printf("\nbatch for %s, queue %zu:\n", gpu::config_key(config).c_str(), a.queue);
+  std::printf("  recommended %zu, max safe %zu (fits %zu), %.0f MiB per item, confidence %s\n", batch.recommended,
+              batch.max_safe, batch.fit_limit, mib(batch.bytes_per_item),
+              std::string(gpu::confidence_name(batch.confidence)).c_str());
+  std::printf("  %s\n", batch.reason.c_str());
+  std::printf("\nrecommendations:\n");
+  if (advice.empty()) std::printf("  none\n");
+  for (const auto& item : advice) std::printf("  - %s\n", item.message.c_str());
+  return 0;
+}
+
+}  // namespace orfeas::cli
