@@ -29,6 +29,7 @@ struct GenerateArgs {
   std::string profile_path;
   std::string trace_path;
   std::string data_dir;
+  std::size_t batch_size = 0;
   pipeline::PipelineOptions options;
   bool quiet = false;
 };
@@ -149,6 +150,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--device", a.device, "Where shape generation and mesh extraction run")
       ->default_val("cpu")
       ->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--batch-size", a.batch_size, "Jobs per batch (0: as the GPU optimizer recommends)")
+      ->default_val(0);
   cmd->add_option("--profile", a.profile_path, "Write a profiling report (JSON) here");
   cmd->add_option("--trace", a.trace_path, "Write a Chrome trace-event file (opens in Perfetto) here");
   cmd->add_option("--data-dir", a.data_dir, "Where the GPU optimizer keeps its calibration")
@@ -172,6 +175,7 @@ int run_generate() {
   options.pipeline = a.options;
   options.device = *pipeline::parse_device(a.device);
   options.data_dir = a.data_dir.empty() ? default_data_dir() : fs::path(a.data_dir);
+  options.batch_size = a.batch_size;
   options.profiler = profiler->get();
   const bool show_progress = single && !a.quiet && ::isatty(STDERR_FILENO) == 1;
   if (show_progress) options.progress = print_progress;

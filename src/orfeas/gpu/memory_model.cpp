@@ -11,7 +11,7 @@ MemoryEstimate estimate_memory(const JobConfig& config) {
   const std::uint64_t r = config.grid_resolution;
   MemoryEstimate e;
   e.volume_bytes = 4 * (r + 1) * (r + 1) * (r + 1);
-  e.classification_bytes = r * r * r;
+  e.classification_bytes = 4 * (r + 1) * (r + 1) + 16 * ((r + 2) * (r + 2) + 1);
   e.surface_bytes = kSurfaceCellsPerR2 * kSurfaceBytesPerCell * r * r;
   e.overhead_bytes = kItemOverheadBytes;
   if (config.model_parameters > 0) {

@@ -1,20 +1,18 @@
 // How much device memory one job needs, from first principles of the pipeline — the starting
 // point the optimizer uses until measured peaks (calibration.h) replace it.
 //
-// Built-in backend (params == 0), per item, r = grid resolution (cells per axis):
-//   volume               4 · (r+1)³        float32 samples of the signed field
-//   cell classification  1 · r³            one cube-case byte per cell
-//   surface buffers      384 · r²          cells crossed by the surface ≈ 6·r² (a shape filling the
-//                                          cube, the upper bound of the usual 2–6·r²), each needing
-//                                          64 B: 3 edge ids (12) + a vertex with normal (24) +
-//                                          two triangles (24) + a prefix-sum slot (4)
-//   fixed overhead       32 MiB            decoded image, mask, distance fields, allocator rounding
+// Built-in backend (params == 0), per item, r = grid resolution (cells per axis), n = r + 1; the
+// terms are the GPU path's own allocations (mesh/cuda/inflated_surfaces.h):
+//   volume               4 · n³                float32 samples of the signed field
+//   in-plane bookkeeping 4 · n² + 16·((n+1)²+1) the field's columns; per-row vertex/triangle offsets
+//   surface              144 · r²              ≈ 4·r² vertices (12 B) and 8·r² triangles (12 B)
+//   rounding             5 MiB                 five allocations rounded up to 2 MiB buckets
 // Neural backends (params > 0) add, per batch, the weights once: params · dtype_bytes; and per
 // item the activations of one decoder chunk: chunk · 4096 · dtype_bytes (a cross-attention over
 // 4096 latent tokens per query point, the dominant term). Diffusion steps change time, not memory:
 // each step reuses the previous step's buffers.
 //
-//   r = 256: 4·257³ + 256³ + 384·256² = 67.9 MB + 16.8 MB + 25.2 MB, + 32 MiB ≈ 143 MB per item.
+//   r = 256: 67.9 MB + 1.3 MB + 9.4 MB + 5.2 MB ≈ 84 MB per item; r = 1024: ≈ 4.5 GB.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -39,7 +37,7 @@ struct JobConfig {
 
 struct MemoryEstimate {
   std::uint64_t volume_bytes = 0;          // per item
-  std::uint64_t classification_bytes = 0;  // per item
+  std::uint64_t classification_bytes = 0;  // per item: in-plane columns and per-row counts
   std::uint64_t surface_bytes = 0;         // per item
   std::uint64_t activation_bytes = 0;      // per item, neural backends
   std::uint64_t overhead_bytes = 0;        // per item
@@ -51,9 +49,16 @@ struct MemoryEstimate {
   [[nodiscard]] std::uint64_t batch_bytes(std::uint64_t items) const { return weights_bytes + items * per_item_bytes(); }
 };
 
-inline constexpr std::uint64_t kSurfaceBytesPerCell = 64;
-inline constexpr std::uint64_t kSurfaceCellsPerR2 = 6;
-inline constexpr std::uint64_t kItemOverheadBytes = std::uint64_t{32} << 20;
+// The built-in GPU path (mesh/cuda/inflated_surfaces.h) allocates per item, with n = r + 1:
+//   volume 4·n^3, in-plane columns 4·n^2, per-row vertex/triangle offsets 16·((n+1)^2 + 1),
+//   and the mesh: 12 bytes per vertex and per triangle.
+// An inflated silhouette at the default border has about kVerticesPerR2·r^2 vertices (a sphere
+// filling 85 % of the canvas: 3.4 r^2) and twice as many triangles. Each of the five allocations
+// is rounded up to the pool's bucket (2 MiB above 1 MiB): on average 1 MiB each.
+inline constexpr std::uint64_t kVerticesPerR2 = 4;
+inline constexpr std::uint64_t kSurfaceBytesPerCell = 12 * 3;  // a vertex and its two triangles
+inline constexpr std::uint64_t kSurfaceCellsPerR2 = kVerticesPerR2;
+inline constexpr std::uint64_t kItemOverheadBytes = std::uint64_t{5} << 20;
 inline constexpr std::uint64_t kActivationValuesPerPoint = 4096;
 
 [[nodiscard]] MemoryEstimate estimate_memory(const JobConfig& config);

@@ -8,11 +8,11 @@ namespace {
 TEST(GpuMemoryModel, BuiltInBackendAt256) {
   const MemoryEstimate e = estimate_memory({.backend = "inflate", .grid_resolution = 256});
   EXPECT_EQ(e.volume_bytes, 4ULL * 257 * 257 * 257);  // 67 898 372
-  EXPECT_EQ(e.classification_bytes, 256ULL * 256 * 256);
-  EXPECT_EQ(e.surface_bytes, 384ULL * 256 * 256);
+  EXPECT_EQ(e.classification_bytes, 4ULL * 257 * 257 + 16ULL * (258 * 258 + 1));
+  EXPECT_EQ(e.surface_bytes, 144ULL * 256 * 256);
   EXPECT_EQ(e.activation_bytes, 0u);
   EXPECT_EQ(e.weights_bytes, 0u);
-  EXPECT_EQ(e.per_item_bytes(), 67'898'372ULL + 16'777'216 + 25'165'824 + (32ULL << 20));
+  EXPECT_EQ(e.per_item_bytes(), 67'898'372ULL + 264'196 + 1'065'040 + 9'437'184 + (5ULL << 20));
   EXPECT_EQ(e.batch_bytes(3), 3 * e.per_item_bytes());
 }
 

@@ -79,8 +79,9 @@ std::vector<JobOutcome> BatchProcessor::run(const std::vector<BatchJob>& jobs,
       taken = std::move(retries.front());
       retries.pop_front();
     } else {
-      const gpu::BatchRecommendation recommendation = optimizer_->recommend_batch(config, queue.size());
-      const std::size_t size = std::max<std::size_t>(1, std::min(recommendation.recommended, queue.size()));
+      const std::size_t wanted = options_.batch_size > 0 ? options_.batch_size
+                                                         : optimizer_->recommend_batch(config, queue.size()).recommended;
+      const std::size_t size = std::max<std::size_t>(1, std::min(wanted, queue.size()));
       for (std::size_t i = 0; i < size; ++i) {
         taken.push_back(std::move(queue.front()));
         queue.pop_front();

@@ -57,6 +57,9 @@ struct BatchOptions {
   int cuda_device = 0;
   // Where the optimizer keeps its calibration (gpu_calibration.json); empty: in memory only.
   std::filesystem::path data_dir;
+  // Jobs per batch; 0 lets the optimizer decide. An explicit size that does not fit the device is
+  // still split on out-of-memory.
+  std::size_t batch_size = 0;
   profiling::Profiler* profiler = nullptr;  // borrowed, may be null
   ProgressCallback progress;                // stage events of CPU jobs (optional)
 };

@@ -1,0 +1,102 @@
+// The batch processor on a real CUDA device (label gpu: run on the GPU machine). The device path
+// must write what the CPU path writes, its memory model must predict the measured peak, and a
+// batch too large for the card must be split until it fits, losing no job.
+#include "orfeas/pipeline/batch_processor.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "orfeas/gpu/memory_model.h"
+#include "orfeas/testing/temp_dir.h"
+
+namespace orfeas::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using orfeas::testing::TempDir;
+
+const fs::path kData = fs::path(ORFEAS_SOURCE_DIR) / "tests/data";
+const fs::path kDuck = fs::path(ORFEAS_SOURCE_DIR) / "examples/duck.png";
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::unique_ptr<BatchProcessor> make_processor(Device device, int resolution, std::size_t batch_size = 0,
+                                               float border = 0.15F) {
+  BatchOptions options;
+  options.device = device;
+  options.pipeline.shape.resolution = resolution;
+  options.pipeline.preprocess.border_ratio = border;
+  options.batch_size = batch_size;
+  auto processor = BatchProcessor::create(std::move(options));
+  EXPECT_TRUE(processor.has_value()) << processor.error().message();
+  return processor ? std::move(*processor) : nullptr;
+}
+
+TEST(BatchProcessorGpuTest, DeviceWritesTheSameFilesAsTheCpu) {
+  const TempDir dir;
+  for (const char* image : {"disc_rgba.png", "star_palette.png", "photo_object.jpg"}) {
+    for (int resolution : {128, 256}) {
+      const fs::path cpu_out = dir.file(std::string("cpu_") + image + ".ply");
+      const fs::path gpu_out = dir.file(std::string("gpu_") + image + ".ply");
+      auto cpu = make_processor(Device::kCpu, resolution);
+      auto gpu = make_processor(Device::kCuda, resolution);
+      ASSERT_TRUE(cpu && gpu);
+      const auto cpu_run = cpu->run({{kData / image, cpu_out, exporter::Format::kPly}});
+      const auto gpu_run = gpu->run({{kData / image, gpu_out, exporter::Format::kPly}});
+      ASSERT_TRUE(cpu_run.at(0).status.has_value()) << cpu_run.at(0).status.error().message();
+      ASSERT_TRUE(gpu_run.at(0).status.has_value()) << gpu_run.at(0).status.error().message();
+      EXPECT_EQ(gpu_run.at(0).report.faces, cpu_run.at(0).report.faces) << image << " at " << resolution;
+      EXPECT_TRUE(read_bytes(cpu_out) == read_bytes(gpu_out)) << image << " at " << resolution << ": files differ";
+    }
+  }
+}
+
+TEST(BatchProcessorGpuTest, MemoryModelPredictsTheMeasuredPeakWithin20Percent) {
+  const TempDir dir;
+  for (int resolution : {256, 512, 768}) {
+    auto processor = make_processor(Device::kCuda, resolution, 4);
+    ASSERT_TRUE(processor);
+    std::vector<BatchJob> jobs;
+    for (int i = 0; i < 4; ++i) jobs.push_back({kDuck, dir.file("duck" + std::to_string(i) + ".stl"), exporter::Format::kStl});
+    for (const auto& outcome : processor->run(jobs)) ASSERT_TRUE(outcome.status.has_value()) << outcome.status.error().message();
+    const gpu::JobConfig config = processor->job_config();
+    const auto [measured, confidence] = processor->optimizer().per_item_estimate(config);
+    const std::uint64_t modelled = gpu::estimate_memory(config).per_item_bytes();
+    const double ratio = static_cast<double>(modelled) / static_cast<double>(measured);
+    std::printf("resolution %d: modelled %.1f MiB per item, measured peak %.1f MiB per item (ratio %.3f)\n", resolution,
+                static_cast<double>(modelled) / 1048576.0, static_cast<double>(measured) / 1048576.0, ratio);
+    EXPECT_NEAR(ratio, 1.0, 0.20) << "resolution " << resolution;
+  }
+}
+
+TEST(BatchProcessorGpuTest, OutOfMemoryBatchIsSplitAndEveryJobCompletes) {
+  // 20 items at 1024^3 need about 20 × 4.5 GB: more than an 80 GB card (or 141 GB with 32 items).
+  const TempDir dir;
+  const std::size_t items = 32;
+  auto processor = make_processor(Device::kCuda, 1024, items, /*border=*/0.6F);
+  ASSERT_TRUE(processor);
+  std::vector<BatchJob> jobs;
+  for (std::size_t i = 0; i < items; ++i) {
+    jobs.push_back({kData / "disc_rgba.png", dir.file("disc" + std::to_string(i) + ".ply"), exporter::Format::kPly});
+  }
+  const auto outcomes = processor->run(jobs);
+  ASSERT_EQ(outcomes.size(), items);
+  for (const auto& outcome : outcomes) {
+    EXPECT_TRUE(outcome.status.has_value()) << outcome.job.input << ": " << outcome.status.error().message();
+    EXPECT_TRUE(fs::is_regular_file(outcome.job.output));
+  }
+  EXPECT_GE(processor->optimizer().oom_events(), 1U);
+  EXPECT_GE(processor->batches_run(), 2U);
+  std::printf("%zu jobs at 1024^3 in %zu batches after %llu out-of-memory events\n", items, processor->batches_run(),
+              static_cast<unsigned long long>(processor->optimizer().oom_events()));
+}
+
+}  // namespace
+}  // namespace orfeas::pipeline
