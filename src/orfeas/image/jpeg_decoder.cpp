@@ -57,6 +57,34 @@ void on_jpeg_message(j_common_ptr cinfo, int level) {
   if (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER) fail(cinfo);
 }
 
+// The input: the whole file, already in memory. libjpeg asks for more only when the data ended
+// before the image did; that is a truncated file, whatever the libjpeg build's warning codes
+// (libjpeg-turbo built for the jpeg8 ABI decodes such files as grey without JWRN_JPEG_EOF).
+void span_source_init(j_decompress_ptr /*cinfo*/) {}
+void span_source_term(j_decompress_ptr /*cinfo*/) {}
+boolean span_source_fill(j_decompress_ptr cinfo) {
+  state_of(reinterpret_cast<j_common_ptr>(cinfo)).truncated = true;
+  fail(reinterpret_cast<j_common_ptr>(cinfo));
+}
+void span_source_skip(j_decompress_ptr cinfo, long count) {
+  if (count <= 0) return;
+  jpeg_source_mgr* source = cinfo->src;
+  if (static_cast<unsigned long>(count) > source->bytes_in_buffer) span_source_fill(cinfo);
+  source->next_input_byte += count;
+  source->bytes_in_buffer -= static_cast<std::size_t>(count);
+}
+
+void attach_span_source(j_decompress_ptr cinfo, jpeg_source_mgr* source, const std::uint8_t* data, std::size_t size) {
+  source->init_source = span_source_init;
+  source->fill_input_buffer = span_source_fill;
+  source->skip_input_data = span_source_skip;
+  source->resync_to_restart = jpeg_resync_to_restart;
+  source->term_source = span_source_term;
+  source->next_input_byte = data;
+  source->bytes_in_buffer = size;
+  cinfo->src = source;
+}
+
 void on_jpeg_progress(j_common_ptr cinfo) {
   if (cinfo->is_decompressor == 0) return;
   if (reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number > kMaxScans) {
@@ -70,10 +98,11 @@ void on_jpeg_progress(j_common_ptr cinfo) {
 // The two functions below are the only frames the callbacks longjmp into. They hold nothing with
 // a destructor and reach all state through pointers, so the jump is well-defined.
 
-bool read_jpeg_header(j_decompress_ptr cinfo, JpegErrorState* errors, const std::uint8_t* data, std::size_t size) {
+bool read_jpeg_header(j_decompress_ptr cinfo, JpegErrorState* errors, jpeg_source_mgr* source,
+                      const std::uint8_t* data, std::size_t size) {
   if (setjmp(errors->jump) != 0) return false;
   jpeg_CreateDecompress(cinfo, JPEG_LIB_VERSION, sizeof(jpeg_decompress_struct));
-  jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
+  attach_span_source(cinfo, source, data, size);
   jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);  // APP1 holds EXIF
   jpeg_read_header(cinfo, TRUE);
   return true;
@@ -115,12 +144,14 @@ class JpegDecompressor {
 
   [[nodiscard]] jpeg_decompress_struct* cinfo() { return &cinfo_; }
   [[nodiscard]] JpegErrorState* errors() { return &errors_; }
+  [[nodiscard]] jpeg_source_mgr* source() { return &source_; }
 
  private:
   // Zeroed: jpeg_destroy_decompress is a no-op on a struct that was never created.
   jpeg_decompress_struct cinfo_{};
   JpegErrorState errors_{};
   jpeg_progress_mgr progress_{};
+  jpeg_source_mgr source_{};
 };
 
 tl::unexpected<Error> jpeg_failure(const JpegErrorState& state) {
@@ -165,7 +196,7 @@ void cmyk_to_rgba_in_place(ImageRgba8& image, bool inverted) {
 Result<ImageRgba8> decode_jpeg(std::span<const std::uint8_t> bytes, const DecodeLimits& limits) {
   JpegDecompressor decompressor;
   jpeg_decompress_struct* cinfo = decompressor.cinfo();
-  if (!read_jpeg_header(cinfo, decompressor.errors(), bytes.data(), bytes.size())) {
+  if (!read_jpeg_header(cinfo, decompressor.errors(), decompressor.source(), bytes.data(), bytes.size())) {
     return jpeg_failure(*decompressor.errors());
   }
   decompressor.attach_progress_monitor();
