@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "orfeas/core/parallel.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/mesh/normals.h"
 #include "orfeas/shape/inflate_backend.h"
@@ -53,7 +54,9 @@ Result<std::unique_ptr<BatchProcessor>> BatchProcessor::create(BatchOptions opti
 
 BatchProcessor::BatchProcessor(BatchOptions options, std::unique_ptr<Pipeline> pipeline,
                                std::unique_ptr<DeviceState> device, std::unique_ptr<gpu::GpuOptimizer> optimizer)
-    : options_(std::move(options)), pipeline_(std::move(pipeline)), device_(std::move(device)),
+    : options_(std::move(options)),
+      pipeline_(std::move(pipeline)),
+      device_(std::move(device)),
       optimizer_(std::move(optimizer)) {}
 
 BatchProcessor::~BatchProcessor() = default;
@@ -79,8 +82,8 @@ std::vector<JobOutcome> BatchProcessor::run(const std::vector<BatchJob>& jobs,
       taken = std::move(retries.front());
       retries.pop_front();
     } else {
-      const std::size_t wanted = options_.batch_size > 0 ? options_.batch_size
-                                                         : optimizer_->recommend_batch(config, queue.size()).recommended;
+      const std::size_t wanted =
+          options_.batch_size > 0 ? options_.batch_size : optimizer_->recommend_batch(config, queue.size()).recommended;
       const std::size_t size = std::max<std::size_t>(1, std::min(wanted, queue.size()));
       for (std::size_t i = 0; i < size; ++i) {
         taken.push_back(std::move(queue.front()));
@@ -123,19 +126,23 @@ std::vector<JobOutcome> BatchProcessor::run(const std::vector<BatchJob>& jobs,
 }
 
 void BatchProcessor::run_cpu_batch(std::vector<JobOutcome>& batch) {
-  for (JobOutcome& outcome : batch) {
-    profiling::Profiler* profiler = options_.profiler;
-    const profiling::JobId job =
-        profiler != nullptr ? profiler->begin_pipeline(outcome.job.input.filename().string()) : profiling::kNoJob;
-    auto report = pipeline_->generate(outcome.job.input, outcome.job.output, outcome.job.format,
-                                      RunContext{.progress = options_.progress, .profiler = profiler, .job = job});
-    if (profiler != nullptr) (void)profiler->end_pipeline(job);
-    if (report) {
-      outcome.report = std::move(*report);
-    } else {
-      outcome.status = tl::unexpected(report.error());
+  // The optimizer sizes CPU batches to the worker threads: the jobs run side by side.
+  parallel_for(0, batch.size(), 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      JobOutcome& outcome = batch[i];
+      profiling::Profiler* profiler = options_.profiler;
+      const profiling::JobId job =
+          profiler != nullptr ? profiler->begin_pipeline(outcome.job.input.filename().string()) : profiling::kNoJob;
+      auto report = pipeline_->generate(outcome.job.input, outcome.job.output, outcome.job.format,
+                                        RunContext{.progress = options_.progress, .profiler = profiler, .job = job});
+      if (profiler != nullptr) (void)profiler->end_pipeline(job);
+      if (report) {
+        outcome.report = std::move(*report);
+      } else {
+        outcome.status = tl::unexpected(report.error());
+      }
     }
-  }
+  });
 }
 
 Status BatchProcessor::run_device_batch(std::vector<JobOutcome>& batch) {
@@ -155,41 +162,51 @@ Status BatchProcessor::run_device_batch(std::vector<JobOutcome>& batch) {
   };
   // CPU: decode, mask, recentre and the in-plane field of every job; a job failing here is
   // reported and left out of the device batch.
-  for (JobOutcome& outcome : batch) {
-    Item item;
-    item.outcome = &outcome;
-    item.start = clock();
-    item.job = profiler != nullptr ? profiler->begin_pipeline(outcome.job.input.filename().string()) : profiling::kNoJob;
-    const auto timed = [&](std::string_view stage, auto&& fn) {
-      const profiling::StageScope scope(profiler, item.job, stage);
-      const auto start = clock();
-      auto result = fn();
-      outcome.report.stages.push_back({std::string(stage), seconds_since(start)});
-      return result;
-    };
-    Status prepared = check_output_path(outcome.job.output);
-    if (prepared) {
-      auto image = timed(kImagePreprocessing, [&] { return pipeline_->image_preprocessing(outcome.job.input); });
-      if (image) {
-        item.image = std::move(*image);
-        auto field = timed(kShapeGeneration, [&] {
-          return shape::compute_inflate_field(item.image.canvas, item.image.mask, options_.pipeline.shape);
-        });
-        if (field) {
-          item.field = std::move(*field);
+  // Jobs are independent: prepare them side by side (each stage is parallel inside too).
+  std::vector<Item> prepared_items(batch.size());
+  std::vector<char> ready(batch.size(), 0);
+  parallel_for(0, batch.size(), 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t b = begin; b < end; ++b) {
+      JobOutcome& outcome = batch[b];
+      Item& item = prepared_items[b];
+      item.outcome = &outcome;
+      item.start = clock();
+      item.job =
+          profiler != nullptr ? profiler->begin_pipeline(outcome.job.input.filename().string()) : profiling::kNoJob;
+      const auto timed = [&](std::string_view stage, auto&& fn) {
+        const profiling::StageScope scope(profiler, item.job, stage);
+        const auto start = clock();
+        auto result = fn();
+        outcome.report.stages.push_back({std::string(stage), seconds_since(start)});
+        return result;
+      };
+      Status prepared = check_output_path(outcome.job.output);
+      if (prepared) {
+        auto image = timed(kImagePreprocessing, [&] { return pipeline_->image_preprocessing(outcome.job.input); });
+        if (image) {
+          item.image = std::move(*image);
+          auto field = timed(kShapeGeneration, [&] {
+            return shape::compute_inflate_field(item.image.canvas, item.image.mask, options_.pipeline.shape);
+          });
+          if (field) {
+            item.field = std::move(*field);
+          } else {
+            prepared = tl::unexpected(field.error());
+          }
         } else {
-          prepared = tl::unexpected(field.error());
+          prepared = tl::unexpected(image.error());
         }
-      } else {
-        prepared = tl::unexpected(image.error());
       }
+      if (!prepared) {
+        outcome.status = prepared;
+        finish(item);
+        continue;
+      }
+      ready[b] = 1;
     }
-    if (!prepared) {
-      outcome.status = prepared;
-      finish(item);
-      continue;
-    }
-    items.push_back(std::move(item));
+  });
+  for (std::size_t b = 0; b < batch.size(); ++b) {
+    if (ready[b] != 0) items.push_back(std::move(prepared_items[b]));
   }
   if (items.empty()) return ok();
 
@@ -204,8 +221,8 @@ Status BatchProcessor::run_device_batch(std::vector<JobOutcome>& batch) {
   {
     std::vector<std::unique_ptr<profiling::StageScope>> scopes;
     for (const Item& item : items) {
-      scopes.push_back(std::make_unique<profiling::StageScope>(profiler, item.job, kDeviceSurfaceStage,
-                                                               device_->stream->native()));
+      scopes.push_back(
+          std::make_unique<profiling::StageScope>(profiler, item.job, kDeviceSurfaceStage, device_->stream->native()));
     }
     meshes = mesh::extract_inflated_surfaces_cuda(fields, {}, pool, device_->stream->native());
   }
@@ -219,41 +236,45 @@ Status BatchProcessor::run_device_batch(std::vector<JobOutcome>& batch) {
   const gpu::JobConfig config = job_config();
   (void)optimizer_->record_measurement(config, items.size(), pool.stats().peak_allocated_bytes - before);
 
-  // CPU again: normals, clean-up, colours, export, job by job.
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    Item& item = items[i];
-    JobOutcome& outcome = *item.outcome;
-    mesh::Mesh surface = std::move((*meshes)[i]);
-    outcome.report.stages.push_back({std::string(kDeviceSurfaceStage), device_seconds});
-    const auto timed_status = [&](std::string_view stage, auto&& fn) -> Status {
-      const profiling::StageScope scope(profiler, item.job, stage);
-      const auto start = clock();
-      Status status = fn();
-      outcome.report.stages.push_back({std::string(stage), seconds_since(start)});
-      return status;
-    };
-    Status status = surface.empty() ? Status(make_error(ErrorCode::kNoForeground,
-                                                        "the shape is too small for the grid: no surface was found"))
-                                    : ok();
-    if (status) {
-      status = timed_status(kPostProcessing, [&]() -> Status {
-        mesh::compute_vertex_normals(surface);
-        ORFEAS_ASSIGN_OR_RETURN(outcome.report.post, pipeline_->post_processing(surface));
-        return ok();
-      });
+  // CPU again: normals, clean-up, colours, export; jobs side by side.
+  parallel_for(0, items.size(), 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      Item& item = items[i];
+      JobOutcome& outcome = *item.outcome;
+      mesh::Mesh surface = std::move((*meshes)[i]);
+      outcome.report.stages.push_back({std::string(kDeviceSurfaceStage), device_seconds});
+      const auto timed_status = [&](std::string_view stage, auto&& fn) -> Status {
+        const profiling::StageScope scope(profiler, item.job, stage);
+        const auto start = clock();
+        Status status = fn();
+        outcome.report.stages.push_back({std::string(stage), seconds_since(start)});
+        return status;
+      };
+      Status status = surface.empty() ? Status(make_error(ErrorCode::kNoForeground,
+                                                          "the shape is too small for the grid: no surface was found"))
+                                      : ok();
+      if (status) {
+        status = timed_status(kPostProcessing, [&]() -> Status {
+          mesh::compute_vertex_normals(surface);
+          ORFEAS_ASSIGN_OR_RETURN(outcome.report.post, pipeline_->post_processing(surface));
+          return ok();
+        });
+      }
+      if (status)
+        status = timed_status(kTextureSynthesis, [&] { return pipeline_->texture_synthesis(surface, item.image); });
+      if (status) {
+        status = timed_status(kExport,
+                              [&] { return pipeline_->export_mesh(surface, outcome.job.output, outcome.job.format); });
+      }
+      outcome.status = status;
+      outcome.report.output = outcome.job.output;
+      outcome.report.format = outcome.job.format;
+      outcome.report.vertices = surface.positions.size();
+      outcome.report.faces = surface.triangles.size();
+      outcome.report.total_seconds = seconds_since(item.start);
+      finish(item);
     }
-    if (status) status = timed_status(kTextureSynthesis, [&] { return pipeline_->texture_synthesis(surface, item.image); });
-    if (status) {
-      status = timed_status(kExport, [&] { return pipeline_->export_mesh(surface, outcome.job.output, outcome.job.format); });
-    }
-    outcome.status = status;
-    outcome.report.output = outcome.job.output;
-    outcome.report.format = outcome.job.format;
-    outcome.report.vertices = surface.positions.size();
-    outcome.report.faces = surface.triangles.size();
-    outcome.report.total_seconds = seconds_since(item.start);
-    finish(item);
-  }
+  });
   return ok();
 #else
   (void)batch;

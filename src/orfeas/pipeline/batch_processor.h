@@ -7,7 +7,7 @@
 // On the CUDA device, shape generation and mesh extraction of a whole batch run on the device with
 // every item's volume resident at once; the batch's measured peak calibrates the optimizer's
 // per-item estimate, and an out-of-memory batch is split in two and retried (the optimizer raises
-// its estimate and counts the event). The other stages run on the CPU, job by job.
+// its estimate and counts the event). The other stages run on the CPU, the batch's jobs side by side.
 //
 // Every job is a profiler pipeline named after its input, with one scope per stage.
 //
@@ -86,7 +86,7 @@ class BatchProcessor {
   BatchProcessor(BatchOptions options, std::unique_ptr<Pipeline> pipeline, std::unique_ptr<DeviceState> device,
                  std::unique_ptr<gpu::GpuOptimizer> optimizer);
 
-  // One batch on the CPU: each job through the whole pipeline.
+  // One batch on the CPU: its jobs through the whole pipeline, side by side.
   void run_cpu_batch(std::vector<JobOutcome>& batch);
   // One batch on the device; kOutOfMemory when the batch did not fit (nothing was written).
   [[nodiscard]] Status run_device_batch(std::vector<JobOutcome>& batch);
