@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "orfeas/profiling/memory_watermark.h"
+
 #if defined(ORFEAS_PROFILING_HAS_CUDA_TIMER)
 #include "orfeas/profiling/cuda/cuda_event_timer.h"
 #endif
@@ -19,16 +21,15 @@ std::filesystem::path default_data_dir() {
   return ".orfeas";
 }
 
-Result<std::unique_ptr<profiling::Profiler>> make_profiler(bool gpu) {
+Result<std::unique_ptr<profiling::Profiler>> make_profiler(gpu::MemoryPool* device_pool) {
   profiling::Profiler::Options options;
+  if (device_pool != nullptr) {
+    options.memory_watermark = std::make_shared<profiling::PoolWatermark<gpu::MemoryPool>>(device_pool);
 #if defined(ORFEAS_PROFILING_HAS_CUDA_TIMER)
-  if (gpu) {
     auto timer = profiling::create_cuda_event_timer();
     if (timer) options.gpu_timer = std::move(*timer);
-  }
-#else
-  (void)gpu;
 #endif
+  }
   return profiling::Profiler::create(std::move(options));
 }
 

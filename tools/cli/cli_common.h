@@ -6,6 +6,7 @@
 #include <string>
 
 #include "orfeas/core/status.h"
+#include "orfeas/gpu/memory_pool.h"
 #include "orfeas/profiling/profiler.h"
 
 namespace orfeas::cli {
@@ -13,8 +14,9 @@ namespace orfeas::cli {
 // $ORFEAS_DATA_DIR, else $XDG_DATA_HOME/orfeas, else ~/.local/share/orfeas.
 [[nodiscard]] std::filesystem::path default_data_dir();
 
-// A profiler for a run; with `gpu`, stages on a CUDA stream also get GPU time (when built in).
-[[nodiscard]] Result<std::unique_ptr<profiling::Profiler>> make_profiler(bool gpu);
+// A profiler for a run. With a device pool, stages on a CUDA stream also get GPU time (when built
+// in) and top-level stages the pool's peak allocated bytes.
+[[nodiscard]] Result<std::unique_ptr<profiling::Profiler>> make_profiler(gpu::MemoryPool* device_pool);
 
 // Writes the report and/or trace when a path is given.
 [[nodiscard]] Status write_profile_outputs(const profiling::Profiler& profiler, const std::string& report_path,

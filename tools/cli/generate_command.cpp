@@ -169,18 +169,18 @@ int run_generate() {
   if (!jobs) return fail(jobs.error());
   const bool single = !a.output.empty();
 
-  auto profiler = make_profiler(a.device == "cuda");
-  if (!profiler) return fail(profiler.error());
   pipeline::BatchOptions options;
   options.pipeline = a.options;
   options.device = *pipeline::parse_device(a.device);
   options.data_dir = a.data_dir.empty() ? default_data_dir() : fs::path(a.data_dir);
   options.batch_size = a.batch_size;
-  options.profiler = profiler->get();
   const bool show_progress = single && !a.quiet && ::isatty(STDERR_FILENO) == 1;
   if (show_progress) options.progress = print_progress;
   auto processor = pipeline::BatchProcessor::create(std::move(options));
   if (!processor) return fail(processor.error());
+  auto profiler = make_profiler((*processor)->memory_pool());
+  if (!profiler) return fail(profiler.error());
+  (*processor)->set_profiler(profiler->get());
 
   std::size_t done = 0;
   std::size_t failed = 0;

@@ -61,6 +61,8 @@ BatchProcessor::BatchProcessor(BatchOptions options, std::unique_ptr<Pipeline> p
 
 BatchProcessor::~BatchProcessor() = default;
 
+gpu::MemoryPool* BatchProcessor::memory_pool() const { return device_ ? device_->pool.get() : nullptr; }
+
 gpu::JobConfig BatchProcessor::job_config() const {
   gpu::JobConfig config;
   config.backend = options_.pipeline.backend;

@@ -74,6 +74,11 @@ class BatchProcessor {
                               const std::function<void(const JobOutcome&)>& on_job = {});
 
   [[nodiscard]] gpu::GpuOptimizer& optimizer() { return *optimizer_; }
+  // The device memory pool the batches allocate from; nullptr on the CPU.
+  [[nodiscard]] gpu::MemoryPool* memory_pool() const;
+  // Profiles the following runs (borrowed, may be null): set it after create() when the profiler
+  // watches memory_pool().
+  void set_profiler(profiling::Profiler* profiler) { options_.profiler = profiler; }
   [[nodiscard]] gpu::JobConfig job_config() const;
   [[nodiscard]] std::size_t batches_run() const { return batches_run_; }
 
