@@ -8,6 +8,7 @@
 #include "orfeas/core/parallel.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/mesh/normals.h"
+#include "orfeas/pipeline/stage_clock.h"
 #include "orfeas/shape/inflate_backend.h"
 #if defined(ORFEAS_MESH_CUDA)
 #include "orfeas/mesh/cuda/inflated_surfaces.h"
@@ -61,7 +62,9 @@ BatchProcessor::BatchProcessor(BatchOptions options, std::unique_ptr<Pipeline> p
 
 BatchProcessor::~BatchProcessor() = default;
 
-gpu::MemoryPool* BatchProcessor::memory_pool() const { return device_ ? device_->pool.get() : nullptr; }
+gpu::MemoryPool* BatchProcessor::memory_pool() const {
+  return device_ ? device_->pool.get() : nullptr;
+}
 
 gpu::JobConfig BatchProcessor::job_config() const {
   gpu::JobConfig config;
@@ -175,19 +178,14 @@ Status BatchProcessor::run_device_batch(std::vector<JobOutcome>& batch) {
       item.start = clock();
       item.job =
           profiler != nullptr ? profiler->begin_pipeline(outcome.job.input.filename().string()) : profiling::kNoJob;
-      const auto timed = [&](std::string_view stage, auto&& fn) {
-        const profiling::StageScope scope(profiler, item.job, stage);
-        const auto start = clock();
-        auto result = fn();
-        outcome.report.stages.push_back({std::string(stage), seconds_since(start)});
-        return result;
-      };
+      const RunContext context{.progress = {}, .profiler = profiler, .job = item.job};
+      StageClock stages(context, outcome.report.stages);
       Status prepared = check_output_path(outcome.job.output);
       if (prepared) {
-        auto image = timed(kImagePreprocessing, [&] { return pipeline_->image_preprocessing(outcome.job.input); });
+        auto image = stages.run(kImagePreprocessing, [&] { return pipeline_->image_preprocessing(outcome.job.input); });
         if (image) {
           item.image = std::move(*image);
-          auto field = timed(kShapeGeneration, [&] {
+          auto field = stages.run(kShapeGeneration, [&] {
             return shape::compute_inflate_field(item.image.canvas, item.image.mask, options_.pipeline.shape);
           });
           if (field) {
@@ -245,28 +243,25 @@ Status BatchProcessor::run_device_batch(std::vector<JobOutcome>& batch) {
       JobOutcome& outcome = *item.outcome;
       mesh::Mesh surface = std::move((*meshes)[i]);
       outcome.report.stages.push_back({std::string(kDeviceSurfaceStage), device_seconds});
-      const auto timed_status = [&](std::string_view stage, auto&& fn) -> Status {
-        const profiling::StageScope scope(profiler, item.job, stage);
-        const auto start = clock();
-        Status status = fn();
-        outcome.report.stages.push_back({std::string(stage), seconds_since(start)});
-        return status;
-      };
+      const RunContext context{.progress = {}, .profiler = profiler, .job = item.job};
+      StageClock stages(context, outcome.report.stages);
       Status status = surface.empty() ? Status(make_error(ErrorCode::kNoForeground,
                                                           "the shape is too small for the grid: no surface was found"))
                                       : ok();
       if (status) {
-        status = timed_status(kPostProcessing, [&]() -> Status {
+        status = stages.run(kPostProcessing, [&]() -> Status {
           mesh::compute_vertex_normals(surface);
           ORFEAS_ASSIGN_OR_RETURN(outcome.report.post, pipeline_->post_processing(surface));
           return ok();
         });
       }
       if (status)
-        status = timed_status(kTextureSynthesis, [&] { return pipeline_->texture_synthesis(surface, item.image); });
+        status = stages.run(kTextureSynthesis,
+                            [&]() -> Status { return pipeline_->texture_synthesis(surface, item.image); });
       if (status) {
-        status = timed_status(kExport,
-                              [&] { return pipeline_->export_mesh(surface, outcome.job.output, outcome.job.format); });
+        status = stages.run(kExport, [&]() -> Status {
+          return pipeline_->export_mesh(surface, outcome.job.output, outcome.job.format);
+        });
       }
       outcome.status = status;
       outcome.report.output = outcome.job.output;

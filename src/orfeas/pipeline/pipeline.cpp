@@ -9,43 +9,10 @@
 #include <utility>
 
 #include "orfeas/mesh/normals.h"
+#include "orfeas/pipeline/stage_clock.h"
 #include "orfeas/texture/vertex_colors.h"
 
 namespace orfeas::pipeline {
-namespace {
-
-// Runs one stage inside a profiler scope, reporting its start and end and recording its duration.
-class StageClock {
- public:
-  StageClock(const RunContext& context, std::vector<StageTiming>& timings) : context_(context), timings_(timings) {}
-
-  template <class Fn>
-  auto run(std::string_view stage, Fn&& fn) {
-    const std::size_t index = index_of(stage);
-    if (context_.progress) context_.progress({stage, index, false, 0.0});
-    const profiling::StageScope scope(context_.profiler, context_.job, stage);
-    const auto start = std::chrono::steady_clock::now();
-    auto result = std::forward<Fn>(fn)();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    timings_.push_back({std::string(stage), seconds});
-    if (context_.progress && result) context_.progress({stage, index, true, seconds});
-    return result;
-  }
-
- private:
-  static std::size_t index_of(std::string_view stage) {
-    for (std::size_t i = 0; i < kStageNames.size(); ++i) {
-      if (kStageNames[i] == stage) return i;
-    }
-    return kStageNames.size();
-  }
-
-  const RunContext& context_;  // borrowed
-  std::vector<StageTiming>& timings_;  // borrowed
-};
-
-}  // namespace
-
 Status check_output_path(const std::filesystem::path& output) {
   if (output.empty()) return make_error(ErrorCode::kInvalidArgument, "no output path given");
   std::error_code ec;
