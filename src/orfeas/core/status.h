@@ -8,6 +8,7 @@
 //   Status run() {
 //     ORFEAS_ASSIGN_OR_RETURN(auto image, decode(bytes));
 //     ORFEAS_RETURN_IF_ERROR_CTX(write(image), "while writing out.png");
+//     ORFEAS_ASSIGN_OR_RETURN_CTX(auto mesh, load(path), "while reading " + path.string());
 //     return ok();
 //   }
 //
@@ -86,4 +87,12 @@ using Status = Result<void>;
 #define ORFEAS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)  \
   auto tmp = (expr);                                   \
   if (!tmp) return tl::unexpected(std::move(tmp).error()); \
+  lhs = std::move(*tmp)
+
+// Same, prefixing the error's message with a context string.
+#define ORFEAS_ASSIGN_OR_RETURN_CTX(lhs, expr, context) \
+  ORFEAS_ASSIGN_OR_RETURN_CTX_IMPL_(ORFEAS_CONCAT_(orfeas_result_, __LINE__), lhs, expr, context)
+#define ORFEAS_ASSIGN_OR_RETURN_CTX_IMPL_(tmp, lhs, expr, context)             \
+  auto tmp = (expr);                                                           \
+  if (!tmp) return tl::unexpected(std::move(tmp).error().with_context(context)); \
   lhs = std::move(*tmp)
