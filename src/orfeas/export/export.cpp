@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "orfeas/export/atomic_file.h"
+#include "orfeas/core/atomic_file.h"
 #include "orfeas/export/glb.h"
 #include "orfeas/export/mesh_check.h"
 #include "orfeas/export/obj.h"

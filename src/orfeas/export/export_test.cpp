@@ -8,14 +8,17 @@
 
 #include "orfeas/export/export_test_support.h"
 #include "orfeas/export/stl_reader.h"
+#include "orfeas/testing/file_size_limit.h"
 #include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::exporter {
 namespace {
 
+using orfeas::testing::FileSizeLimit;
 using orfeas::testing::TempDir;
 using test_support::make_octahedron;
 using test_support::read_text;
+using test_support::write_text;
 
 void expect_invalid(const mesh::Mesh& mesh, const ExportOptions& options, const TempDir& dir) {
   const Status status = export_mesh(mesh, dir.file("bad.stl"), options);
@@ -117,6 +120,23 @@ TEST(ExportMesh, MissingDirectoryAndDirectoryTarget) {
   ASSERT_FALSE(directory);
   EXPECT_EQ(directory.error().code(), ErrorCode::kIoError);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"d.glb"});
+}
+
+TEST(ExportMesh, FailingMidwayKeepsThePreviousFile) {
+  const TempDir dir;
+  const mesh::Mesh big = test_support::make_grid(200, 200, true, true);
+  for (const char* name : {"grid.stl", "grid.glb", "grid.obj", "grid.ply"}) {
+    write_text(dir.file(name), "previous");
+    Status exported;
+    {
+      const FileSizeLimit limit(16 * 1024);
+      exported = export_mesh(big, dir.file(name));
+    }
+    ASSERT_FALSE(exported) << name;
+    EXPECT_EQ(exported.error().code(), ErrorCode::kIoError) << exported.error().message();
+    EXPECT_EQ(read_text(dir.file(name)), "previous") << name;
+  }
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"grid.glb", "grid.obj", "grid.ply", "grid.stl"}));
 }
 
 }  // namespace

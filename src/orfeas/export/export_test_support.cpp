@@ -1,11 +1,7 @@
 #include "orfeas/export/export_test_support.h"
 
-#include <algorithm>
 #include <array>
 #include <cmath>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 
 namespace orfeas::exporter::test_support {
 
@@ -74,25 +70,6 @@ mesh::Mesh make_grid(std::uint32_t columns, std::uint32_t rows, bool with_normal
     }
   }
   return mesh;
-}
-
-std::vector<std::byte> read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> bytes(text.size());
-  std::transform(text.begin(), text.end(), bytes.begin(), [](char c) { return static_cast<std::byte>(c); });
-  return bytes;
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
 }
 
 }  // namespace orfeas::exporter::test_support

@@ -1,5 +1,5 @@
-// Shared helpers for the export tests: small meshes with known geometry and file reading. The
-// temp directory and the glTF-Validator runner are in orfeas/testing (library orfeas_testing).
+// Shared helpers for the export tests: small meshes with known geometry. File reading and writing,
+// the temp directory and the glTF-Validator runner are in orfeas/testing (library orfeas_testing).
 #pragma once
 
 #include <cstddef>
@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "orfeas/mesh/mesh.h"
+#include "orfeas/testing/file_io.h"
 
 namespace orfeas::exporter::test_support {
 
@@ -32,8 +33,8 @@ void expect_near(Vec3f actual, Vec3f expected, float tolerance);
 // normals (+Y tilted) and colours. Not closed; for size tests.
 [[nodiscard]] mesh::Mesh make_grid(std::uint32_t columns, std::uint32_t rows, bool with_normals, bool with_colors);
 
-[[nodiscard]] std::vector<std::byte> read_bytes(const std::filesystem::path& path);
-[[nodiscard]] std::string read_text(const std::filesystem::path& path);
-void write_text(const std::filesystem::path& path, const std::string& text);
+using orfeas::testing::read_bytes;
+using orfeas::testing::read_text;
+using orfeas::testing::write_text;
 
 }  // namespace orfeas::exporter::test_support

@@ -19,8 +19,8 @@
 
 #include <cstdint>
 
+#include "orfeas/core/atomic_file.h"
 #include "orfeas/core/status.h"
-#include "orfeas/export/atomic_file.h"
 #include "orfeas/mesh/mesh.h"
 
 namespace orfeas::exporter {

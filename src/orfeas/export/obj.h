@@ -13,8 +13,8 @@
 
 #include <string>
 
+#include "orfeas/core/atomic_file.h"
 #include "orfeas/core/status.h"
-#include "orfeas/export/atomic_file.h"
 #include "orfeas/mesh/mesh.h"
 
 namespace orfeas::exporter {

@@ -9,8 +9,8 @@
 // Thread-safety: no shared state.
 #pragma once
 
+#include "orfeas/core/atomic_file.h"
 #include "orfeas/core/status.h"
-#include "orfeas/export/atomic_file.h"
 #include "orfeas/mesh/mesh.h"
 
 namespace orfeas::exporter {

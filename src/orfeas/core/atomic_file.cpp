@@ -1,20 +1,26 @@
-#include "orfeas/export/atomic_file.h"
+#include "orfeas/core/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <random>
 #include <string>
 #include <system_error>
 #include <utility>
 
-namespace orfeas::exporter {
+#include <fmt/format.h>
+
+namespace orfeas {
 namespace {
 
 constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
-constexpr mode_t kNewFileMode = 0644;
+// The kernel takes the umask (and any default ACL) off this at creation: the ordinary mode.
+constexpr mode_t kNewFileMode = 0666;
+constexpr int kTempNameAttempts = 100;
+constexpr std::string_view kTempNameAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::size_t kTempNameRandomChars = 6;
 
 // std::strerror is not thread-safe; the generic category's message is.
 std::string os_reason(int error_number) {
@@ -22,9 +28,7 @@ std::string os_reason(int error_number) {
 }
 
 Error io_error(std::string_view what, const std::filesystem::path& path, int error_number) {
-  std::string message;
-  message.append(what).append(" '").append(path.string()).append("': ").append(os_reason(error_number));
-  return Error(ErrorCode::kIoError, std::move(message));
+  return Error(ErrorCode::kIoError, fmt::format("{} '{}': {}", what, path.string(), os_reason(error_number)));
 }
 
 // Best effort: makes the rename itself durable. A failure here does not undo a complete file.
@@ -40,37 +44,56 @@ std::filesystem::path directory_of(const std::filesystem::path& target) {
   return directory.empty() ? std::filesystem::path(".") : directory;
 }
 
+// Refuses targets that rename() must not replace: directories (also through a link) and special
+// files. A missing target, a regular file and a link to anything else are fine.
+Status check_replaceable(const std::filesystem::path& target) {
+  struct stat entry {};
+  if (::lstat(target.c_str(), &entry) != 0) return ok();  // absent (or unreadable: create() says why)
+  struct stat pointed {};
+  const bool is_directory =
+      S_ISDIR(entry.st_mode) ||
+      (S_ISLNK(entry.st_mode) && ::stat(target.c_str(), &pointed) == 0 && S_ISDIR(pointed.st_mode));
+  if (is_directory) return tl::unexpected(io_error("cannot write", target, EISDIR));
+  if (!S_ISREG(entry.st_mode) && !S_ISLNK(entry.st_mode)) {
+    return make_error(ErrorCode::kIoError,
+                      fmt::format("cannot write '{}': it exists and is not a regular file", target.string()));
+  }
+  return ok();
+}
+
+// Creates ".<name>.tmp-XXXXXX" beside the target, exclusively, like mkstemp but with the ordinary
+// mode (mkstemp's is 0600). Returns the descriptor and fills `temp_path`; -1 with errno set.
+int create_temp_file(const std::filesystem::path& target, std::filesystem::path& temp_path) {
+  std::random_device entropy;
+  std::uniform_int_distribution<std::size_t> pick(0, kTempNameAlphabet.size() - 1);
+  const std::string prefix = fmt::format(".{}.tmp-", target.filename().string());
+  for (int attempt = 0; attempt < kTempNameAttempts; ++attempt) {
+    std::string name = prefix;
+    for (std::size_t i = 0; i < kTempNameRandomChars; ++i) name.push_back(kTempNameAlphabet[pick(entropy)]);
+    temp_path = directory_of(target) / name;
+    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kNewFileMode);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
 }  // namespace
 
 Result<AtomicFile> AtomicFile::create(const std::filesystem::path& target) {
   if (!target.has_filename()) {
-    return make_error(ErrorCode::kInvalidArgument, "output path '" + target.string() + "' names no file");
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("output path '{}' names no file", target.string()));
   }
-  struct stat target_stat {};
-  const bool target_exists = ::stat(target.c_str(), &target_stat) == 0;
-  if (target_exists && S_ISDIR(target_stat.st_mode)) {
-    return tl::unexpected(io_error("cannot write", target, EISDIR));
-  }
-
-  const std::filesystem::path directory = directory_of(target);
-  // Appended rather than `"." + name`: GCC 12 at -O3 misreports the latter (-Wrestrict, PR105651).
-  std::string hidden_name = ".";
-  hidden_name.append(target.filename().string()).append(".tmp-XXXXXX");
-  std::string pattern = (directory / hidden_name).string();
-  const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+  ORFEAS_RETURN_IF_ERROR(check_replaceable(target));
+  std::filesystem::path temp_path;
+  const int fd = create_temp_file(target, temp_path);
   if (fd < 0) {
     const int error_number = errno;
-    return make_error(ErrorCode::kIoError, "cannot write '" + target.string() +
-                                               "': cannot create a temporary file in '" + directory.string() +
-                                               "': " + os_reason(error_number));
+    return make_error(ErrorCode::kIoError,
+                      fmt::format("cannot write '{}': cannot create a temporary file in '{}': {}", target.string(),
+                                  directory_of(target).string(), os_reason(error_number)));
   }
-  AtomicFile file(fd, target, std::filesystem::path(pattern));
-  const mode_t mode = target_exists ? (target_stat.st_mode & 07777) : kNewFileMode;
-  if (::fchmod(fd, mode) != 0) {
-    const int error_number = errno;
-    return tl::unexpected(io_error("cannot set the mode of", file.temp_path_, error_number));
-  }
-  return file;
+  return AtomicFile(fd, target, std::move(temp_path));
 }
 
 AtomicFile::AtomicFile(int fd, std::filesystem::path target, std::filesystem::path temp_path)
@@ -120,8 +143,8 @@ Status AtomicFile::fail(Error error) {
 
 Status AtomicFile::spent_error() const {
   if (failure_) return tl::unexpected(*failure_);
-  return make_error(ErrorCode::kInternal, "AtomicFile for '" + target_.string() + "' is " +
-                                              (committed_ ? "already committed" : "moved from"));
+  return make_error(ErrorCode::kInternal, fmt::format("AtomicFile for '{}' is {}", target_.string(),
+                                                      committed_ ? "already committed" : "moved from"));
 }
 
 Status AtomicFile::write(std::span<const std::byte> bytes) {
@@ -175,10 +198,11 @@ Status AtomicFile::commit() {
     failure_ = io_error("cannot close", temp_path_, error_number);
     return tl::unexpected(*failure_);
   }
+  // rename() replaces the directory entry: a symbolic link is replaced, not followed.
   if (::rename(temp_path_.c_str(), target_.c_str()) != 0) {
     const int error_number = errno;
     ::unlink(temp_path_.c_str());
-    failure_ = io_error("cannot rename '" + temp_path_.string() + "' to", target_, error_number);
+    failure_ = io_error(fmt::format("cannot rename '{}' to", temp_path_.string()), target_, error_number);
     return tl::unexpected(*failure_);
   }
   committed_ = true;
@@ -186,4 +210,14 @@ Status AtomicFile::commit() {
   return ok();
 }
 
-}  // namespace orfeas::exporter
+Status write_file_atomically(const std::filesystem::path& target, std::span<const std::byte> bytes) {
+  ORFEAS_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::create(target));
+  ORFEAS_RETURN_IF_ERROR(file.write(bytes));
+  return file.commit();
+}
+
+Status write_file_atomically(const std::filesystem::path& target, std::string_view text) {
+  return write_file_atomically(target, std::as_bytes(std::span(text)));
+}
+
+}  // namespace orfeas

@@ -1,4 +1,5 @@
 // AtomicFile: writes a file under a temporary name and renames it over the target on commit().
+// The one atomic writer of the project: exports, profiling reports and traces, GPU calibration.
 //
 // A crash, an error or an early return therefore never leaves a half-written result behind, and
 // an existing target is replaced only once the new content is complete and on disk.
@@ -8,10 +9,27 @@
 //   ORFEAS_RETURN_IF_ERROR(file.commit());   // flush, fsync, close, rename
 //   // without commit(), the destructor deletes the temporary file
 //
+//   ORFEAS_RETURN_IF_ERROR(write_file_atomically("out/report.json", text));  // all at once
+//
 // The temporary file lives in the target's directory (so rename() is atomic) under a hidden name
-// derived from the target: ".model.stl.tmp-XXXXXX". New files get mode 0644; an existing
-// target's mode is kept. Writes are buffered (1 MiB); the first failing write is remembered,
-// the temporary file is deleted at once, and every later write() or commit() returns that error.
+// derived from the target and unique per writer: ".model.stl.tmp-XXXXXX", created exclusively
+// (O_EXCL), so two writers of one target, in one process or several, never share it; the last
+// commit wins.
+//
+// Mode: the new file always gets the ordinary mode for new files, 0666 & ~umask (the kernel
+// applies the umask and any default ACL at creation), whatever it replaces: never the replaced
+// file's mode, never set-user-ID, set-group-ID or sticky bits.
+//
+// Symbolic links: the path names the entry that is replaced. When `target` is a symbolic link,
+// commit() replaces the link itself with a regular file; what the link pointed at is never
+// opened, written or changed (a link to /dev/full, to a binary or to a file elsewhere stays as it
+// was). Only the last component counts: links among the parent directories are followed as usual.
+// Refused (kIoError, EISDIR): a target that is a directory or a link to one. Refused (kIoError):
+// a target that exists and is neither a regular file nor a link (a device, a FIFO, a socket),
+// since replacing a device node is never what an output path means.
+//
+// Writes are buffered (1 MiB); the first failing write is remembered, the temporary file is
+// deleted at once, and every later write() or commit() returns that error.
 //
 // Ownership: owns one file descriptor and the temporary file. Movable, not copyable.
 // Thread-safety: one object is used by one thread at a time; distinct objects are independent.
@@ -27,13 +45,13 @@
 
 #include "orfeas/core/status.h"
 
-namespace orfeas::exporter {
+namespace orfeas {
 
 class AtomicFile {
  public:
   // Opens a fresh temporary file beside `target`. Errors (kIoError, message naming the path and
-  // the OS reason): the directory does not exist or is not writable, `target` is a directory.
-  // kInvalidArgument when `target` has no file name ("out/").
+  // the OS reason): the directory does not exist or is not writable, `target` is a directory or
+  // not a regular file or link. kInvalidArgument when `target` has no file name ("out/").
   [[nodiscard]] static Result<AtomicFile> create(const std::filesystem::path& target);
 
   AtomicFile(AtomicFile&& other) noexcept;
@@ -62,7 +80,7 @@ class AtomicFile {
   Status flush();                                      // writes and empties buffer_
   Status write_all(std::span<const std::byte> bytes);  // unbuffered, retries partial writes
   Status fail(Error error);  // remembers `error`, discards the temporary file, returns the error
-  Status spent_error() const;
+  [[nodiscard]] Status spent_error() const;
   void discard() noexcept;  // closes the descriptor and unlinks the temporary file
 
   int fd_ = -1;  // open while writing; -1 once committed, failed or moved from
@@ -74,4 +92,8 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-}  // namespace orfeas::exporter
+// create(), write(), commit() in one call, for contents already in memory. Same errors.
+[[nodiscard]] Status write_file_atomically(const std::filesystem::path& target, std::span<const std::byte> bytes);
+[[nodiscard]] Status write_file_atomically(const std::filesystem::path& target, std::string_view text);
+
+}  // namespace orfeas
