@@ -1,24 +1,27 @@
 #include "orfeas/gpu/calibration.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <fstream>
-#include <sstream>
+#include <iterator>
+#include <string_view>
+#include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "orfeas/core/atomic_file.h"
 
 namespace orfeas::gpu {
 
 std::string_view confidence_name(Confidence confidence) {
   switch (confidence) {
-    case Confidence::kLow: return "low";
-    case Confidence::kMedium: return "medium";
-    case Confidence::kHigh: return "high";
+    case Confidence::kLow:
+      return "low";
+    case Confidence::kMedium:
+      return "medium";
+    case Confidence::kHigh:
+      return "high";
   }
   return "low";
 }
@@ -79,79 +82,98 @@ std::string Calibration::to_json() const {
   return nlohmann::json{{"version", 1}, {"entries", entries}}.dump(2) + "\n";
 }
 
+namespace {
+
+// Larger than any device's memory: a byte count beyond it is not a measurement.
+constexpr double kMaxPlausibleBytes = 1e18;
+
+bool is_byte_count(const nlohmann::json& value) {
+  return value.is_number() && value.get<double>() >= 0 && value.get<double>() <= kMaxPlausibleBytes;
+}
+
+tl::unexpected<Error> corrupt(std::string message) {
+  return make_error(ErrorCode::kCorruptData, std::move(message));
+}
+
+Result<CalibrationEntry> entry_from_json(const std::string& key, const nlohmann::json& value) {
+  const auto malformed = [&key](std::string_view why) {
+    return corrupt(fmt::format("entry {} {}", nlohmann::json(key).dump(), why));  // quoted, escaped
+  };
+  if (!value.is_object()) return malformed("is not an object");
+  for (const char* field : {"count", "mean_bytes", "variance_bytes2", "recent_bytes", "oom_floor_bytes"}) {
+    if (!value.contains(field)) return malformed(fmt::format("has no \"{}\"", field));
+  }
+  if (!value["count"].is_number_unsigned()) return malformed("has a \"count\" that is not a count");
+  if (!value["oom_floor_bytes"].is_number_unsigned() || !is_byte_count(value["oom_floor_bytes"])) {
+    return malformed("has an \"oom_floor_bytes\" that is not a byte count");
+  }
+  if (!is_byte_count(value["mean_bytes"])) return malformed("has a \"mean_bytes\" that is not a byte count");
+  const nlohmann::json& variance = value["variance_bytes2"];  // in bytes²: only type and sign checked
+  if (!variance.is_number() || variance.get<double>() < 0 ||
+      variance.get<double>() > kMaxPlausibleBytes * kMaxPlausibleBytes) {
+    return malformed("has a \"variance_bytes2\" that is not a non-negative number");
+  }
+  if (!value["recent_bytes"].is_array()) return malformed("has a \"recent_bytes\" that is not an array");
+  CalibrationEntry entry;
+  for (const auto& recent : value["recent_bytes"]) {
+    if (!is_byte_count(recent)) return malformed("has a \"recent_bytes\" value that is not a byte count");
+    entry.recent_bytes.push_back(recent.get<double>());
+  }
+  while (entry.recent_bytes.size() > kCalibrationAgreeCount) entry.recent_bytes.pop_front();
+  entry.count = value["count"].get<std::uint64_t>();
+  entry.mean_bytes = value["mean_bytes"].get<double>();
+  entry.variance_bytes2 = value["variance_bytes2"].get<double>();
+  entry.oom_floor_bytes = value["oom_floor_bytes"].get<std::uint64_t>();
+  return entry;
+}
+
+}  // namespace
+
 Result<Calibration> Calibration::from_json(const std::string& text) {
   const nlohmann::json root = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded() || !root.is_object() || root.value("version", 0) != 1 || !root.contains("entries") ||
-      !root["entries"].is_object()) {
-    return make_error(ErrorCode::kCorruptData, "not a version-1 GPU calibration file");
+  if (root.is_discarded()) return corrupt("not JSON (truncated?)");
+  if (!root.is_object()) return corrupt("not a JSON object");
+  if (!root.contains("version")) return corrupt("no \"version\"");
+  const nlohmann::json& version = root["version"];
+  if (!version.is_number_integer()) return corrupt(fmt::format("\"version\" is {}, not a number", version.dump()));
+  if (version.get<std::int64_t>() != 1) {
+    return corrupt(fmt::format("version {}, this program reads version 1", version.get<std::int64_t>()));
   }
+  if (!root.contains("entries") || !root["entries"].is_object()) return corrupt("no \"entries\" object");
   Calibration calibration;
   for (const auto& [key, value] : root["entries"].items()) {
-    const bool valid = value.is_object() && value.contains("count") && value["count"].is_number_unsigned() &&
-                       value.contains("mean_bytes") && value["mean_bytes"].is_number() &&
-                       value.contains("variance_bytes2") && value["variance_bytes2"].is_number() &&
-                       value.contains("recent_bytes") && value["recent_bytes"].is_array() &&
-                       value.contains("oom_floor_bytes") && value["oom_floor_bytes"].is_number_unsigned();
-    if (!valid) return make_error(ErrorCode::kCorruptData, "GPU calibration entry \"" + key + "\" is malformed");
-    CalibrationEntry entry;
-    entry.count = value["count"].get<std::uint64_t>();
-    entry.mean_bytes = value["mean_bytes"].get<double>();
-    entry.variance_bytes2 = value["variance_bytes2"].get<double>();
-    for (const auto& recent : value["recent_bytes"]) {
-      if (!recent.is_number()) return make_error(ErrorCode::kCorruptData, "GPU calibration entry \"" + key + "\" is malformed");
-      entry.recent_bytes.push_back(recent.get<double>());
-    }
-    while (entry.recent_bytes.size() > kCalibrationAgreeCount) entry.recent_bytes.pop_front();
-    entry.oom_floor_bytes = value["oom_floor_bytes"].get<std::uint64_t>();
+    ORFEAS_ASSIGN_OR_RETURN(CalibrationEntry entry, entry_from_json(key, value));
     calibration.entries_.emplace(key, std::move(entry));
   }
   return calibration;
 }
 
-Result<Calibration> Calibration::load(const std::filesystem::path& dir) {
+LoadedCalibration Calibration::load(const std::filesystem::path& dir) {
   const std::filesystem::path path = dir / kCalibrationFileName;
+  const auto ignored = [&path](std::string_view why) {
+    return LoadedCalibration{
+        .calibration = {},
+        .warning = fmt::format("ignoring GPU calibration {}: {}; starting without measurements", path.string(), why)};
+  };
   std::error_code error;
-  if (!std::filesystem::exists(path, error)) return Calibration{};
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) return {};
+  if (error) return ignored(error.message());
+  if (status.type() != std::filesystem::file_type::regular) return ignored("not a regular file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kIoError, "cannot open " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto calibration = from_json(text.str());
-  if (!calibration) return tl::unexpected(calibration.error().with_context("while loading " + path.string()));
-  return calibration;
+  if (!in) return ignored("cannot be opened");
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return ignored("cannot be read");
+  Result<Calibration> calibration = from_json(text);
+  if (!calibration) return ignored(calibration.error().message());
+  return LoadedCalibration{.calibration = std::move(*calibration), .warning = {}};
 }
 
 Status Calibration::save(const std::filesystem::path& dir) const {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
-  if (error) return make_error(ErrorCode::kIoError, "cannot create " + dir.string() + ": " + error.message());
-  const std::filesystem::path target = dir / kCalibrationFileName;
-  const std::filesystem::path temporary = dir / (std::string(".") + kCalibrationFileName + ".tmp" + std::to_string(getpid()));
-  const std::string text = to_json();
-  const auto fail = [&](const std::string& what) {
-    const std::string message = what + " " + temporary.string() + ": " + std::strerror(errno);
-    ::unlink(temporary.c_str());
-    return make_error(ErrorCode::kIoError, message);
-  };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail("cannot create");
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return fail("cannot write");
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return fail("cannot fsync");
-  }
-  if (::close(fd) != 0) return fail("cannot close");
-  if (::rename(temporary.c_str(), target.c_str()) != 0) return fail("cannot rename");
-  return ok();
+  if (error) return make_error(ErrorCode::kIoError, fmt::format("cannot create {}: {}", dir.string(), error.message()));
+  return write_file_atomically(dir / kCalibrationFileName, to_json());
 }
 
 }  // namespace orfeas::gpu

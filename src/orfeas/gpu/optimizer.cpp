@@ -203,9 +203,11 @@ std::uint64_t GpuOptimizer::oom_events() const {
 }
 
 Status GpuOptimizer::load_calibration(const std::filesystem::path& dir) {
-  ORFEAS_ASSIGN_OR_RETURN(Calibration loaded, Calibration::load(dir));
+  LoadedCalibration loaded = Calibration::load(dir);
+  // A calibration file that does not load never blocks a run: start empty, say so once.
+  if (!loaded.warning.empty()) std::fprintf(stderr, "orfeas: warning: %s\n", loaded.warning.c_str());
   const std::lock_guard lock(mutex_);
-  calibration_ = std::move(loaded);
+  calibration_ = std::move(loaded.calibration);
   data_dir_ = dir;
   return ok();
 }
