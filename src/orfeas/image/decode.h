@@ -14,7 +14,8 @@
 // (kUnsupportedFormat); 16-bit PNG samples are scaled to 8 bits.
 //
 // Errors: kCorruptData (empty, truncated, damaged), kUnsupportedFormat (GIF, BMP, TIFF, … or
-// unknown), kLimitExceeded (file size, dimensions, pixel count), kNotFound / kIoError /
+// unknown), kLimitExceeded (file size, dimensions, pixel count, and work the image does not need:
+// compressed PNG data after the last row, more than 256 progressive JPEG scans), kNotFound / kIoError /
 // kInvalidArgument (file-level problems in load_image_file).
 //
 // Thread-safety: pure functions without shared state; safe to call concurrently.

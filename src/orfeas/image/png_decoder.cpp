@@ -2,10 +2,10 @@
 
 #include <png.h>
 
+#include <fmt/format.h>
+
 #include <csetjmp>
-#include <cstdio>
 #include <cstring>
-#include <string>
 #include <vector>
 
 namespace orfeas::image {
@@ -23,6 +23,13 @@ constexpr unsigned kIgnoredChunkCount = sizeof(kIgnoredChunks) / 5;
 constexpr png_uint_32 kMaxAncillaryChunks = 256;
 constexpr png_alloc_size_t kMaxChunkBytes = png_alloc_size_t{4} << 20U;
 
+// libpng inflates whatever compressed data follows the last row until the zlib stream ends
+// (png_read_finish_IDAT, inside the last png_read_row), at about 1 s per GiB of output. A real
+// encoder leaves only the end code and checksum there, perhaps in one more small IDAT; deflate
+// expands a byte to at most 1032, so this margin bounds that work to about 64 MiB of output.
+constexpr std::size_t kMaxIdatBytesAfterImage = std::size_t{64} << 10U;
+constexpr png_uint_32 kIdatChunk = 0x49444154;  // "IDAT", as png_get_io_chunk_type returns it
+
 // Everything libpng's callbacks touch. Plain data, because it is written from frames that a
 // longjmp unwinds without running destructors.
 struct PngReadState {
@@ -30,11 +37,25 @@ struct PngReadState {
   std::size_t size = 0;
   std::size_t offset = 0;
   bool truncated = false;
+  // Set once libpng is asked for the pixels; counts IDAT data read after their last row.
+  bool reading_pixels = false;
+  bool interlaced = false;
+  png_uint_32 height = 0;
+  std::size_t idat_bytes_after_image = 0;
+  bool too_much_data = false;
   char message[256] = {};
 };
 
 PngReadState& state_of(png_structp png) {
   return *static_cast<PngReadState*>(png_get_error_ptr(png));
+}
+
+// True once libpng has produced every row: the last pass ended (interlaced), or the row counter
+// reached the height.
+bool all_rows_read(png_structp png, const PngReadState& state) {
+  if (!state.reading_pixels) return false;
+  if (state.interlaced) return png_get_current_pass_number(png) > 6;
+  return png_get_current_row_number(png) >= state.height;
 }
 
 void read_from_memory(png_structp png, png_bytep out, std::size_t length) {
@@ -43,13 +64,21 @@ void read_from_memory(png_structp png, png_bytep out, std::size_t length) {
     state.truncated = true;
     png_error(png, "unexpected end of data");
   }
+  if ((png_get_io_state(png) & PNG_IO_CHUNK_DATA) != 0 && png_get_io_chunk_type(png) == kIdatChunk &&
+      all_rows_read(png, state)) {
+    state.idat_bytes_after_image += length;
+    if (state.idat_bytes_after_image > kMaxIdatBytesAfterImage) {
+      state.too_much_data = true;
+      png_error(png, "compressed image data goes on after the last row");
+    }
+  }
   std::memcpy(out, state.data + state.offset, length);
   state.offset += length;
 }
 
 [[noreturn]] void on_png_error(png_structp png, png_const_charp message) {
   PngReadState& state = state_of(png);
-  std::snprintf(state.message, sizeof state.message, "%s", message);
+  *fmt::format_to_n(state.message, sizeof state.message - 1, "{}", message).out = '\0';
   png_longjmp(png, 1);
 }
 
@@ -125,7 +154,13 @@ Status check_ihdr_dimensions(std::span<const std::uint8_t> bytes, const DecodeLi
 
 tl::unexpected<Error> png_failure(const PngReadState& state) {
   if (state.truncated) return make_error(ErrorCode::kCorruptData, "PNG truncated: the file ends inside the image data");
-  return make_error(ErrorCode::kCorruptData, std::string("PNG damaged: ") + state.message);
+  if (state.too_much_data) {
+    return make_error(ErrorCode::kLimitExceeded,
+                      fmt::format("PNG has more than {} bytes of compressed data after its last row, "
+                                  "which would take long to inflate; refused",
+                                  kMaxIdatBytesAfterImage));
+  }
+  return make_error(ErrorCode::kCorruptData, fmt::format("PNG damaged: {}", state.message));
 }
 
 }  // namespace
@@ -162,6 +197,9 @@ Result<ImageRgba8> decode_png(std::span<const std::uint8_t> bytes, const DecodeL
   std::vector<png_bytep> rows(height);
   auto* base = reinterpret_cast<png_bytep>(image.pixels.data());
   for (png_uint_32 y = 0; y < height; ++y) rows[y] = base + std::size_t{y} * row_bytes;
+  state.reading_pixels = true;
+  state.interlaced = png_get_interlace_type(png, reader.info()) != PNG_INTERLACE_NONE;
+  state.height = height;
   if (!read_png_pixels(png, rows.data())) return png_failure(state);
   return image;
 }

@@ -172,5 +172,38 @@ TEST(ImagePngTest, SmallBombWithinDimensionLimitHitsPixelLimit) {
   EXPECT_EQ(allowed->at(1999, 1999), (Rgba8{0, 0, 0, 255}));
 }
 
+ImageRgba8 gradient(int width, int height) {
+  ImageRgba8 image(width, height);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      image.at(x, y) = {static_cast<std::uint8_t>(x * 7), static_cast<std::uint8_t>(y * 5),
+                        static_cast<std::uint8_t>(x + y), static_cast<std::uint8_t>(200 + x % 50)};
+    }
+  }
+  return image;
+}
+
+TEST(ImagePngTest, GigabytesOfZerosAfterTheLastRowAreRefused) {
+  // 256 MiB of zeros after the rows, about 250 KB compressed: libpng would inflate all of it.
+  for (const bool interlaced : {false, true}) {
+    const Bytes bomb = testing::png_with_trailing_zeros(gradient(19, 11), std::uint64_t{256} << 20U, interlaced);
+    EXPECT_LT(bomb.size(), std::size_t{300} << 10U);
+    const auto decoded = decode_png(bomb, DecodeLimits{});
+    testing::expect_error(decoded, ErrorCode::kLimitExceeded, "compressed data after its last row");
+    EXPECT_EQ(decoded.error().message().find('\n'), std::string::npos);
+  }
+}
+
+TEST(ImagePngTest, LittleCompressedDataAfterTheLastRowStillDecodes) {
+  // 1 MiB of zeros compresses to about 1 KB, well inside the margin a real encoder might use.
+  const ImageRgba8 image = gradient(19, 11);
+  for (const bool interlaced : {false, true}) {
+    for (const std::uint64_t zeros : {std::uint64_t{0}, std::uint64_t{1} << 20U}) {
+      const ImageRgba8 decoded = decode_ok(testing::png_with_trailing_zeros(image, zeros, interlaced));
+      EXPECT_EQ(decoded.pixels, image.pixels) << "interlaced " << interlaced << ", zeros " << zeros;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace orfeas::image

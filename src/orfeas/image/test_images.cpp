@@ -70,6 +70,17 @@ void append_chunk(Bytes& out, std::string_view type, const Bytes& data) {
   put_be32(out, static_cast<std::uint32_t>(crc));
 }
 
+// The PNG signature and an IHDR for 8-bit RGBA.
+Bytes png_rgba8_header(std::uint32_t width, std::uint32_t height, bool interlaced = false) {
+  Bytes out{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  Bytes ihdr;
+  put_be32(ihdr, width);
+  put_be32(ihdr, height);
+  ihdr.insert(ihdr.end(), {8, 6, 0, 0, static_cast<std::uint8_t>(interlaced ? 1 : 0)});
+  append_chunk(out, "IHDR", ihdr);
+  return out;
+}
+
 std::uint8_t invert(std::uint8_t value) {
   return static_cast<std::uint8_t>(255 - value);
 }
@@ -134,14 +145,94 @@ Bytes encode_zero_png(std::uint32_t width, std::uint32_t height) {
 }
 
 Bytes png_with_lying_header(std::uint32_t width, std::uint32_t height) {
-  Bytes out{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  Bytes ihdr;
-  put_be32(ihdr, width);
-  put_be32(ihdr, height);
-  ihdr.insert(ihdr.end(), {8, 6, 0, 0, 0});
-  append_chunk(out, "IHDR", ihdr);
+  Bytes out = png_rgba8_header(width, height);
   // zlib stream of a single zero byte: far too little for the claimed image.
   append_chunk(out, "IDAT", {0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01});
+  append_chunk(out, "IEND", {});
+  return out;
+}
+
+namespace {
+
+// Deflates `input` into `out` with `flush`, growing `out` as needed.
+void deflate_into(z_stream& stream, const Bytes& input, int flush, Bytes& out) {
+  stream.next_in = const_cast<Bytef*>(input.data());
+  stream.avail_in = static_cast<uInt>(input.size());
+  do {
+    std::uint8_t buffer[1 << 16];
+    stream.next_out = buffer;
+    stream.avail_out = sizeof buffer;
+    const int status = deflate(&stream, flush);
+    if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) std::abort();
+    out.insert(out.end(), buffer, buffer + (sizeof buffer - stream.avail_out));
+  } while (stream.avail_out == 0 || stream.avail_in > 0);
+}
+
+}  // namespace
+
+namespace {
+
+// The image as PNG stores it before compression: each row of each Adam7 pass (or of the one pass)
+// as filter byte 0 followed by its RGBA samples.
+Bytes png_raw_rows(const ImageRgba8& image, bool interlaced) {
+  struct Pass {
+    int x0, y0, dx, dy;
+  };
+  constexpr Pass kAdam7[] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                             {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+  constexpr Pass kWhole[] = {{0, 0, 1, 1}};
+  Bytes raw;
+  for (const Pass& pass : interlaced ? std::span<const Pass>(kAdam7) : std::span<const Pass>(kWhole)) {
+    if (pass.x0 >= image.width) continue;  // an empty pass has no rows at all
+    for (int y = pass.y0; y < image.height; y += pass.dy) {
+      raw.push_back(0);
+      for (int x = pass.x0; x < image.width; x += pass.dx) {
+        const Rgba8 p = image.at(x, y);
+        raw.insert(raw.end(), {p.r, p.g, p.b, p.a});
+      }
+    }
+  }
+  return raw;
+}
+
+}  // namespace
+
+Bytes png_with_trailing_zeros(const ImageRgba8& image, std::uint64_t trailing_zero_bytes, bool interlaced) {
+  constexpr std::size_t kZeroBlock = std::size_t{1} << 20U;
+  const Bytes raw = png_raw_rows(image, interlaced);
+  const Bytes zeros(kZeroBlock, 0);
+  const std::uint64_t repeats = trailing_zero_bytes / kZeroBlock;
+
+  z_stream stream{};
+  if (deflateInit(&stream, 9) != Z_OK) std::abort();
+  Bytes compressed;
+  deflate_into(stream, raw, Z_NO_FLUSH, compressed);
+  uLong adler = adler32(1L, raw.data(), static_cast<uInt>(raw.size()));
+  // The first block of zeros follows the image; every later one sees only zeros in its window, so
+  // its compressed form is the same each time and is copied instead of compressed again.
+  Bytes repeated;
+  if (repeats > 0) {
+    deflate_into(stream, zeros, Z_SYNC_FLUSH, compressed);
+    deflate_into(stream, zeros, Z_SYNC_FLUSH, repeated);
+  }
+  const uLong zeros_adler = adler32(1L, zeros.data(), static_cast<uInt>(zeros.size()));
+  Bytes tail;
+  deflate_into(stream, {}, Z_FINISH, tail);
+  deflateEnd(&stream);
+  for (std::uint64_t i = 1; i < repeats; ++i) compressed.insert(compressed.end(), repeated.begin(), repeated.end());
+  for (std::uint64_t i = 0; i < repeats; ++i) adler = adler32_combine(adler, zeros_adler, kZeroBlock);
+  // The tail's Adler-32 covers only what zlib saw; the stream holds `repeats - 1` more blocks.
+  tail.resize(tail.size() - 4);
+  compressed.insert(compressed.end(), tail.begin(), tail.end());
+  put_be32(compressed, static_cast<std::uint32_t>(adler));
+
+  Bytes out =
+      png_rgba8_header(static_cast<std::uint32_t>(image.width), static_cast<std::uint32_t>(image.height), interlaced);
+  constexpr std::size_t kIdatBytes = std::size_t{1} << 16U;
+  for (std::size_t at = 0; at < compressed.size(); at += kIdatBytes) {
+    const auto end = compressed.begin() + static_cast<std::ptrdiff_t>(std::min(compressed.size(), at + kIdatBytes));
+    append_chunk(out, "IDAT", Bytes(compressed.begin() + static_cast<std::ptrdiff_t>(at), end));
+  }
   append_chunk(out, "IEND", {});
   return out;
 }

@@ -51,6 +51,12 @@ struct PngSpec {
 // Signature, IHDR (8-bit RGBA) claiming width × height, a tiny IDAT and IEND, all with valid CRCs.
 [[nodiscard]] Bytes png_with_lying_header(std::uint32_t width, std::uint32_t height);
 
+// A valid 8-bit RGBA PNG of `image` (Adam7 when `interlaced`) whose single zlib stream goes on after the last row with
+// `trailing_zero_bytes` (rounded down to whole MiB) of zeros: a few hundred bytes on disk per MiB,
+// and a correct Adler-32, so only a bound on inflation stops a decoder from inflating them all.
+[[nodiscard]] Bytes png_with_trailing_zeros(const ImageRgba8& image, std::uint64_t trailing_zero_bytes,
+                                            bool interlaced = false);
+
 // Recomputes every chunk CRC, so mutated bytes reach libpng's decoder instead of its CRC check.
 void fix_png_crcs(Bytes& png);
 
