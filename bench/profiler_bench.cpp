@@ -4,19 +4,25 @@
 //                                           [--scopes-per-job N]
 //
 // Every thread runs jobs of `scopes-per-job` scopes (begin_pipeline, the scopes, end_pipeline)
-// until it has opened `scopes` scopes; a repeat's time runs from the moment all threads are
-// released to the moment the last one is done. The figure is core-nanoseconds per scope:
-// wall × min(threads, cores) / scopes of all threads, so it includes begin/end_pipeline amortized
-// over a job, and any contention between threads. Modes:
+// until it has opened `scopes` scopes. Two figures per repeat:
+//   scope  the CPU time the threads spent inside their scope loops (CLOCK_THREAD_CPUTIME_ID, so
+//          time a thread waits descheduled is not counted, time it spins or locks is) divided by
+//          the scopes opened: the cost of one scope, open + close;
+//   job    wall time from the moment all threads are released to the moment the last one is done,
+//          × min(threads, cores) / scopes: core-nanoseconds per scope with begin/end_pipeline
+//          (merging, copying into the history) amortized over a job.
+// Modes:
 //   flat    top-level scopes one after another
 //   nested  inside one open scope per job, a "step" scope holding an "attention" scope
 //           (both counted: the shape of per-step scopes in a diffusion loop)
+//   clock floor  no scope, only the two steady_clock reads any scope needs
 // One warm-up repeat, then min / median / max over the repeats, as Markdown for docs/benchmarks.md.
 #include <algorithm>
 #include <barrier>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -31,7 +37,19 @@ namespace {
 using namespace orfeas;
 using Clock = std::chrono::steady_clock;
 
-enum class Mode { kFlat, kNested };
+enum class Mode { kClock, kFlat, kNested };
+
+const char* mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::kClock:
+      return "clock floor";
+    case Mode::kFlat:
+      return "flat";
+    case Mode::kNested:
+      return "nested";
+  }
+  return "?";
+}
 
 struct Config {
   int repeats = 7;
@@ -45,11 +63,29 @@ struct Config {
   std::exit(1);
 }
 
-// One job's scopes; returns how many were opened.
-long run_job(profiling::Profiler* profiler, Mode mode, long scopes) {
+double thread_cpu_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
+}
+
+struct Work {
+  long scopes = 0;
+  double scope_cpu_ns = 0.0;  // inside the scope loops
+};
+
+// One job's scopes, added to `work`.
+void run_job(profiling::Profiler* profiler, Mode mode, long scopes, Work& work) {
   const profiling::JobId job = profiler->begin_pipeline("bench");
+  const double cpu_start = thread_cpu_ns();
   long opened = 0;
-  if (mode == Mode::kFlat) {
+  if (mode == Mode::kClock) {
+    for (; opened < scopes; ++opened) {
+      const Clock::time_point start = Clock::now();
+      const Clock::time_point end = Clock::now();
+      asm volatile("" : : "r"(start.time_since_epoch().count()), "r"(end.time_since_epoch().count()));
+    }
+  } else if (mode == Mode::kFlat) {
     for (; opened < scopes; ++opened) {
       const profiling::StageScope scope(profiler, job, "step");
     }
@@ -60,24 +96,28 @@ long run_job(profiling::Profiler* profiler, Mode mode, long scopes) {
       const profiling::StageScope attention(profiler, job, "attention");
     }
   }
+  work.scope_cpu_ns += thread_cpu_ns() - cpu_start;
+  work.scopes += opened;
   if (!profiler->end_pipeline(job)) die("end_pipeline failed");
-  return opened;
 }
 
-// Core-nanoseconds per scope for one repeat.
-double run_repeat(profiling::Profiler* profiler, Mode mode, int threads, const Config& config) {
+struct Figures {
+  double scope_ns = 0.0;
+  double job_ns = 0.0;
+};
+
+Figures run_repeat(profiling::Profiler* profiler, Mode mode, int threads, const Config& config) {
   std::barrier start(threads + 1);
-  std::vector<long> opened(static_cast<std::size_t>(threads), 0);
+  std::vector<Work> work(static_cast<std::size_t>(threads));
   std::vector<Clock::time_point> done(static_cast<std::size_t>(threads));
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
+      Work& mine = work[static_cast<std::size_t>(t)];
       start.arrive_and_wait();
-      long total = 0;
-      while (total < config.scopes_per_thread) {
-        total += run_job(profiler, mode, std::min(config.scopes_per_job, config.scopes_per_thread - total));
+      while (mine.scopes < config.scopes_per_thread) {
+        run_job(profiler, mode, std::min(config.scopes_per_job, config.scopes_per_thread - mine.scopes), mine);
       }
-      opened[static_cast<std::size_t>(t)] = total;
       done[static_cast<std::size_t>(t)] = Clock::now();
     });
   }
@@ -85,11 +125,15 @@ double run_repeat(profiling::Profiler* profiler, Mode mode, int threads, const C
   const Clock::time_point begin = Clock::now();
   for (std::thread& worker : workers) worker.join();
   const Clock::time_point end = *std::max_element(done.begin(), done.end());
-  long scopes = 0;
-  for (const long n : opened) scopes += n;
+  Work total;
+  for (const Work& w : work) {
+    total.scopes += w.scopes;
+    total.scope_cpu_ns += w.scope_cpu_ns;
+  }
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   const double wall_ns = std::chrono::duration<double, std::nano>(end - begin).count();
-  return wall_ns * std::min(threads, cores) / static_cast<double>(scopes);
+  const auto scopes = static_cast<double>(total.scopes);
+  return {total.scope_cpu_ns / scopes, wall_ns * std::min(threads, cores) / scopes};
 }
 
 std::vector<int> parse_list(const std::string& text) {
@@ -131,16 +175,25 @@ int main(int argc, char** argv) {
   std::printf("profiling %s, repeats: %d (+1 warm-up), scopes per thread: %ld, scopes per job: %ld, cores: %u\n\n",
               profiling::kProfilingEnabled ? "on" : "off", config.repeats, config.scopes_per_thread,
               config.scopes_per_job, std::thread::hardware_concurrency());
-  std::printf("| mode | threads | min ns/scope | median ns/scope | max ns/scope |\n|---|---|---|---|---|\n");
-  for (const Mode mode : {Mode::kFlat, Mode::kNested}) {
+  std::printf(
+      "| mode | threads | scope ns: min | median | max | job ns/scope: min | median | max |\n"
+      "|---|---|---|---|---|---|---|---|\n");
+  for (const Mode mode : {Mode::kClock, Mode::kFlat, Mode::kNested}) {
     for (const int threads : config.threads) {
       if (threads < 1) die("thread counts must be positive");
       static_cast<void>(run_repeat(profiler.get(), mode, threads, config));  // warm-up
-      std::vector<double> ns;
-      for (int r = 0; r < config.repeats; ++r) ns.push_back(run_repeat(profiler.get(), mode, threads, config));
-      std::sort(ns.begin(), ns.end());
-      std::printf("| %s | %d | %.1f | %.1f | %.1f |\n", mode == Mode::kFlat ? "flat" : "nested", threads, ns.front(),
-                  ns[ns.size() / 2], ns.back());
+      std::vector<double> scope_ns;
+      std::vector<double> job_ns;
+      for (int r = 0; r < config.repeats; ++r) {
+        const Figures figures = run_repeat(profiler.get(), mode, threads, config);
+        scope_ns.push_back(figures.scope_ns);
+        job_ns.push_back(figures.job_ns);
+      }
+      std::sort(scope_ns.begin(), scope_ns.end());
+      std::sort(job_ns.begin(), job_ns.end());
+      const std::size_t mid = scope_ns.size() / 2;
+      std::printf("| %s | %d | %.1f | **%.1f** | %.1f | %.1f | %.1f | %.1f |\n", mode_name(mode), threads,
+                  scope_ns.front(), scope_ns[mid], scope_ns.back(), job_ns.front(), job_ns[mid], job_ns.back());
     }
   }
   return 0;

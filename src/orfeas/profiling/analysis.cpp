@@ -2,33 +2,25 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdarg>
-#include <cstdio>
 #include <numeric>
 #include <utility>
+
+#include <fmt/format.h>
 
 namespace orfeas::profiling {
 namespace {
 
-// printf-style formatting into a std::string (g++ 12 has no <format>).
-[[gnu::format(printf, 1, 2)]] std::string format(const char* pattern, ...) {
-  va_list args;
-  va_start(args, pattern);
-  char buffer[512];
-  const int length = std::vsnprintf(buffer, sizeof(buffer), pattern, args);
-  va_end(args);
-  if (length < 0) return {};
-  return std::string(buffer, std::min(static_cast<std::size_t>(length), sizeof(buffer) - 1));
-}
-
 std::string format_ms(double ms) {
-  return ms < 10.0 ? format("%.1f ms", ms) : format("%.0f ms", ms);
+  return fmt::format("{:.{}f} ms", ms, ms < 10.0 ? 1 : 0);
 }
+// Binary units, one decimal: "1.5 GiB", "300.0 MiB"; below 1 MiB, exact bytes.
 std::string format_bytes(std::uint64_t bytes) {
+  constexpr double kMiB = 1024.0 * 1024.0;
+  constexpr double kGiB = 1024.0 * kMiB;
   const auto b = static_cast<double>(bytes);
-  if (b >= 1024.0 * 1024.0 * 1024.0) return format("%.1f GiB", b / (1024.0 * 1024.0 * 1024.0));
-  if (b >= 1024.0 * 1024.0) return format("%.1f MiB", b / (1024.0 * 1024.0));
-  return format("%llu bytes", static_cast<unsigned long long>(bytes));
+  if (b >= kGiB) return fmt::format("{:.1f} GiB", b / kGiB);
+  if (b >= kMiB) return fmt::format("{:.1f} MiB", b / kMiB);
+  return fmt::format("{} bytes", bytes);
 }
 
 double mean(std::span<const double> values) {
@@ -231,9 +223,9 @@ std::vector<std::string> make_recommendations(std::span<const PipelineProfile> p
                                               const AnalysisOptions& options) {
   std::vector<std::string> lines;
   for (const Bottleneck& b : find_bottlenecks(profiles, options.bottleneck_threshold_percent)) {
-    lines.push_back(format("%s takes %.0f %% of pipeline time (mean %s over %zu jobs): %s", b.share.stage.c_str(),
-                           b.share.mean_share_percent, format_ms(b.share.mean_ms).c_str(), b.share.job_count,
-                           std::string(advice_for(b.share.stage)).c_str()));
+    lines.push_back(fmt::format("{} takes {:.0f} % of pipeline time (mean {} over {} jobs): {}", b.share.stage,
+                                b.share.mean_share_percent, format_ms(b.share.mean_ms), b.share.job_count,
+                                advice_for(b.share.stage)));
   }
 
   // GPU stages where the device is idle most of the stage: the host side is the bottleneck.
@@ -257,10 +249,10 @@ std::vector<std::string> make_recommendations(std::span<const PipelineProfile> p
     if (!(use.wall_ms > 0.0) || use.gpu_ms >= 0.5 * use.wall_ms) continue;
     const auto jobs = static_cast<double>(use.jobs);
     lines.push_back(
-        format("%s keeps the GPU busy only %.0f %% of its wall time (mean %s on the GPU of %s over %zu "
-               "jobs): overlap host work with the device or batch more work per launch",
-               use.stage.c_str(), use.gpu_ms / use.wall_ms * 100.0, format_ms(use.gpu_ms / jobs).c_str(),
-               format_ms(use.wall_ms / jobs).c_str(), use.jobs));
+        fmt::format("{} keeps the GPU busy only {:.0f} % of its wall time (mean {} on the GPU of {} over {} "
+                    "jobs): overlap host work with the device or batch more work per launch",
+                    use.stage, use.gpu_ms / use.wall_ms * 100.0, format_ms(use.gpu_ms / jobs),
+                    format_ms(use.wall_ms / jobs), use.jobs));
   }
 
   if (options.device_memory_total_bytes && *options.device_memory_total_bytes > 0) {
@@ -270,10 +262,9 @@ std::vector<std::string> make_recommendations(std::span<const PipelineProfile> p
       const double fraction = static_cast<double>(*share.max_peak_device_bytes) / static_cast<double>(total);
       if (fraction < kMemoryPressureFraction) continue;
       lines.push_back(
-          format("%s peaks at %s of device memory, %.0f %% of the device's %s: lower "
-                 "--resolution or run fewer jobs at once to avoid out-of-memory failures",
-                 share.stage.c_str(), format_bytes(*share.max_peak_device_bytes).c_str(), fraction * 100.0,
-                 format_bytes(total).c_str()));
+          fmt::format("{} peaks at {} of device memory, {:.0f} % of the device's {}: lower "
+                      "--resolution or run fewer jobs at once to avoid out-of-memory failures",
+                      share.stage, format_bytes(*share.max_peak_device_bytes), fraction * 100.0, format_bytes(total)));
     }
   }
 
@@ -281,9 +272,9 @@ std::vector<std::string> make_recommendations(std::span<const PipelineProfile> p
   if (summary.total.trend.direction == TrendDirection::kDegrading) {
     const std::size_t half = summary.pipeline_count / 2;
     lines.push_back(
-        format("pipeline time is degrading: the newest %zu of %zu recent jobs took %.0f %% longer than the "
-               "oldest %zu; look for growing inputs, memory pressure or a busier device",
-               half, summary.pipeline_count, summary.total.trend.change_percent, half));
+        fmt::format("pipeline time is degrading: the newest {} of {} recent jobs took {:.0f} % longer than the "
+                    "oldest {}; look for growing inputs, memory pressure or a busier device",
+                    half, summary.pipeline_count, summary.total.trend.change_percent, half));
   }
   return lines;
 }

@@ -1,5 +1,6 @@
 #include "orfeas/profiling/chrome_trace.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "orfeas/profiling/internal/atomic_write.h"
@@ -15,8 +16,7 @@ std::string chrome_trace_json(std::span<const PipelineProfile> profiles) {
   for (const PipelineProfile& profile : profiles) {
     ++tid;  // one track per job, in the order given
     const double pipeline_us = profile.started_at_seconds * 1e6;
-    const std::string track =
-        profile.job_name + " (job " + std::to_string(static_cast<std::uint64_t>(profile.job)) + ")";
+    const std::string track = fmt::format("{} (job {})", profile.job_name, static_cast<std::uint64_t>(profile.job));
     events.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", kPid}, {"tid", tid}, {"args", {{"name", track}}}});
     events.push_back(
         {{"ph", "M"}, {"name", "thread_sort_index"}, {"pid", kPid}, {"tid", tid}, {"args", {{"sort_index", tid}}}});

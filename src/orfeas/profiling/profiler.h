@@ -17,9 +17,11 @@
 // GPU time is not read while a stage runs; end_pipeline collects it (and may wait for the device
 // there, and only there).
 //
-// Thread-safety: every method may be called from any thread at once. Each job has its own mutex for
-// its stage buffer; the job table is sharded, locked only to look a job up. Options are fixed at
-// create(). The Profiler must outlive the scopes opened on it.
+// Thread-safety: every method may be called from any thread at once. Each job keeps one stage
+// buffer per thread that opened scopes on it, found through the job table (sharded, locked only to
+// look a job up) once per job and thread and then cached in the thread; a scope locks only its own
+// thread's buffer (stage_scope.h). Options are fixed at create(). The Profiler must outlive the
+// scopes opened on it.
 // Units: as in profile.h.
 #pragma once
 
@@ -46,6 +48,7 @@ namespace orfeas::profiling {
 
 namespace detail {
 struct JobShard;
+struct ThreadBuffer;
 }  // namespace detail
 
 class Profiler {
@@ -95,12 +98,17 @@ class Profiler {
 
   explicit Profiler(Options options);
   [[nodiscard]] detail::JobShard& shard_for(JobId job) const;
+  // This thread's buffer for `job`: from the thread's cache, or else found (or made) through the
+  // job table. nullptr when the job is not running.
+  [[nodiscard]] detail::ThreadBuffer* thread_buffer(JobId job);
+  [[nodiscard]] detail::ThreadBuffer* find_thread_buffer(JobId job);
   [[nodiscard]] AnalysisOptions analysis_options() const;
   // Memory watermark shared by overlapping top-level stages (see memory_watermark.h).
   void watermark_enter();
   [[nodiscard]] std::uint64_t watermark_leave();
 
   const Options options_;
+  const std::uint64_t instance_;  // unique in the process: keys the threads' buffer caches
   const Clock::time_point epoch_ = Clock::now();
   std::atomic<std::uint64_t> next_job_{1};
   std::unique_ptr<detail::JobShard[]> shards_;

@@ -1,9 +1,10 @@
 #include "orfeas/profiling/report.h"
 
 #include <fstream>
-#include <sstream>
+#include <iterator>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "orfeas/profiling/internal/atomic_write.h"
@@ -69,8 +70,9 @@ Result<PipelineProfile> profile_from_json(const json& j) {
     StageProfile s = stage_from_json(stage);
     const auto index = static_cast<std::int32_t>(p.stages.size());
     if (s.parent < -1 || s.parent >= index) {
-      return make_error(ErrorCode::kCorruptData, "stage '" + s.name + "' of job '" + p.job_name + "' names parent " +
-                                                     std::to_string(s.parent) + ", which is not an earlier stage");
+      return make_error(ErrorCode::kCorruptData,
+                        fmt::format("stage '{}' of job '{}' names parent {}, which is not an earlier stage", s.name,
+                                    p.job_name, s.parent));
     }
     p.stages.push_back(std::move(s));
   }
@@ -133,9 +135,9 @@ Result<Report> parse_report(std::string_view json_text) {
     }
     const int version = document.at("version").get<int>();
     if (version > kVersion) {
-      return make_error(ErrorCode::kUnsupportedFormat, "profile report version " + std::to_string(version) +
-                                                           " is newer than this program reads (" +
-                                                           std::to_string(kVersion) + ")");
+      return make_error(
+          ErrorCode::kUnsupportedFormat,
+          fmt::format("profile report version {} is newer than this program reads ({})", version, kVersion));
     }
     AnalysisOptions options;
     const json& saved = document.at("options");
@@ -156,32 +158,30 @@ Result<Report> parse_report(std::string_view json_text) {
 }
 
 std::string report_text(const Report& report) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(1);
+  std::string text;
+  const auto out = std::back_inserter(text);
   const StageStats& total = report.summary.total;
-  out << report.summary.pipeline_count << " pipelines: mean " << total.mean_ms << " ms, p50 " << total.p50_ms
-      << " ms, p95 " << total.p95_ms << " ms; trend " << trend_name(total.trend.direction);
+  fmt::format_to(out, "{} pipelines: mean {:.1f} ms, p50 {:.1f} ms, p95 {:.1f} ms; trend {}",
+                 report.summary.pipeline_count, total.mean_ms, total.p50_ms, total.p95_ms,
+                 trend_name(total.trend.direction));
   if (total.trend.direction != TrendDirection::kInsufficientData) {
-    out << " (" << std::showpos << total.trend.change_percent << std::noshowpos << " %)";
+    fmt::format_to(out, " ({:+.1f} %)", total.trend.change_percent);
   }
-  out << "\n";
+  text += "\n";
   for (const StageStats& s : report.summary.stages) {
-    out << "  " << s.stage << ": mean " << s.mean_ms << " ms, p50 " << s.p50_ms << " ms, p95 " << s.p95_ms
-        << " ms, min " << s.min_ms << " ms, max " << s.max_ms << " ms over " << s.count << " jobs\n";
+    fmt::format_to(out,
+                   "  {}: mean {:.1f} ms, p50 {:.1f} ms, p95 {:.1f} ms, min {:.1f} ms, max {:.1f} ms over {} jobs\n",
+                   s.stage, s.mean_ms, s.p50_ms, s.p95_ms, s.min_ms, s.max_ms, s.count);
   }
-  out << "bottlenecks (>= " << report.options.bottleneck_threshold_percent << " % of pipeline time):";
-  if (report.bottlenecks.empty()) out << " none";
-  out << "\n";
+  fmt::format_to(out, "bottlenecks (>= {:.1f} % of pipeline time):{}\n", report.options.bottleneck_threshold_percent,
+                 report.bottlenecks.empty() ? " none" : "");
   for (const Bottleneck& b : report.bottlenecks) {
-    out << "  [" << severity_name(b.severity) << "] " << b.share.stage << ": " << b.share.mean_share_percent
-        << " %, mean " << b.share.mean_ms << " ms over " << b.share.job_count << " jobs\n";
+    fmt::format_to(out, "  [{}] {}: {:.1f} %, mean {:.1f} ms over {} jobs\n", severity_name(b.severity), b.share.stage,
+                   b.share.mean_share_percent, b.share.mean_ms, b.share.job_count);
   }
-  out << "recommendations:";
-  if (report.recommendations.empty()) out << " none";
-  out << "\n";
-  for (const std::string& line : report.recommendations) out << "  - " << line << "\n";
-  return out.str();
+  fmt::format_to(out, "recommendations:{}\n", report.recommendations.empty() ? " none" : "");
+  for (const std::string& line : report.recommendations) fmt::format_to(out, "  - {}\n", line);
+  return text;
 }
 
 Status write_report(const Report& report, const std::filesystem::path& path) {
@@ -193,12 +193,10 @@ Status write_report(const Report& report, const std::filesystem::path& path) {
 Result<Report> load_report(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(ErrorCode::kNotFound, "cannot open profile report " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) return make_error(ErrorCode::kIoError, "cannot read profile report " + path.string());
-  return parse_report(text.str()).map_error([&](const Error& e) {
-    return e.with_context("while loading profile report " + path.string());
-  });
+  return parse_report(text).map_error(
+      [&](const Error& e) { return e.with_context("while loading profile report " + path.string()); });
 }
 
 }  // namespace orfeas::profiling

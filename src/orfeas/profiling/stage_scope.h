@@ -12,19 +12,27 @@
 // child (parent index and depth recorded). Scopes of one job may run on several threads at once;
 // each thread's scopes form their own subtree.
 //
-// Cost when on: one steady_clock read at each end and an append under the job's own mutex
-// (no lock shared between jobs is held while user code runs); with a GpuTimer and a stream, one
-// asynchronous marker at each end; the GPU time is read at end_pipeline, never here.
+// Cost when on (the hot path, for per-step scopes inside loops): the thread's recording buffer
+// for the job is found in a small thread-local cache (the Profiler's job table is consulted once
+// per job and thread), the name is interned (a pointer, no copy), one steady_clock read at each
+// end and an append to the buffer under its own lock, which nothing but end_pipeline contends
+// for. No allocation in the steady state (the buffer grows geometrically). With a GpuTimer and a
+// stream, one asynchronous marker at each end; the GPU time is read at end_pipeline, never here.
+// Top-level stages with a MemoryWatermark also take the Profiler's watermark mutex.
+// Measured figures: docs/benchmarks.md, "Profiler scopes".
 //
 // Switch: with ORFEAS_PROFILING_DISABLED defined (CMake: ORFEAS_WITH_PROFILING=OFF), StageScope is
-// NullStageScope, an empty class with the same constructors whose body is empty, so the macros
-// compile to nothing. ActiveStageScope stays available for code that wants profiling regardless.
+// NullStageScope, an empty class with the same constructors whose body is empty, and the macros
+// evaluate none of their arguments (they are only type-checked, in an unevaluated operand).
+// ActiveStageScope stays available for code that wants profiling regardless.
 //
-// Thread-safety: a scope belongs to the thread that made it (non-copyable, non-movable).
-// `profiler` is borrowed and may be nullptr (the scope then does nothing); `name` is copied.
+// Thread-safety: a scope belongs to the thread that made it (non-copyable, non-movable) and must be
+// destroyed on that thread. `profiler` is borrowed and may be nullptr (the scope then does
+// nothing); `name` is interned (internal/stage_names.h): any view will do, but the set of names
+// should be small and fixed.
 #pragma once
 
-#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -35,7 +43,7 @@ namespace orfeas::profiling {
 class Profiler;
 class GpuInterval;
 namespace detail {
-struct JobState;
+struct ThreadBuffer;
 }  // namespace detail
 
 class ActiveStageScope {
@@ -50,13 +58,15 @@ class ActiveStageScope {
   ActiveStageScope& operator=(ActiveStageScope&&) = delete;
 
  private:
-  Profiler* profiler_ = nullptr;           // borrowed
-  std::shared_ptr<detail::JobState> job_;  // null: this scope records nothing
+  Profiler* profiler_ = nullptr;  // borrowed
+  // Borrowed: this thread's buffer for the job, kept alive by the thread's cache while it has open
+  // scopes. nullptr: this scope records nothing.
+  detail::ThreadBuffer* buffer_ = nullptr;
   std::unique_ptr<GpuInterval> gpu_;
-  void* stream_ = nullptr;  // borrowed
-  std::size_t index_ = 0;   // this stage's slot in the job's buffer
-  bool watermark_ = false;  // top-level stage holding the memory watermark
-  bool nvtx_ = false;       // pushed an NVTX range
+  void* stream_ = nullptr;   // borrowed
+  std::uint32_t index_ = 0;  // this stage's record in the buffer
+  bool watermark_ = false;   // top-level stage holding the memory watermark
+  bool nvtx_ = false;        // pushed an NVTX range
 };
 
 class NullStageScope {
@@ -67,6 +77,10 @@ class NullStageScope {
   NullStageScope& operator=(const NullStageScope&) = delete;
   NullStageScope(NullStageScope&&) = delete;
   NullStageScope& operator=(NullStageScope&&) = delete;
+
+  // Never defined: the disabled macros name it in an unevaluated operand, so their arguments are
+  // type-checked against the scope's signature but never evaluated.
+  static char accepts(Profiler* profiler, JobId job, std::string_view name, void* stream = nullptr) noexcept;
 };
 
 #if defined(ORFEAS_PROFILING_DISABLED) && ORFEAS_PROFILING_DISABLED
@@ -82,6 +96,13 @@ inline constexpr bool kProfilingEnabled = true;
 #define ORFEAS_PROFILE_CONCAT_INNER_(a, b) a##b
 #define ORFEAS_PROFILE_CONCAT_(a, b) ORFEAS_PROFILE_CONCAT_INNER_(a, b)
 
+#if defined(ORFEAS_PROFILING_DISABLED) && ORFEAS_PROFILING_DISABLED
+// Nothing is evaluated: `sizeof` only checks that the arguments would fit a scope.
+#define ORFEAS_PROFILE_SCOPE(profiler_ptr, job, name) \
+  static_cast<void>(sizeof(::orfeas::profiling::NullStageScope::accepts((profiler_ptr), (job), (name))))
+#define ORFEAS_PROFILE_SCOPE_GPU(profiler_ptr, job, name, stream) \
+  static_cast<void>(sizeof(::orfeas::profiling::NullStageScope::accepts((profiler_ptr), (job), (name), (stream))))
+#else
 // A StageScope named after the line, alive until the end of the enclosing block.
 #define ORFEAS_PROFILE_SCOPE(profiler_ptr, job, name)                                                             \
   [[maybe_unused]] const ::orfeas::profiling::StageScope ORFEAS_PROFILE_CONCAT_(orfeas_profile_scope_, __LINE__)( \
@@ -89,3 +110,4 @@ inline constexpr bool kProfilingEnabled = true;
 #define ORFEAS_PROFILE_SCOPE_GPU(profiler_ptr, job, name, stream)                                                 \
   [[maybe_unused]] const ::orfeas::profiling::StageScope ORFEAS_PROFILE_CONCAT_(orfeas_profile_scope_, __LINE__)( \
       (profiler_ptr), (job), (name), (stream))
+#endif

@@ -5,6 +5,7 @@
 #define ORFEAS_PROFILING_DISABLED 1
 #endif
 
+#include <string>
 #include <type_traits>
 
 #include <gtest/gtest.h>
@@ -32,6 +33,15 @@ constexpr bool constant_construction() {
 }
 static_assert(constant_construction());
 
+// The macros evaluate none of their arguments: checked at compile time...
+constexpr int macro_argument_evaluations() {
+  int evaluations = 0;
+  ORFEAS_PROFILE_SCOPE((++evaluations, nullptr), static_cast<JobId>(++evaluations), (++evaluations, "x"));
+  ORFEAS_PROFILE_SCOPE_GPU((++evaluations, nullptr), kNoJob, "x", (++evaluations, nullptr));
+  return evaluations;
+}
+static_assert(macro_argument_evaluations() == 0);
+
 TEST(ProfilingDisabledTest, MacrosRecordNothing) {
   auto profiler = std::move(*Profiler::create({}));
   const JobId job = profiler->begin_pipeline("disabled");
@@ -44,6 +54,26 @@ TEST(ProfilingDisabledTest, MacrosRecordNothing) {
   auto profile = profiler->end_pipeline(job);
   ASSERT_TRUE(profile);
   EXPECT_TRUE(profile->stages.empty());
+}
+
+// ...and at run time, with arguments that would call into the profiler.
+TEST(ProfilingDisabledTest, MacroArgumentsAreNotEvaluated) {
+  auto profiler = std::move(*Profiler::create({}));
+  int evaluations = 0;
+  const auto begin = [&] {
+    ++evaluations;
+    return profiler->begin_pipeline("never");
+  };
+  const auto name = [&] {
+    ++evaluations;
+    return std::string("stage");
+  };
+  {
+    ORFEAS_PROFILE_SCOPE(profiler.get(), begin(), name());
+    ORFEAS_PROFILE_SCOPE_GPU(profiler.get(), begin(), name(), nullptr);
+  }
+  EXPECT_EQ(evaluations, 0);
+  EXPECT_EQ(profiler->running_pipelines(), 0u);
 }
 
 }  // namespace
