@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "orfeas/core/status.h"
 #include "orfeas/gpu/memory_pool.h"
@@ -28,6 +30,18 @@ namespace orfeas::gpu {
 
 // CUDA devices visible to this process; 0 without CUDA, without a driver, or without a device.
 [[nodiscard]] int cuda_device_count();
+
+// Who CUDA device `ordinal` is, in the words NVML uses for the same board, so that readings for
+// "device N" come from CUDA's device N even when CUDA_VISIBLE_DEVICES or CUDA_DEVICE_ORDER
+// renumber the devices (see match_cuda_devices in device_probe.h).
+struct CudaDeviceIdentity {
+  int ordinal = 0;         // what cuda:N, --device N and the pools mean
+  std::string uuid;        // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (a MIG instance: CUDA's own UUID)
+  std::string pci_bus_id;  // "0000:3b:00.0", lower case: domain:bus:device.function
+};
+// One identity per visible device, in ordinal order; empty without CUDA or without a device.
+// kInternal only when the runtime answers the count but not a device's properties.
+[[nodiscard]] Result<std::vector<CudaDeviceIdentity>> cuda_device_identities();
 
 // cudaMemGetInfo: the driver's view of `device`, in bytes, all processes included.
 struct CudaMemoryInfo {

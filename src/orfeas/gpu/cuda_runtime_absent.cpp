@@ -11,11 +11,26 @@ tl::unexpected<Error> not_built(int device) {
 
 }  // namespace
 
-bool cuda_compiled_in() { return false; }
-int cuda_device_count() { return 0; }
-Result<CudaMemoryInfo> cuda_memory_info(int device) { return not_built(device); }
-Status cuda_synchronize(int device) { return not_built(device); }
-Result<std::unique_ptr<Stream>> create_cuda_stream(int device) { return not_built(device); }
-Result<std::unique_ptr<MemoryPool>> create_cuda_memory_pool(int device) { return not_built(device); }
+bool cuda_compiled_in() {
+  return false;
+}
+int cuda_device_count() {
+  return 0;
+}
+Result<std::vector<CudaDeviceIdentity>> cuda_device_identities() {
+  return std::vector<CudaDeviceIdentity>{};
+}
+Result<CudaMemoryInfo> cuda_memory_info(int device) {
+  return not_built(device);
+}
+Status cuda_synchronize(int device) {
+  return not_built(device);
+}
+Result<std::unique_ptr<Stream>> create_cuda_stream(int device) {
+  return not_built(device);
+}
+Result<std::unique_ptr<MemoryPool>> create_cuda_memory_pool(int device) {
+  return not_built(device);
+}
 
 }  // namespace orfeas::gpu

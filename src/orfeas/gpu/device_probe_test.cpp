@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orfeas/gpu/nvml_probe.h"
+#include "orfeas/gpu/testing/fake_nvml_ids.h"
 
 namespace orfeas::gpu {
 namespace {
@@ -54,8 +55,23 @@ TEST(GpuNvmlProbe, ThisMachineGivesUnavailableOrReadings) {
   EXPECT_FALSE(readings->empty());
 }
 
+// CUDA's view of the fake boards: `order[i]` is the NVML index of CUDA device i.
+std::vector<CudaDeviceIdentity> cuda_sees(std::initializer_list<int> order) {
+  std::vector<CudaDeviceIdentity> identities;
+  for (const int nvml : order) {
+    const int ordinal = static_cast<int>(identities.size());
+    identities.push_back({ordinal, fake::kNvmlUuids[nvml], normalize_pci_bus_id(fake::kNvmlBusIds[nvml])});
+  }
+  return identities;
+}
+
+Result<std::unique_ptr<NvmlProbe>> fake_nvml_probe(std::vector<CudaDeviceIdentity> cuda) {
+  return NvmlProbe::create({.library = ORFEAS_FAKE_NVML_PATH,
+                            .cuda_devices = [cuda]() -> Result<std::vector<CudaDeviceIdentity>> { return cuda; }});
+}
+
 TEST(GpuNvmlProbe, ReadsEveryFieldFromTheCAbi) {
-  auto probe = NvmlProbe::create({.library = ORFEAS_FAKE_NVML_PATH});
+  auto probe = fake_nvml_probe(cuda_sees({0, 1}));
   ASSERT_TRUE(probe) << probe.error().message();
   EXPECT_EQ((*probe)->source(), "nvml");
   auto readings = (*probe)->read();
@@ -64,7 +80,9 @@ TEST(GpuNvmlProbe, ReadsEveryFieldFromTheCAbi) {
   const DeviceReading& d0 = (*readings)[0];
   EXPECT_EQ(d0.index, 0u);
   EXPECT_EQ(d0.name, "Fake H100");
-  EXPECT_EQ(d0.uuid, "GPU-fake-0");
+  EXPECT_EQ(d0.nvml_index, 0u);
+  EXPECT_EQ(d0.uuid, fake::kNvmlUuids[0]);
+  EXPECT_EQ(d0.pci_bus_id, "0000:3b:00.0");
   EXPECT_EQ(d0.total_bytes, 80ULL << 30);
   EXPECT_EQ(d0.free_bytes, 60ULL << 30);
   EXPECT_EQ(d0.used_bytes, 20ULL << 30);
@@ -91,6 +109,87 @@ TEST(GpuNvmlProbe, ReadsEveryFieldFromTheCAbi) {
   EXPECT_TRUE(d1.processes.empty());
 }
 
+TEST(GpuNvmlProbe, NumbersDevicesAsCudaDoesInAPermutedOrder) {
+  // CUDA_DEVICE_ORDER=FASTEST_FIRST or CUDA_VISIBLE_DEVICES=1,0: CUDA device 0 is NVML's device 1.
+  auto probe = fake_nvml_probe(cuda_sees({1, 0}));
+  ASSERT_TRUE(probe) << probe.error().message();
+  auto readings = (*probe)->read();
+  ASSERT_TRUE(readings) << readings.error().message();
+  ASSERT_EQ(readings->size(), 2u);
+  EXPECT_EQ((*readings)[0].index, 0u);
+  EXPECT_EQ((*readings)[0].nvml_index, 1u);
+  EXPECT_EQ((*readings)[0].name, "Fake T4");
+  EXPECT_EQ((*readings)[0].total_bytes, 16ULL << 30);  // CUDA device 0's memory, not NVML device 0's
+  EXPECT_EQ((*readings)[1].index, 1u);
+  EXPECT_EQ((*readings)[1].nvml_index, 0u);
+  EXPECT_EQ((*readings)[1].name, "Fake H100");
+}
+
+TEST(GpuNvmlProbe, LeavesOutBoardsCudaDoesNotSee) {
+  // CUDA_VISIBLE_DEVICES=1: one CUDA device, NVML's second.
+  auto probe = fake_nvml_probe(cuda_sees({1}));
+  ASSERT_TRUE(probe) << probe.error().message();
+  auto readings = (*probe)->read();
+  ASSERT_TRUE(readings) << readings.error().message();
+  ASSERT_EQ(readings->size(), 1u);
+  EXPECT_EQ((*readings)[0].index, 0u);
+  EXPECT_EQ((*readings)[0].uuid, fake::kNvmlUuids[1]);
+
+  auto hidden = fake_nvml_probe({});  // CUDA_VISIBLE_DEVICES="": nothing to run on
+  ASSERT_TRUE(hidden) << hidden.error().message();
+  auto none = (*hidden)->read();
+  ASSERT_TRUE(none) << none.error().message();
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(GpuNvmlProbe, CudaErrorWhileIdentifyingDevicesFailsCreate) {
+  auto probe = NvmlProbe::create({.library = ORFEAS_FAKE_NVML_PATH, .cuda_devices = [] {
+                                    return Result<std::vector<CudaDeviceIdentity>>(
+                                        make_error(ErrorCode::kInternal, "cudaGetDeviceProperties failed"));
+                                  }});
+  ASSERT_FALSE(probe);
+  EXPECT_NE(probe.error().message().find("cudaGetDeviceProperties failed"), std::string::npos);
+}
+
+TEST(GpuMatchCudaDevices, MatchesByUuidThenByBusIdAndDropsUnknownDevices) {
+  std::vector<DeviceReading> nvml(3);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    nvml[i].index = i;
+    nvml[i].nvml_index = i;
+    nvml[i].total_bytes = (i + 1) * 1000;
+  }
+  nvml[0].uuid = "GPU-aaaa";
+  nvml[0].pci_bus_id = "0000:01:00.0";
+  nvml[1].uuid = "GPU-bbbb";
+  nvml[1].pci_bus_id = "0000:02:00.0";
+  nvml[2].uuid = "GPU-cccc";
+  nvml[2].pci_bus_id = "0000:03:00.0";
+  const std::vector<CudaDeviceIdentity> cuda = {
+      {0, "GPU-CCCC", "0000:99:00.0"},  // UUID wins (any case) over a bus id that does not match
+      {1, "MIG-1234", "0000:02:00.0"},  // a MIG instance: its board by bus id
+      {2, "GPU-dddd", "0000:42:00.0"},  // unknown to NVML: left out, never another board's figures
+      {3, "GPU-aaaa", ""}};
+  const std::vector<DeviceReading> ordered = match_cuda_devices(nvml, cuda);
+  ASSERT_EQ(ordered.size(), 3u);
+  EXPECT_EQ(ordered[0].index, 0u);
+  EXPECT_EQ(ordered[0].nvml_index, 2u);
+  EXPECT_EQ(ordered[1].index, 1u);
+  EXPECT_EQ(ordered[1].nvml_index, 1u);
+  EXPECT_EQ(ordered[2].index, 3u);
+  EXPECT_EQ(ordered[2].nvml_index, 0u);
+  EXPECT_EQ(ordered[2].total_bytes, 1000u);
+}
+
+TEST(GpuMatchCudaDevices, NormalizesBusIdsOfBothSpellings) {
+  EXPECT_EQ(normalize_pci_bus_id("00000000:3B:00.0"), "0000:3b:00.0");
+  EXPECT_EQ(normalize_pci_bus_id("0000:3b:00.0"), "0000:3b:00.0");
+  EXPECT_EQ(normalize_pci_bus_id("0001:C1:1F.7"), "0001:c1:1f.7");
+  EXPECT_EQ(normalize_pci_bus_id(""), "");
+  EXPECT_EQ(normalize_pci_bus_id("0000:3b:00"), "");
+  EXPECT_EQ(normalize_pci_bus_id("0000:3b:00.0 "), "");
+  EXPECT_EQ(normalize_pci_bus_id("zz:3b:00.0"), "");
+}
+
 TEST(GpuDefaultProbe, NeverFails) {
   auto probe = create_default_probe();
   ASSERT_NE(probe, nullptr);
@@ -110,6 +209,8 @@ TEST(GpuMemoryProfileJson, HasNullsForMissingFields) {
   const nlohmann::json json = nlohmann::json::parse(to_json(profile));
   EXPECT_EQ(json["mode"], "cuda");
   EXPECT_EQ(json["devices"][0]["total_bytes"], 100);
+  EXPECT_EQ(json["devices"][0]["nvml_index"], 0);
+  EXPECT_EQ(json["devices"][0]["pci_bus_id"], "");
   EXPECT_EQ(json["devices"][0]["compute_busy_percent"], 5);
   EXPECT_TRUE(json["devices"][0]["temperature_c"].is_null());
   EXPECT_TRUE(json["allocator"].is_null());

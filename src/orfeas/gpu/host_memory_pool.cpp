@@ -2,23 +2,43 @@
 
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 namespace orfeas::gpu {
+namespace {
+
+// Host memory is used synchronously: the work before any point of any "stream" is already done.
+class PassedMarkers final : public StreamMarkers {
+ public:
+  void* record(void* stream) noexcept override { return stream; }  // any non-null value
+  bool passed(void* /*marker*/) noexcept override { return true; }
+  void wait(void* /*marker*/) noexcept override {}
+  void release(void* /*marker*/) noexcept override {}
+};
+
+}  // namespace
 
 Result<std::unique_ptr<HostMemoryPool>> HostMemoryPool::create(const Options& options) {
   if (options.alignment == 0 || (options.alignment & (options.alignment - 1)) != 0 || options.alignment > 4096) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "host memory pool: alignment must be a power of two up to 4096, got " +
-                          std::to_string(options.alignment));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("host memory pool: alignment must be a power of two up to 4096, got {}", options.alignment));
   }
   return std::unique_ptr<HostMemoryPool>(new HostMemoryPool(options));
 }
 
-HostMemoryPool::~HostMemoryPool() { release_all_cached(); }
+HostMemoryPool::HostMemoryPool(const Options& options)
+    : CachingMemoryPool("host", options.markers != nullptr ? options.markers : std::make_shared<PassedMarkers>()),
+      options_(options) {}
+
+HostMemoryPool::~HostMemoryPool() {
+  release_all_cached();
+}
 
 HostMemoryPool::RawAllocation HostMemoryPool::raw_allocate(std::size_t bytes) {
   if (options_.capacity_bytes != 0 && backing_bytes_ + bytes > options_.capacity_bytes) {
     return {RawAllocation::Outcome::kOutOfMemory, nullptr,
-            "capacity of " + std::to_string(options_.capacity_bytes) + " bytes reached"};
+            fmt::format("capacity of {} bytes reached", options_.capacity_bytes)};
   }
   // Bucket sizes are multiples of 512, so of every alignment up to 512; round for the rest.
   const std::size_t rounded = (bytes + options_.alignment - 1) / options_.alignment * options_.alignment;

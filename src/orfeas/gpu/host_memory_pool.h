@@ -1,6 +1,8 @@
 // HostMemoryPool: the CPU twin of the CUDA pool — the same bucketing, caching and accounting
 // (see caching_memory_pool.h) over aligned host memory. Used in CPU mode and in tests, where an
-// optional capacity limit on reserved bytes simulates a device running out of memory.
+// optional capacity limit on reserved bytes simulates a device running out of memory, and optional
+// scripted stream markers (a fake device's queue; see caching_memory_pool.h) test the stream rules.
+// Without them every marker counts as passed at once: host memory is used synchronously.
 //
 //   ORFEAS_ASSIGN_OR_RETURN(auto pool, gpu::HostMemoryPool::create({.capacity_bytes = 64 << 20}));
 //   auto block = pool->allocate(100 << 20);  // kOutOfMemory, pool->stats().out_of_memory_count == 1
@@ -19,14 +21,15 @@ namespace orfeas::gpu {
 class HostMemoryPool final : public CachingMemoryPool {
  public:
   struct Options {
-    std::uint64_t capacity_bytes = 0;  // limit on reserved bytes; 0 = whatever malloc gives
-    std::size_t alignment = 256;       // bytes, a power of two (CUDA's allocation alignment)
+    std::uint64_t capacity_bytes = 0;             // limit on reserved bytes; 0 = whatever malloc gives
+    std::size_t alignment = 256;                  // bytes, a power of two (CUDA's allocation alignment)
+    std::shared_ptr<StreamMarkers> markers = {};  // null: every marker passed at once
   };
   static Result<std::unique_ptr<HostMemoryPool>> create(const Options& options);
   ~HostMemoryPool() override;
 
  private:
-  explicit HostMemoryPool(const Options& options) : CachingMemoryPool("host"), options_(options) {}
+  explicit HostMemoryPool(const Options& options);
   RawAllocation raw_allocate(std::size_t bytes) override;
   void raw_free(void* data, std::size_t bytes) noexcept override;
 

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "orfeas/gpu/shared_library.h"
 
 namespace orfeas::gpu {
@@ -28,6 +30,15 @@ struct NvmlProcessInfo {  // nvmlProcessInfo_t, as filled by nvmlDeviceGetComput
   unsigned int gpu_instance_id;
   unsigned int compute_instance_id;
 };
+struct NvmlPciInfo {  // nvmlPciInfo_t, as filled by nvmlDeviceGetPciInfo_v3 (and _v2)
+  char bus_id_legacy[16];
+  unsigned int domain;
+  unsigned int bus;
+  unsigned int device;
+  unsigned int pci_device_id;
+  unsigned int pci_subsystem_id;
+  char bus_id[32];  // "00000000:3B:00.0"
+};
 constexpr unsigned long long kNvmlValueNotAvailable = ~0ULL;
 constexpr unsigned int kNvmlTemperatureGpu = 0;
 constexpr unsigned int kNvmlStringBuffer = 96;  // NVML_DEVICE_NAME_V2_BUFFER_SIZE, ..._UUID_V2_...
@@ -44,17 +55,18 @@ struct NvmlProbe::Api {
   NvmlReturn (*handle_by_index)(unsigned int, NvmlDevice*) = nullptr;
   NvmlReturn (*name)(NvmlDevice, char*, unsigned int) = nullptr;
   NvmlReturn (*uuid)(NvmlDevice, char*, unsigned int) = nullptr;
+  NvmlReturn (*pci_info)(NvmlDevice, NvmlPciInfo*) = nullptr;  // optional
   NvmlReturn (*memory_info)(NvmlDevice, NvmlMemory*) = nullptr;
   NvmlReturn (*utilization)(NvmlDevice, NvmlUtilization*) = nullptr;
   NvmlReturn (*temperature)(NvmlDevice, unsigned int, unsigned int*) = nullptr;
-  NvmlReturn (*power_usage)(NvmlDevice, unsigned int*) = nullptr;          // milliwatts
-  NvmlReturn (*power_limit)(NvmlDevice, unsigned int*) = nullptr;          // milliwatts
+  NvmlReturn (*power_usage)(NvmlDevice, unsigned int*) = nullptr;  // milliwatts
+  NvmlReturn (*power_limit)(NvmlDevice, unsigned int*) = nullptr;  // milliwatts
   NvmlReturn (*processes)(NvmlDevice, unsigned int*, NvmlProcessInfo*) = nullptr;
   bool initialised = false;
 
   [[nodiscard]] std::string message(std::string_view call, NvmlReturn code) const {
     const char* text = error_string != nullptr ? error_string(code) : nullptr;
-    return "NVML " + std::string(call) + ": " + (text != nullptr ? text : "error") + " (" + std::to_string(code) + ")";
+    return fmt::format("NVML {}: {} ({})", call, text != nullptr ? text : "error", code);
   }
 };
 
@@ -72,7 +84,7 @@ Result<std::unique_ptr<NvmlProbe>> NvmlProbe::create(const Options& options) {
   ORFEAS_ASSIGN_OR_RETURN(SharedLibrary library, SharedLibrary::open(options.library));
   auto api = std::make_unique<Api>(std::move(library));
   const SharedLibrary& lib = api->library;
-  const std::string context = "NVML (" + options.library + ")";
+  const std::string context = fmt::format("NVML ({})", options.library);
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlInit_v2", &api->init), context);
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlShutdown", &api->shutdown), context);
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlErrorString", &api->error_string), context);
@@ -80,6 +92,9 @@ Result<std::unique_ptr<NvmlProbe>> NvmlProbe::create(const Options& options) {
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlDeviceGetHandleByIndex_v2", &api->handle_by_index), context);
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlDeviceGetName", &api->name), context);
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlDeviceGetUUID", &api->uuid), context);
+  if (!resolve(lib, "nvmlDeviceGetPciInfo_v3", &api->pci_info)) {
+    (void)resolve(lib, "nvmlDeviceGetPciInfo_v2", &api->pci_info);  // older drivers; else no bus id
+  }
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlDeviceGetMemoryInfo", &api->memory_info), context);
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlDeviceGetUtilizationRates", &api->utilization), context);
   ORFEAS_RETURN_IF_ERROR_CTX(resolve(lib, "nvmlDeviceGetTemperature", &api->temperature), context);
@@ -96,10 +111,17 @@ Result<std::unique_ptr<NvmlProbe>> NvmlProbe::create(const Options& options) {
     return make_error(ErrorCode::kUnavailable, api->message("nvmlDeviceGetCount_v2", code));
   }
   if (count == 0) return make_error(ErrorCode::kUnavailable, "NVML works but sees no GPU on this machine");
-  return std::unique_ptr<NvmlProbe>(new NvmlProbe(std::move(api)));
+  std::optional<std::vector<CudaDeviceIdentity>> cuda_devices;
+  if (options.cuda_devices) {
+    ORFEAS_ASSIGN_OR_RETURN_CTX(cuda_devices, options.cuda_devices(), context);
+  } else if (cuda_compiled_in()) {
+    ORFEAS_ASSIGN_OR_RETURN_CTX(cuda_devices, cuda_device_identities(), context);
+  }
+  return std::unique_ptr<NvmlProbe>(new NvmlProbe(std::move(api), std::move(cuda_devices)));
 }
 
-NvmlProbe::NvmlProbe(std::unique_ptr<Api> api) : api_(std::move(api)) {}
+NvmlProbe::NvmlProbe(std::unique_ptr<Api> api, std::optional<std::vector<CudaDeviceIdentity>> cuda_devices)
+    : api_(std::move(api)), cuda_devices_(std::move(cuda_devices)) {}
 
 NvmlProbe::~NvmlProbe() {
   if (api_ && api_->initialised) api_->shutdown();
@@ -116,20 +138,26 @@ Result<std::vector<DeviceReading>> NvmlProbe::read() {
   for (unsigned int index = 0; index < count; ++index) {
     NvmlDevice device = nullptr;
     if (const NvmlReturn code = api.handle_by_index(index, &device); code != kNvmlSuccess) {
-      return make_error(ErrorCode::kUnavailable, api.message("nvmlDeviceGetHandleByIndex_v2", code) +
-                                                     " for device " + std::to_string(index));
+      return make_error(ErrorCode::kUnavailable,
+                        fmt::format("{} for device {}", api.message("nvmlDeviceGetHandleByIndex_v2", code), index));
     }
     DeviceReading r;
     r.index = index;
+    r.nvml_index = index;
     std::array<char, kNvmlStringBuffer> text{};
     if (api.name(device, text.data(), kNvmlStringBuffer) == kNvmlSuccess) r.name = text.data();
     text.fill('\0');
     if (api.uuid(device, text.data(), kNvmlStringBuffer) == kNvmlSuccess) r.uuid = text.data();
+    NvmlPciInfo pci{};
+    if (api.pci_info != nullptr && api.pci_info(device, &pci) == kNvmlSuccess) {
+      pci.bus_id[sizeof(pci.bus_id) - 1] = '\0';
+      r.pci_bus_id = normalize_pci_bus_id(pci.bus_id);
+    }
 
     NvmlMemory memory{};
     if (const NvmlReturn code = api.memory_info(device, &memory); code != kNvmlSuccess) {
-      return make_error(ErrorCode::kUnavailable, api.message("nvmlDeviceGetMemoryInfo", code) + " for device " +
-                                                     std::to_string(index));
+      return make_error(ErrorCode::kUnavailable,
+                        fmt::format("{} for device {}", api.message("nvmlDeviceGetMemoryInfo", code), index));
     }
     r.total_bytes = memory.total;
     r.used_bytes = memory.used;
@@ -166,6 +194,7 @@ Result<std::vector<DeviceReading>> NvmlProbe::read() {
     }
     readings.push_back(std::move(r));
   }
+  if (cuda_devices_) return match_cuda_devices(std::move(readings), *cuda_devices_);
   return readings;
 }
 

@@ -6,15 +6,21 @@
 //   if (!probe) log(probe.error().message());  // "cannot load libnvidia-ml.so.1: …"
 //
 // Only the documented C ABI is used (no nvml.h needed): nvmlInit_v2/nvmlShutdown, the device count
-// and handles, name, UUID, memory info, utilisation rates (the real busy percentages), temperature,
-// power usage and enforced limit, running compute processes (_v3) and nvmlErrorString.
-// An optional query that fails (NVML_ERROR_NOT_SUPPORTED, NO_PERMISSION, …) leaves its field empty.
+// and handles, name, UUID, PCI info (optional: _v3, else _v2), memory info, utilisation rates (the real busy
+// percentages), temperature, power usage and enforced limit, running compute processes (_v3) and nvmlErrorString. An
+// optional query that fails (NVML_ERROR_NOT_SUPPORTED, NO_PERMISSION, …) leaves its field empty.
+//
+// Readings are numbered as CUDA numbers the devices (device_probe.h, match_cuda_devices): CUDA's
+// identities are read once, at create().
 //
 // Thread-safety: read() may be called from any thread (NVML is thread-safe).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "orfeas/gpu/device_probe.h"
 
@@ -24,9 +30,12 @@ class NvmlProbe final : public DeviceProbe {
  public:
   struct Options {
     std::string library = "libnvidia-ml.so.1";  // a path or a name for the dynamic loader
+    // Who CUDA's devices are (tests pass their own). Unset: cuda_device_identities() in a CUDA
+    // build; NVML's own order in a build without CUDA, where nothing runs on a device anyway.
+    std::function<Result<std::vector<CudaDeviceIdentity>>()> cuda_devices = {};
   };
   // kUnavailable when the library is missing, lacks a function, fails to initialise (no driver),
-  // or sees no device.
+  // or sees no device; CUDA's error when its devices cannot be identified.
   [[nodiscard]] static Result<std::unique_ptr<NvmlProbe>> create(const Options& options);
   [[nodiscard]] static Result<std::unique_ptr<NvmlProbe>> create() { return create(Options{}); }
   ~NvmlProbe() override;
@@ -36,9 +45,10 @@ class NvmlProbe final : public DeviceProbe {
 
  private:
   struct Api;
-  explicit NvmlProbe(std::unique_ptr<Api> api);
+  NvmlProbe(std::unique_ptr<Api> api, std::optional<std::vector<CudaDeviceIdentity>> cuda_devices);
 
   std::unique_ptr<Api> api_;  // owns the library handle; nvmlShutdown runs before it closes
+  const std::optional<std::vector<CudaDeviceIdentity>> cuda_devices_;  // empty: NVML's order
 };
 
 }  // namespace orfeas::gpu

@@ -2,6 +2,9 @@
 // device. Internal to gpu/cuda/; everyone else creates it through create_cuda_memory_pool()
 // in cuda_runtime.h, which needs no CUDA header.
 //
+// Streams: the markers of caching_memory_pool.h are CUDA events of the pool's device (reused).
+// Every driver call runs with the pool's device current (DeviceGuard), whatever the caller's is.
+//
 // Out of memory: cudaMalloc's cudaErrorMemoryAllocation is cleared from CUDA's error state
 // (cudaGetLastError), the cache released and the request retried once; then kOutOfMemory.
 //

@@ -1,9 +1,12 @@
 // A stand-in libnvidia-ml for unit tests on machines without a driver: two devices with fixed
-// readings; device 1 answers NVML_ERROR_NOT_SUPPORTED for utilisation, temperature and power, like
-// some boards do. The process list reports this test's own pid, so /proc/<pid>/comm is readable.
+// readings, UUIDs and PCI bus ids (fake_nvml_ids.h, shared with the tests that map them to CUDA); device 1 answers
+// NVML_ERROR_NOT_SUPPORTED for utilisation, temperature and power, like some boards do. The process list reports this
+// test's own pid, so /proc/<pid>/comm is readable.
 #include <unistd.h>
 
 #include <cstring>
+
+#include "orfeas/gpu/testing/fake_nvml_ids.h"
 
 extern "C" {
 
@@ -12,6 +15,11 @@ struct FakeMemory {
 };
 struct FakeUtilization {
   unsigned int gpu, memory;
+};
+struct FakePciInfo {
+  char bus_id_legacy[16];
+  unsigned int domain, bus, device, pci_device_id, pci_subsystem_id;
+  char bus_id[32];
 };
 struct FakeProcess {
   unsigned int pid;
@@ -24,12 +32,20 @@ constexpr int kSuccess = 0;
 constexpr int kNotSupported = 3;
 constexpr int kInsufficientSize = 7;
 int g_devices[2];
-unsigned int index_of(void* device) { return device == &g_devices[1] ? 1U : 0U; }
+unsigned int index_of(void* device) {
+  return device == &g_devices[1] ? 1U : 0U;
+}
 }  // namespace
 
-__attribute__((visibility("default"))) int nvmlInit_v2() { return kSuccess; }
-__attribute__((visibility("default"))) int nvmlShutdown() { return kSuccess; }
-__attribute__((visibility("default"))) const char* nvmlErrorString(int) { return "fake error"; }
+__attribute__((visibility("default"))) int nvmlInit_v2() {
+  return kSuccess;
+}
+__attribute__((visibility("default"))) int nvmlShutdown() {
+  return kSuccess;
+}
+__attribute__((visibility("default"))) const char* nvmlErrorString(int) {
+  return "fake error";
+}
 __attribute__((visibility("default"))) int nvmlDeviceGetCount_v2(unsigned int* count) {
   *count = 2;
   return kSuccess;
@@ -44,7 +60,12 @@ __attribute__((visibility("default"))) int nvmlDeviceGetName(void* device, char*
   return kSuccess;
 }
 __attribute__((visibility("default"))) int nvmlDeviceGetUUID(void* device, char* uuid, unsigned int length) {
-  std::strncpy(uuid, index_of(device) == 0 ? "GPU-fake-0" : "GPU-fake-1", length);
+  std::strncpy(uuid, orfeas::gpu::fake::kNvmlUuids[index_of(device)], length);
+  return kSuccess;
+}
+__attribute__((visibility("default"))) int nvmlDeviceGetPciInfo_v3(void* device, FakePciInfo* info) {
+  *info = {};
+  std::strncpy(info->bus_id, orfeas::gpu::fake::kNvmlBusIds[index_of(device)], sizeof(info->bus_id) - 1);
   return kSuccess;
 }
 __attribute__((visibility("default"))) int nvmlDeviceGetMemoryInfo(void* device, FakeMemory* memory) {

@@ -1,38 +1,11 @@
-// cuda_runtime.h with CUDA: device count, synchronisation, streams.
-#include "orfeas/gpu/cuda_runtime.h"
+// cuda_runtime.h with CUDA: device count and identities, synchronisation, streams.
+#include <fmt/format.h>
+
 #include "orfeas/gpu/cuda/cuda_check.h"
+#include "orfeas/gpu/cuda_runtime.h"
 
 namespace orfeas::gpu {
 namespace cuda {
-
-std::string cuda_message(int device, std::string_view call, cudaError_t error) {
-  return "cuda:" + std::to_string(device) + ": " + std::string(call) + ": " + cudaGetErrorString(error) + " (" +
-         cudaGetErrorName(error) + ")";
-}
-
-Status cuda_status(int device, std::string_view call, cudaError_t error) {
-  if (error == cudaSuccess) return ok();
-  (void)cudaGetLastError();  // clear the (non-sticky) error so the next call starts clean
-  ErrorCode code = ErrorCode::kInternal;
-  if (error == cudaErrorMemoryAllocation) code = ErrorCode::kOutOfMemory;
-  if (error == cudaErrorNoDevice || error == cudaErrorInsufficientDriver || error == cudaErrorInvalidDevice) {
-    code = ErrorCode::kUnavailable;
-  }
-  return make_error(code, cuda_message(device, call, error));
-}
-
-DeviceGuard::DeviceGuard(int device) {
-  if (cudaGetDevice(&previous_) != cudaSuccess) {
-    previous_ = -1;
-    (void)cudaGetLastError();
-  }
-  error_ = previous_ == device ? cudaSuccess : cudaSetDevice(device);
-}
-
-DeviceGuard::~DeviceGuard() {
-  if (previous_ >= 0 && error_ == cudaSuccess) (void)cudaSetDevice(previous_);
-}
-
 namespace {
 
 class CudaStream final : public Stream {
@@ -40,7 +13,7 @@ class CudaStream final : public Stream {
   CudaStream(int device, cudaStream_t stream) : device_(device), stream_(stream) {}
   ~CudaStream() override {
     const DeviceGuard guard(device_);
-    (void)cudaStreamDestroy(stream_);
+    if (cudaStreamDestroy(stream_) != cudaSuccess) (void)cudaGetLastError();
   }
   [[nodiscard]] void* native() const override { return static_cast<void*>(stream_); }
   [[nodiscard]] int device() const override { return device_; }
@@ -54,10 +27,20 @@ class CudaStream final : public Stream {
   cudaStream_t stream_;
 };
 
+// NVML's spelling of a board's UUID: "GPU-" and the 16 bytes as 8-4-4-4-12 lower-case hex digits.
+std::string uuid_string(const cudaUUID_t& uuid) {
+  const auto* b = reinterpret_cast<const unsigned char*>(uuid.bytes);
+  return fmt::format(
+      "GPU-{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}", b[0],
+      b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
 }  // namespace
 }  // namespace cuda
 
-bool cuda_compiled_in() { return true; }
+bool cuda_compiled_in() {
+  return true;
+}
 
 int cuda_device_count() {
   int count = 0;
@@ -66,6 +49,21 @@ int cuda_device_count() {
     return 0;
   }
   return count;
+}
+
+Result<std::vector<CudaDeviceIdentity>> cuda_device_identities() {
+  const int count = cuda_device_count();
+  std::vector<CudaDeviceIdentity> identities;
+  identities.reserve(static_cast<std::size_t>(count));
+  for (int device = 0; device < count; ++device) {
+    cudaDeviceProp properties{};
+    ORFEAS_RETURN_IF_ERROR(
+        cuda::cuda_status(device, "cudaGetDeviceProperties", cudaGetDeviceProperties(&properties, device)));
+    identities.push_back(
+        {device, cuda::uuid_string(properties.uuid),
+         fmt::format("{:04x}:{:02x}:{:02x}.0", properties.pciDomainID, properties.pciBusID, properties.pciDeviceID)});
+  }
+  return identities;
 }
 
 Result<CudaMemoryInfo> cuda_memory_info(int device) {
@@ -87,8 +85,8 @@ Result<std::unique_ptr<Stream>> create_cuda_stream(int device) {
   const cuda::DeviceGuard guard(device);
   ORFEAS_RETURN_IF_ERROR(cuda::cuda_status(device, "cudaSetDevice", guard.error()));
   cudaStream_t stream = nullptr;
-  ORFEAS_RETURN_IF_ERROR(
-      cuda::cuda_status(device, "cudaStreamCreateWithFlags", cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)));
+  ORFEAS_RETURN_IF_ERROR(cuda::cuda_status(device, "cudaStreamCreateWithFlags",
+                                           cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking)));
   return std::unique_ptr<Stream>(new cuda::CudaStream(device, stream));
 }
 
