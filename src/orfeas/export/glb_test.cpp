@@ -154,6 +154,8 @@ TEST(ExportGlb, StructureAndDataOfAColouredOctahedron) {
   EXPECT_EQ(json["accessors"][indices_accessor]["count"], 24);
   EXPECT_EQ(read_indices(glb, indices_accessor), flat(model.triangles));
 
+  ORFEAS_NEED_GLTF_VALIDATOR();
+
   EXPECT_TRUE(passes_gltf_validator(dir.file("octa.glb")));
 }
 
@@ -164,6 +166,7 @@ TEST(ExportGlb, PositionsOnlyPassesTheValidator) {
   const nlohmann::json& attributes = glb.json["meshes"][0]["primitives"][0]["attributes"];
   EXPECT_EQ(attributes.size(), 1U);
   EXPECT_TRUE(attributes.contains("POSITION"));
+  ORFEAS_NEED_GLTF_VALIDATOR();
   EXPECT_TRUE(passes_gltf_validator(dir.file("plain.glb")));
 }
 
@@ -176,6 +179,7 @@ TEST(ExportGlb, OddIndexCountIsPaddedAndValid) {
   ASSERT_TRUE(export_mesh(triangle, dir.file("one.glb")));
   const Glb glb = parse_glb(dir.file("one.glb"));
   EXPECT_EQ(glb.bin.size() % 4, 0U);
+  ORFEAS_NEED_GLTF_VALIDATOR();
   EXPECT_TRUE(passes_gltf_validator(dir.file("one.glb")));
 }
 
@@ -190,6 +194,7 @@ TEST(ExportGlb, NormalsAreMadeUnitAndZeroNormalsReplaced) {
   for (const Vec3f n : normals) EXPECT_NEAR(length(n), 1.0F, 1e-6F);
   EXPECT_EQ(normals[0], (Vec3f{1, 0, 0}));
   EXPECT_GT(normals[2].y, 0.9F);  // the top vertex: its triangles all face up-ish
+  ORFEAS_NEED_GLTF_VALIDATOR();
   EXPECT_TRUE(passes_gltf_validator(dir.file("n.glb")));
 }
 
@@ -206,6 +211,7 @@ TEST(ExportGlb, LargeMeshUsesUint32IndicesAndPassesTheValidator) {
   EXPECT_EQ(read_indices(glb, indices_accessor), flat(model.triangles));
   EXPECT_EQ(glb.json["accessors"][primitive["attributes"]["POSITION"].get<std::size_t>()]["count"],
             model.positions.size());
+  ORFEAS_NEED_GLTF_VALIDATOR();
   EXPECT_TRUE(passes_gltf_validator(dir.file("big.glb")));
 }
 
@@ -225,6 +231,7 @@ TEST(ExportGlb, ValidatorRejectsABrokenFile) {
   ASSERT_TRUE(export_mesh(make_octahedron(false, false), dir.file("octa.glb")));
   const std::string bytes = test_support::read_text(dir.file("octa.glb"));
   test_support::write_text(dir.file("broken.glb"), bytes.substr(0, bytes.size() - 4));
+  ORFEAS_NEED_GLTF_VALIDATOR();
   EXPECT_FALSE(passes_gltf_validator(dir.file("broken.glb")));
 }
 
