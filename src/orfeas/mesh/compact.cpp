@@ -19,7 +19,8 @@ void compact_attribute(std::vector<T>& values, const std::vector<std::uint32_t>&
 
 }  // namespace
 
-void compact_vertices(Mesh& mesh) {
+Status compact_vertices(Mesh& mesh) {
+  ORFEAS_RETURN_IF_ERROR(check_indices(mesh));
   constexpr auto kDropped = static_cast<std::uint32_t>(-1);
   std::vector<std::uint32_t> new_index(mesh.positions.size(), kDropped);
   for (const Triangle& t : mesh.triangles) {
@@ -29,13 +30,14 @@ void compact_vertices(Mesh& mesh) {
   for (auto& index : new_index) {
     if (index != kDropped) index = kept++;
   }
-  if (kept == mesh.positions.size()) return;
+  if (kept == mesh.positions.size()) return ok();
   compact_attribute(mesh.positions, new_index, kept);
   compact_attribute(mesh.normals, new_index, kept);
   compact_attribute(mesh.colors, new_index, kept);
   for (Triangle& t : mesh.triangles) {
     for (auto& index : t) index = new_index[index];
   }
+  return ok();
 }
 
 }  // namespace orfeas::mesh

@@ -5,10 +5,12 @@
 // Thread-safety: modifies only `mesh`.
 #pragma once
 
+#include "orfeas/core/status.h"
 #include "orfeas/mesh/mesh.h"
 
 namespace orfeas::mesh {
 
-void compact_vertices(Mesh& mesh);
+// kInvalidArgument, leaving `mesh` untouched, when a triangle refers to a vertex past `positions`.
+[[nodiscard]] Status compact_vertices(Mesh& mesh);
 
 }  // namespace orfeas::mesh

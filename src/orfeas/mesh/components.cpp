@@ -35,7 +35,8 @@ class DisjointSets {
 
 }  // namespace
 
-ComponentLabels label_components(const Mesh& mesh) {
+Result<ComponentLabels> label_components(const Mesh& mesh) {
+  ORFEAS_RETURN_IF_ERROR(check_indices(mesh));
   DisjointSets sets(mesh.positions.size());
   for (const Triangle& t : mesh.triangles) {
     sets.join(t[0], t[1]);
@@ -57,8 +58,8 @@ ComponentLabels label_components(const Mesh& mesh) {
   return labels;
 }
 
-std::size_t remove_small_components(Mesh& mesh, double min_fraction_of_largest) {
-  const ComponentLabels labels = label_components(mesh);
+Result<std::size_t> remove_small_components(Mesh& mesh, double min_fraction_of_largest) {
+  ORFEAS_ASSIGN_OR_RETURN(const ComponentLabels labels, label_components(mesh));
   if (labels.count <= 1) return 0;
   const std::size_t largest = *std::max_element(labels.face_count.begin(), labels.face_count.end());
   const double min_faces = min_fraction_of_largest * static_cast<double>(largest);
@@ -74,7 +75,7 @@ std::size_t remove_small_components(Mesh& mesh, double min_fraction_of_largest) 
     if (keep[labels.face_component[f]]) mesh.triangles[kept_faces++] = mesh.triangles[f];
   }
   mesh.triangles.resize(kept_faces);
-  compact_vertices(mesh);
+  ORFEAS_RETURN_IF_ERROR(compact_vertices(mesh));
   return removed;
 }
 

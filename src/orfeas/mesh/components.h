@@ -1,7 +1,7 @@
 // Connected components of a triangle mesh (faces joined through shared vertices) and removal of
 // the small ones — floating specks that marching cubes picks up from noise in the field.
 //
-//   const std::size_t removed = remove_small_components(mesh, 0.05);  // drop < 5 % of the largest
+//   ORFEAS_ASSIGN_OR_RETURN(const std::size_t removed, remove_small_components(mesh, 0.05));  // < 5 % of the largest
 //
 // Thread-safety: functions of their arguments; `remove_small_components` modifies only `mesh`.
 #pragma once
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "orfeas/core/status.h"
 #include "orfeas/mesh/mesh.h"
 
 namespace orfeas::mesh {
@@ -20,12 +21,13 @@ struct ComponentLabels {
   std::size_t count = 0;
 };
 
-[[nodiscard]] ComponentLabels label_components(const Mesh& mesh);
+// Both functions return kInvalidArgument when a triangle refers to a vertex past `positions`.
+[[nodiscard]] Result<ComponentLabels> label_components(const Mesh& mesh);
 
 // Drops every component with fewer faces than `min_fraction_of_largest` times the largest one's,
 // then removes the vertices no face uses (normals and colours stay aligned with positions).
 // Returns how many components were removed. Face counts rather than areas decide, because marching
 // cubes makes faces of roughly uniform size and the count needs no geometry.
-std::size_t remove_small_components(Mesh& mesh, double min_fraction_of_largest);
+[[nodiscard]] Result<std::size_t> remove_small_components(Mesh& mesh, double min_fraction_of_largest);
 
 }  // namespace orfeas::mesh

@@ -4,12 +4,16 @@
 // Triangles are counter-clockwise seen from outside (right-hand rule gives the outward normal).
 // `normals` and `colors` are either empty or one per position. Positions are in model units
 // (the pipeline's model space is [-1, 1]^3, Y-up; export scales to millimetres or metres).
+//
+// Every public function of the mesh module that reads a Mesh first calls `check_indices`, so a
+// triangle naming a vertex past `positions` is an error value, never an out-of-bounds read.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <vector>
 
+#include "orfeas/core/status.h"
 #include "orfeas/core/vec3.h"
 
 namespace orfeas::mesh {
@@ -31,5 +35,9 @@ struct Mesh {
 
   [[nodiscard]] bool empty() const { return triangles.empty(); }
 };
+
+// kInvalidArgument naming the first offending triangle ("triangle 12 refers to vertex 99 but the
+// mesh has 40 vertices") when an index is >= positions.size(). O(faces).
+[[nodiscard]] Status check_indices(const Mesh& mesh);
 
 }  // namespace orfeas::mesh

@@ -2,7 +2,8 @@
 
 namespace orfeas::mesh {
 
-void compute_vertex_normals(Mesh& mesh) {
+Status compute_vertex_normals(Mesh& mesh) {
+  ORFEAS_RETURN_IF_ERROR(check_indices(mesh));
   mesh.normals.assign(mesh.positions.size(), Vec3f{});
   for (const Triangle& t : mesh.triangles) {
     const Vec3f a = mesh.positions[t[0]];
@@ -13,6 +14,7 @@ void compute_vertex_normals(Mesh& mesh) {
     const float len = length(normal);
     normal = len > 0.0F ? normal * (1.0F / len) : Vec3f{0.0F, 0.0F, 1.0F};
   }
+  return ok();
 }
 
 }  // namespace orfeas::mesh

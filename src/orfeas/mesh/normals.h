@@ -1,6 +1,6 @@
 // Per-vertex normals for shading and export.
 //
-//   compute_vertex_normals(mesh);  // mesh.normals.size() == mesh.positions.size()
+//   ORFEAS_RETURN_IF_ERROR(compute_vertex_normals(mesh));  // normals.size() == positions.size()
 //
 // Each vertex gets the area-weighted mean of its faces' normals (the unnormalised cross product is
 // twice the face area times its unit normal, so summing cross products weights by area), scaled to
@@ -10,10 +10,12 @@
 // Thread-safety: modifies only `mesh`.
 #pragma once
 
+#include "orfeas/core/status.h"
 #include "orfeas/mesh/mesh.h"
 
 namespace orfeas::mesh {
 
-void compute_vertex_normals(Mesh& mesh);
+// kInvalidArgument, leaving `mesh` untouched, when a triangle refers to a vertex past `positions`.
+[[nodiscard]] Status compute_vertex_normals(Mesh& mesh);
 
 }  // namespace orfeas::mesh

@@ -15,12 +15,18 @@ struct DoubleVec {
   double x, y, z;
 };
 
-DoubleVec to_double(Vec3f v) { return {v.x, v.y, v.z}; }
-DoubleVec sub(DoubleVec a, DoubleVec b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+DoubleVec to_double(Vec3f v) {
+  return {v.x, v.y, v.z};
+}
+DoubleVec sub(DoubleVec a, DoubleVec b) {
+  return {a.x - b.x, a.y - b.y, a.z - b.z};
+}
 DoubleVec cross(DoubleVec a, DoubleVec b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
-double dot(DoubleVec a, DoubleVec b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+double dot(DoubleVec a, DoubleVec b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
 
 // One directed use of an edge by a face; sorting groups the uses of each undirected edge.
 struct HalfEdge {
@@ -34,7 +40,8 @@ struct HalfEdge {
 
 }  // namespace
 
-TopologyReport analyze_topology(const Mesh& mesh) {
+Result<TopologyReport> analyze_topology(const Mesh& mesh) {
+  ORFEAS_RETURN_IF_ERROR(check_indices(mesh));
   TopologyReport report;
   report.faces = mesh.triangles.size();
   std::vector<HalfEdge> half_edges;
@@ -62,7 +69,8 @@ TopologyReport analyze_topology(const Mesh& mesh) {
   std::sort(half_edges.begin(), half_edges.end());
   for (std::size_t i = 0; i < half_edges.size();) {
     std::size_t j = i + 1;
-    while (j < half_edges.size() && half_edges[j].low == half_edges[i].low && half_edges[j].high == half_edges[i].high) ++j;
+    while (j < half_edges.size() && half_edges[j].low == half_edges[i].low && half_edges[j].high == half_edges[i].high)
+      ++j;
     ++report.edges;
     const std::size_t uses = j - i;
     if (uses == 1) ++report.boundary_edges;
@@ -71,7 +79,8 @@ TopologyReport analyze_topology(const Mesh& mesh) {
     i = j;
   }
   report.vertices = static_cast<std::size_t>(std::count(referenced.begin(), referenced.end(), 1));
-  report.components = label_components(mesh).count;
+  ORFEAS_ASSIGN_OR_RETURN(const ComponentLabels labels, label_components(mesh));
+  report.components = labels.count;
   report.euler_characteristic =
       static_cast<long>(report.vertices) - static_cast<long>(report.edges) + static_cast<long>(report.faces);
   return report;

@@ -1,7 +1,7 @@
 // Golden properties of a triangle mesh: is it closed, manifold, consistently oriented, and how
 // big is it. Used by tests and as a guard after mesh operations that could break the surface.
 //
-//   const TopologyReport report = analyze_topology(mesh);
+//   ORFEAS_ASSIGN_OR_RETURN(const TopologyReport report, analyze_topology(mesh));
 //   if (!report.watertight()) ...
 //
 // Definitions: an edge (unordered vertex pair) is manifold when exactly two faces use it, and
@@ -17,6 +17,7 @@
 
 #include <cstddef>
 
+#include "orfeas/core/status.h"
 #include "orfeas/mesh/mesh.h"
 
 namespace orfeas::mesh {
@@ -40,6 +41,7 @@ struct TopologyReport {
   }
 };
 
-[[nodiscard]] TopologyReport analyze_topology(const Mesh& mesh);
+// kInvalidArgument when a triangle refers to a vertex past `positions` (see check_indices).
+[[nodiscard]] Result<TopologyReport> analyze_topology(const Mesh& mesh);
 
 }  // namespace orfeas::mesh

@@ -14,7 +14,7 @@ Mesh tetrahedron(Vec3f offset = {}) {
 }
 
 TEST(MeshTopology, TetrahedronIsAClosedOrientedSphere) {
-  const TopologyReport report = analyze_topology(tetrahedron());
+  const TopologyReport report = analyze_topology(tetrahedron()).value();
   EXPECT_TRUE(report.watertight());
   EXPECT_EQ(report.vertices, 4U);
   EXPECT_EQ(report.faces, 4U);
@@ -29,7 +29,7 @@ TEST(MeshTopology, TetrahedronIsAClosedOrientedSphere) {
 TEST(MeshTopology, InsideOutMeshHasNegativeVolume) {
   Mesh mesh = tetrahedron();
   for (Triangle& t : mesh.triangles) std::swap(t[1], t[2]);
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_TRUE(report.watertight());
   EXPECT_NEAR(report.signed_volume, -1.0 / 6.0, 1e-9);
 }
@@ -37,7 +37,7 @@ TEST(MeshTopology, InsideOutMeshHasNegativeVolume) {
 TEST(MeshTopology, FlippedFaceIsInconsistentlyOriented) {
   Mesh mesh = tetrahedron();
   std::swap(mesh.triangles[3][1], mesh.triangles[3][2]);
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_FALSE(report.watertight());
   EXPECT_EQ(report.inconsistently_oriented_edges, 3U);
   EXPECT_EQ(report.boundary_edges, 0U);
@@ -46,7 +46,7 @@ TEST(MeshTopology, FlippedFaceIsInconsistentlyOriented) {
 TEST(MeshTopology, MissingFaceLeavesBoundaryEdges) {
   Mesh mesh = tetrahedron();
   mesh.triangles.pop_back();
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_FALSE(report.watertight());
   EXPECT_EQ(report.boundary_edges, 3U);
   EXPECT_EQ(report.euler_characteristic, 1);
@@ -56,7 +56,7 @@ TEST(MeshTopology, ThreeFacesOnOneEdgeAreNonManifold) {
   Mesh mesh;
   mesh.positions = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}};
   mesh.triangles = {{0, 1, 2}, {1, 0, 3}, {0, 1, 4}};
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_EQ(report.nonmanifold_edges, 1U);
   EXPECT_FALSE(report.watertight());
 }
@@ -66,17 +66,17 @@ TEST(MeshTopology, CountsDegenerateFacesAndComponents) {
   const Mesh second = tetrahedron(Vec3f{5, 0, 0});
   for (const Vec3f& p : second.positions) mesh.positions.push_back(p);
   for (const Triangle& t : second.triangles) mesh.triangles.push_back({t[0] + 4, t[1] + 4, t[2] + 4});
-  EXPECT_EQ(analyze_topology(mesh).components, 2U);
-  EXPECT_EQ(analyze_topology(mesh).euler_characteristic, 4);
+  EXPECT_EQ(analyze_topology(mesh).value().components, 2U);
+  EXPECT_EQ(analyze_topology(mesh).value().euler_characteristic, 4);
 
   mesh.positions.push_back({0.5F, 0.0F, 0.0F});  // on the segment 0-1: a zero-area face
   mesh.triangles.push_back({0, 1, 8});
   mesh.triangles.push_back({2, 2, 3});  // repeated index
-  EXPECT_EQ(analyze_topology(mesh).degenerate_faces, 2U);
+  EXPECT_EQ(analyze_topology(mesh).value().degenerate_faces, 2U);
 }
 
 TEST(MeshTopology, EmptyMeshIsNotWatertight) {
-  const TopologyReport report = analyze_topology(Mesh{});
+  const TopologyReport report = analyze_topology(Mesh{}).value();
   EXPECT_FALSE(report.watertight());
   EXPECT_EQ(report.components, 0U);
 }

@@ -20,15 +20,19 @@ Result<PostProcessStats> post_process(mesh::Mesh& mesh, const PostProcessOptions
   ORFEAS_RETURN_IF_ERROR(validate(options));
   PostProcessStats stats;
   stats.faces_before = mesh.triangles.size();
+  stats.target_faces = options.target_faces;
   if (options.min_component_fraction > 0.0) {
-    stats.components_removed = mesh::remove_small_components(mesh, options.min_component_fraction);
+    ORFEAS_ASSIGN_OR_RETURN(stats.components_removed,
+                            mesh::remove_small_components(mesh, options.min_component_fraction));
   }
   if (options.target_faces > 0 && mesh.triangles.size() > options.target_faces) {
-    ORFEAS_ASSIGN_OR_RETURN(mesh::Mesh simplified, mesh::simplify_mesh(mesh, options.target_faces));
-    mesh = std::move(simplified);
+    ORFEAS_ASSIGN_OR_RETURN(mesh::SimplifyResult simplified,
+                            mesh::simplify_mesh(std::move(mesh), options.target_faces));
+    mesh = std::move(simplified.mesh);
+    stats.simplify_note = std::move(simplified.note);
   }
   if (mesh.normals.size() != mesh.positions.size() || stats.faces_before != mesh.triangles.size()) {
-    mesh::compute_vertex_normals(mesh);
+    ORFEAS_RETURN_IF_ERROR(mesh::compute_vertex_normals(mesh));
   }
   stats.faces_after = mesh.triangles.size();
   return stats;
