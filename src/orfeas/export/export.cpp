@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "orfeas/core/atomic_file.h"
 #include "orfeas/export/glb.h"
 #include "orfeas/export/mesh_check.h"
@@ -32,7 +34,7 @@ Status export_placed(const mesh::Mesh& mesh, const std::filesystem::path& path, 
                      const ExportOptions& options) {
   if (!std::isfinite(options.size_mm) || options.size_mm <= 0.0F) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "size_mm must be finite and > 0, got " + std::to_string(options.size_mm));
+                      fmt::format("size_mm must be finite and > 0, got {}", options.size_mm));
   }
   // Checked before placement so messages name the caller's indices, and before the temporary
   // file exists so a bad mesh never touches the disk.
@@ -48,13 +50,13 @@ Status export_placed(const mesh::Mesh& mesh, const std::filesystem::path& path, 
 Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, Format format,
                    const ExportOptions& options) {
   return export_placed(mesh, path, format, options).map_error([&](const Error& error) {
-    return error.with_context("while exporting '" + path.string() + "' as " + std::string(format_name(format)));
+    return error.with_context(fmt::format("while exporting '{}' as {}", path.string(), format_name(format)));
   });
 }
 
 Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, const ExportOptions& options) {
   ORFEAS_ASSIGN_OR_RETURN(const Format format, format_from_path(path).map_error([&](const Error& error) {
-    return error.with_context("while exporting '" + path.string() + "'");
+    return error.with_context(fmt::format("while exporting '{}'", path.string()));
   }));
   return export_mesh(mesh, path, format, options);
 }

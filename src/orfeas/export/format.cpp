@@ -3,6 +3,8 @@
 #include <array>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace orfeas::exporter {
 namespace {
 
@@ -47,17 +49,18 @@ Result<Format> format_from_path(const std::filesystem::path& path) {
     if (const Format* format = find_format(std::string_view(extension).substr(1))) return *format;
   }
   if (extension.empty()) {
-    return make_error(ErrorCode::kUnsupportedFormat,
-                      "output path '" + path.string() + "' has no extension (expected .stl, .glb, .obj or .ply)");
+    return make_error(
+        ErrorCode::kUnsupportedFormat,
+        fmt::format("output path '{}' has no extension (expected .stl, .glb, .obj or .ply)", path.string()));
   }
   return make_error(ErrorCode::kUnsupportedFormat,
-                    "unknown output extension '" + extension + "' (expected .stl, .glb, .obj or .ply)");
+                    fmt::format("unknown output extension '{}' (expected .stl, .glb, .obj or .ply)", extension));
 }
 
 Result<Format> parse_format(std::string_view name) {
   if (const Format* format = find_format(name)) return *format;
   return make_error(ErrorCode::kUnsupportedFormat,
-                    "unknown output format '" + std::string(name) + "' (expected stl, glb, obj or ply)");
+                    fmt::format("unknown output format '{}' (expected stl, glb, obj or ply)", name));
 }
 
 }  // namespace orfeas::exporter

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "orfeas/export/little_endian.h"
@@ -189,8 +190,7 @@ Status write_glb(const mesh::Mesh& mesh, AtomicFile& out) {
   json.resize(padded4(json.size()), ' ');
   const std::uint64_t total = 12 + 8 + json.size() + 8 + std::uint64_t{bin.length()};
   if (total > std::numeric_limits<std::uint32_t>::max()) {
-    return make_error(ErrorCode::kLimitExceeded,
-                      "GLB would be " + std::to_string(total) + " bytes, over the 4 GiB limit");
+    return make_error(ErrorCode::kLimitExceeded, fmt::format("GLB would be {} bytes, over the 4 GiB limit", total));
   }
   std::array<std::byte, 12> header{};
   std::byte* cursor = detail::store_le(header.data(), kGlbMagic);

@@ -14,7 +14,7 @@
 namespace orfeas::exporter {
 
 // kInvalidArgument naming the first offending element ("triangle 12 refers to vertex 99 but the
-// mesh has 40 vertices").
+// mesh has 40 vertices", from mesh::check_indices).
 [[nodiscard]] Status check_exportable(const mesh::Mesh& mesh);
 
 }  // namespace orfeas::exporter

@@ -3,7 +3,10 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <iterator>
 #include <system_error>
+
+#include <fmt/format.h>
 
 #include "orfeas/export/mesh_check.h"
 
@@ -12,12 +15,6 @@ namespace {
 
 // Flush the text to the file in pieces of about this size.
 constexpr std::size_t kChunkChars = std::size_t{1} << 16;
-
-void append_integer(std::string& text, std::uint64_t value) {
-  std::array<char, 24> digits{};
-  const auto [end, error] = std::to_chars(digits.data(), digits.data() + digits.size(), value);
-  text.append(digits.data(), end);
-}
 
 void append_vec3(std::string& text, std::string_view tag, Vec3f v) {
   text.append(tag);
@@ -36,6 +33,8 @@ Status flush_if_full(std::string& text, AtomicFile& out) {
 
 }  // namespace
 
+// std::to_chars rather than fmt: fmt 9 has no shortest round-trip presentation in fixed notation
+// ("{}" switches to exponents below 1e-4, which not every OBJ reader takes).
 void append_decimal(std::string& text, float value) {
   // Fixed notation of the smallest subnormal float needs ~50 characters; 64 is ample.
   std::array<char, 64> digits{};
@@ -54,11 +53,9 @@ Status write_obj(const mesh::Mesh& mesh, AtomicFile& out) {
   const bool has_colors = !mesh.colors.empty();
   std::string text;
   text.reserve(kChunkChars + 256);
-  text.append("# ORFEAS OBJ: millimetres, Y-up\n# ");
-  append_integer(text, mesh.positions.size());
-  text.append(" vertices, ");
-  append_integer(text, mesh.triangles.size());
-  text.append(" triangles\no orfeas_mesh\n");
+  fmt::format_to(std::back_inserter(text),
+                 "# ORFEAS OBJ: millimetres, Y-up\n# {} vertices, {} triangles\no orfeas_mesh\n", mesh.positions.size(),
+                 mesh.triangles.size());
 
   for (std::size_t i = 0; i < mesh.positions.size(); ++i) {
     append_vec3(text, "v", mesh.positions[i]);
@@ -78,17 +75,14 @@ Status write_obj(const mesh::Mesh& mesh, AtomicFile& out) {
     ORFEAS_RETURN_IF_ERROR(flush_if_full(text, out));
   }
   for (const mesh::Triangle& t : mesh.triangles) {
-    text.push_back('f');
-    for (const std::uint32_t v : t) {
-      const std::uint64_t one_based = std::uint64_t{v} + 1;
-      text.push_back(' ');
-      append_integer(text, one_based);
-      if (has_normals) {
-        text.append("//");
-        append_integer(text, one_based);
-      }
+    const std::uint64_t a = std::uint64_t{t[0]} + 1;  // OBJ indices are 1-based
+    const std::uint64_t b = std::uint64_t{t[1]} + 1;
+    const std::uint64_t c = std::uint64_t{t[2]} + 1;
+    if (has_normals) {
+      fmt::format_to(std::back_inserter(text), "f {0}//{0} {1}//{1} {2}//{2}\n", a, b, c);
+    } else {
+      fmt::format_to(std::back_inserter(text), "f {} {} {}\n", a, b, c);
     }
-    text.push_back('\n');
     ORFEAS_RETURN_IF_ERROR(flush_if_full(text, out));
   }
   return out.write(text);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "orfeas/export/export.h"
@@ -83,8 +84,7 @@ TEST(ExportObj, ColouredOctahedronReadsBack) {
   for (std::size_t t = 0; t < 8; ++t) {
     ASSERT_EQ(obj.f[t].size(), 3U);
     for (std::size_t k = 0; k < 3; ++k) {
-      const std::string index = std::to_string(model.triangles[t][k] + 1);
-      EXPECT_EQ(obj.f[t][k], index + "//" + index);
+      EXPECT_EQ(obj.f[t][k], fmt::format("{0}//{0}", model.triangles[t][k] + 1));
     }
   }
 }

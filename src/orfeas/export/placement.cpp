@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace orfeas::exporter {
 namespace {
 
@@ -50,7 +52,7 @@ Placement placement_for(Format format, float size_mm) {
 Result<mesh::Mesh> place_mesh(const mesh::Mesh& model, const Placement& placement) {
   if (!std::isfinite(placement.longest_side) || placement.longest_side <= 0.0F) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "output size must be finite and > 0, got " + std::to_string(placement.longest_side));
+                      fmt::format("output size must be finite and > 0, got {}", placement.longest_side));
   }
   if (model.positions.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "mesh has no vertices");
@@ -59,7 +61,7 @@ Result<mesh::Mesh> place_mesh(const mesh::Mesh& model, const Placement& placemen
   for (std::size_t i = 0; i < placed.positions.size(); ++i) {
     const Vec3f p = placed.positions[i];
     if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z)) {
-      return make_error(ErrorCode::kInvalidArgument, "position " + std::to_string(i) + " is not finite");
+      return make_error(ErrorCode::kInvalidArgument, fmt::format("position {} is not finite", i));
     }
     placed.positions[i] = rotated(p, placement.frame);
   }

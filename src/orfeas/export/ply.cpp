@@ -3,8 +3,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "orfeas/export/little_endian.h"
 #include "orfeas/export/mesh_check.h"
@@ -17,25 +20,26 @@ constexpr std::size_t kMaxVertexRecordBytes = 12 + 12 + 3;
 constexpr std::size_t kFaceRecordBytes = 1 + 3 * 4;
 
 std::string ply_header(const mesh::Mesh& mesh) {
-  std::string header =
+  std::string header = fmt::format(
       "ply\n"
       "format binary_little_endian 1.0\n"
       "comment ORFEAS PLY: millimetres, Y-up\n"
-      "element vertex " +
-      std::to_string(mesh.positions.size()) +
-      "\n"
+      "element vertex {}\n"
       "property float x\n"
       "property float y\n"
-      "property float z\n";
+      "property float z\n",
+      mesh.positions.size());
   if (!mesh.normals.empty()) {
     header += "property float nx\nproperty float ny\nproperty float nz\n";
   }
   if (!mesh.colors.empty()) {
     header += "property uchar red\nproperty uchar green\nproperty uchar blue\n";
   }
-  header += "element face " + std::to_string(mesh.triangles.size()) + "\n" +
-            "property list uchar int vertex_indices\n"
-            "end_header\n";
+  fmt::format_to(std::back_inserter(header),
+                 "element face {}\n"
+                 "property list uchar int vertex_indices\n"
+                 "end_header\n",
+                 mesh.triangles.size());
   return header;
 }
 
@@ -44,8 +48,9 @@ std::string ply_header(const mesh::Mesh& mesh) {
 Status write_ply(const mesh::Mesh& mesh, AtomicFile& out) {
   ORFEAS_RETURN_IF_ERROR(check_exportable(mesh));
   if (mesh.positions.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
-    return make_error(ErrorCode::kLimitExceeded, "PLY int indices address at most 2^31-1 vertices, mesh has " +
-                                                     std::to_string(mesh.positions.size()));
+    return make_error(
+        ErrorCode::kLimitExceeded,
+        fmt::format("PLY int indices address at most 2^31-1 vertices, mesh has {}", mesh.positions.size()));
   }
   ORFEAS_RETURN_IF_ERROR(out.write(ply_header(mesh)));
 

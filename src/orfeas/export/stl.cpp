@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "orfeas/export/little_endian.h"
 #include "orfeas/export/mesh_check.h"
 
@@ -39,7 +41,7 @@ Status write_stl(const mesh::Mesh& mesh, AtomicFile& out) {
   ORFEAS_RETURN_IF_ERROR(check_exportable(mesh));
   if (mesh.triangles.size() > std::numeric_limits<std::uint32_t>::max()) {
     return make_error(ErrorCode::kLimitExceeded,
-                      "binary STL holds at most 2^32-1 triangles, mesh has " + std::to_string(mesh.triangles.size()));
+                      fmt::format("binary STL holds at most 2^32-1 triangles, mesh has {}", mesh.triangles.size()));
   }
   std::array<std::byte, kHeaderBytes + 4> header{};
   std::fill(header.begin(), header.begin() + kHeaderBytes, std::byte{' '});

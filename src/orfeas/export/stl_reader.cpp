@@ -6,6 +6,8 @@
 #include <system_error>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "orfeas/export/little_endian.h"
 
 namespace orfeas::exporter {
@@ -15,10 +17,8 @@ constexpr std::uint64_t kHeaderBytes = 80;
 constexpr std::uint64_t kPreambleBytes = kHeaderBytes + 4;
 constexpr std::uint64_t kTriangleRecordBytes = 50;
 
-Error corrupt(const std::filesystem::path& path, const std::string& what) {
-  std::string message = "'";  // appended: GCC 12 -O3 misreports `"'" + path.string()` (PR105651)
-  message.append(path.string()).append("' is not a binary STL: ").append(what);
-  return Error(ErrorCode::kCorruptData, std::move(message));
+Error corrupt(const std::filesystem::path& path, std::string_view what) {
+  return Error(ErrorCode::kCorruptData, fmt::format("'{}' is not a binary STL: {}", path.string(), what));
 }
 
 }  // namespace
@@ -28,23 +28,23 @@ Result<StlMesh> read_stl_binary(const std::filesystem::path& path) {
   const std::uintmax_t file_bytes = std::filesystem::file_size(path, error);
   if (error) {
     return make_error(error == std::errc::no_such_file_or_directory ? ErrorCode::kNotFound : ErrorCode::kIoError,
-                      "cannot read '" + path.string() + "': " + error.message());
+                      fmt::format("cannot read '{}': {}", path.string(), error.message()));
   }
   if (file_bytes < kPreambleBytes) {
     return tl::unexpected(
-        corrupt(path, "truncated header (" + std::to_string(file_bytes) + " bytes, need at least 84)"));
+        corrupt(path, fmt::format("truncated header ({} bytes, need at least {})", file_bytes, kPreambleBytes)));
   }
   std::ifstream in(path, std::ios::binary);
   std::vector<std::byte> bytes(static_cast<std::size_t>(file_bytes));
   if (!in || !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
-    return make_error(ErrorCode::kIoError, "cannot read '" + path.string() + "'");
+    return make_error(ErrorCode::kIoError, fmt::format("cannot read '{}'", path.string()));
   }
   const std::uint64_t count = detail::load_le<std::uint32_t>(bytes.data() + kHeaderBytes);
   const std::uint64_t expected = kPreambleBytes + kTriangleRecordBytes * count;
   if (file_bytes != expected) {
-    return tl::unexpected(corrupt(path, "size " + std::to_string(file_bytes) + " bytes does not match its " +
-                                            std::to_string(count) + " triangles (expected " + std::to_string(expected) +
-                                            (file_bytes < expected ? ", truncated)" : ")")));
+    return tl::unexpected(
+        corrupt(path, fmt::format("size {} bytes does not match its {} triangles (expected {}{})", file_bytes, count,
+                                  expected, file_bytes < expected ? ", truncated" : "")));
   }
 
   StlMesh stl;
