@@ -293,7 +293,6 @@ JobId Profiler::begin_pipeline(std::string job_name) {
 }
 
 Result<PipelineProfile> Profiler::end_pipeline(JobId job) {
-  const Clock::time_point end = Clock::now();
   std::shared_ptr<detail::JobState> state;
   {
     detail::JobShard& shard = shard_for(job);
@@ -314,6 +313,8 @@ Result<PipelineProfile> Profiler::end_pipeline(JobId job) {
   }
   std::vector<TakenStage> taken;
   for (std::size_t b = 0; b < buffers.size(); ++b) take_records(*buffers[b], b, taken);
+  // After the hand-over, so every stage taken started before the job's end.
+  const Clock::time_point end = Clock::now();
   // In the order opened: by start time across threads (a parent starts no later than its children
   // and precedes them in its own buffer, which the stable sort keeps).
   if (buffers.size() > 1) {

@@ -351,5 +351,59 @@ TEST(ProfilerConcurrencyTest, ManyConcurrentPipelinesKeepTheirOwnStages) {
   EXPECT_EQ(profiler->summary().pipeline_count, static_cast<std::size_t>(kThreads * kJobsPerThread));
 }
 
+// end_pipeline while other threads open and close scopes on the job: every stage it returns is
+// whole (valid parent, GPU time exactly for the closed GPU stages), and the late closes leave it
+// alone. Run under the tsan preset for the data-race check of the lock-free hand-over.
+TEST(ProfilerConcurrencyTest, EndPipelineWhileOtherThreadsRecord) {
+  constexpr int kRounds = 20;
+  constexpr int kThreads = 3;
+  constexpr int kMaxScopesPerThread = 5000;
+  FakeGpuLog log;
+  log.device_done = true;
+  Profiler::Options options;
+  options.gpu_timer = std::make_unique<FakeGpuTimer>(&log);
+  options.memory_watermark = std::make_shared<AtomicWatermark>();
+  auto profiler = make_profiler(std::move(options));
+  int stream = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const JobId job = profiler->begin_pipeline("racing");
+    std::atomic<bool> stop{false};
+    std::atomic<int> started{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        ++started;
+        for (int i = 0; i < kMaxScopesPerThread && !stop.load(); ++i) {
+          const ActiveStageScope outer(profiler.get(), job, "outer", &stream);
+          const ActiveStageScope inner(profiler.get(), job, "inner");
+        }
+      });
+    }
+    while (started.load() < kThreads) std::this_thread::yield();
+    std::this_thread::sleep_for(1ms);
+    auto profile = profiler->end_pipeline(job);
+    stop = true;
+    for (std::thread& thread : threads) thread.join();
+    ASSERT_TRUE(profile);
+    const auto& stages = profile->stages;
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      const StageProfile& stage = stages[i];
+      if (stage.name == "outer") {
+        EXPECT_EQ(stage.parent, -1);
+        EXPECT_EQ(stage.truncated, !stage.gpu_ms.has_value());
+        EXPECT_EQ(stage.truncated, !stage.peak_device_bytes.has_value());
+      } else {
+        ASSERT_EQ(stage.name, "inner");
+        ASSERT_GE(stage.parent, 0);
+        ASSERT_LT(static_cast<std::size_t>(stage.parent), i);
+        EXPECT_EQ(stages[static_cast<std::size_t>(stage.parent)].name, "outer");
+        EXPECT_EQ(stage.depth, 1u);
+      }
+      EXPECT_GE(stage.wall_ms, 0.0);
+    }
+  }
+  EXPECT_EQ(profiler->running_pipelines(), 0u);
+}
+
 }  // namespace
 }  // namespace orfeas::profiling
