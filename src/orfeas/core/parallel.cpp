@@ -1,20 +1,79 @@
 #include "orfeas/core/parallel.h"
 
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
 #include <algorithm>
 #include <cstdlib>
-#include <string>
-#include <thread>
-#include <vector>
+
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
 
 namespace orfeas {
+namespace {
+
+// ThreadSanitizer and oneTBB. Debian's libtbb is not instrumented, so TSan cannot see the
+// synchronisation by which TBB hands a chunk to a worker and reports the chunk's state, and
+// whatever the caller wrote before the loop, as races. The caller's writes are ordered before
+// every chunk, and every chunk before the caller's return, by explicit annotations below; chunks
+// are not ordered with one another, so races between chunks are still reported. What is left
+// is TBB's own task and partitioner state: those reports are suppressed by the file of their top
+// frame (TBB's headers; the range and body in this file), or by TBB functions that never call a
+// chunk, so a race in a chunk's code still shows. A clean TSan build of oneTBB would need none.
+#if defined(__SANITIZE_THREAD__)
+void happens_before(void* token) {
+  __tsan_release(token);
+}
+void happens_after(void* token) {
+  __tsan_acquire(token);
+}
+#else
+void happens_before(void* /*token*/) {}
+void happens_after(void* /*token*/) {}
+#endif
+
+// [begin, end) split in halves while both halves keep at least `min_chunk` indices. Unlike
+// tbb::blocked_range it offers no proportional split, so TBB's partitioner cannot cut a chunk
+// below `min_chunk`.
+class ChunkRange {
+ public:
+  ChunkRange(std::size_t begin, std::size_t end, std::size_t min_chunk)
+      : begin_(begin), end_(end), min_chunk_(min_chunk) {}
+  ChunkRange(ChunkRange& other, tbb::split /*tag*/)
+      : begin_(other.begin_ + (other.end_ - other.begin_) / 2), end_(other.end_), min_chunk_(other.min_chunk_) {
+    other.end_ = begin_;
+  }
+
+  [[nodiscard]] bool empty() const { return begin_ >= end_; }
+  [[nodiscard]] bool is_divisible() const { return (end_ - begin_) / 2 >= min_chunk_; }
+  [[nodiscard]] std::size_t begin() const { return begin_; }
+  [[nodiscard]] std::size_t end() const { return end_; }
+
+ private:
+  std::size_t begin_;
+  std::size_t end_;
+  std::size_t min_chunk_;
+};
+
+// The process-wide ceiling on TBB's threads, installed before the first loop and kept for the
+// life of the process.
+void limit_parallelism_once() {
+  static const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, worker_count());
+}
+
+}  // namespace
 
 std::size_t worker_count() {
   static const std::size_t count = [] {
+    const auto available = static_cast<std::size_t>(std::max(1, tbb::info::default_concurrency()));
     if (const char* env = std::getenv("ORFEAS_THREADS")) {
       const long value = std::strtol(env, nullptr, 10);
-      if (value > 0) return static_cast<std::size_t>(value);
+      if (value > 0) return std::min(available, static_cast<std::size_t>(value));
     }
-    return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    return available;
   }();
   return count;
 }
@@ -22,30 +81,38 @@ std::size_t worker_count() {
 void parallel_for(std::size_t begin, std::size_t end, std::size_t min_chunk,
                   const std::function<void(std::size_t, std::size_t)>& fn) {
   if (end <= begin) return;
-  const std::size_t total = end - begin;
   const std::size_t chunk_floor = std::max<std::size_t>(1, min_chunk);
-  const std::size_t chunks = std::min(worker_count(), std::max<std::size_t>(1, total / chunk_floor));
-  if (chunks <= 1) {
-    fn(begin, end);
+  if (end - begin < 2 * chunk_floor) {
+    fn(begin, end);  // one chunk: no need to involve the pool
     return;
   }
-  std::vector<std::thread> workers;
-  workers.reserve(chunks - 1);
-  const std::size_t step = total / chunks;
-  const std::size_t extra = total % chunks;
-  std::size_t chunk_begin = begin;
-  std::size_t first_end = 0;
-  for (std::size_t c = 0; c < chunks; ++c) {
-    const std::size_t chunk_end = chunk_begin + step + (c < extra ? 1 : 0);
-    if (c == 0) {
-      first_end = chunk_end;
-    } else {
-      workers.emplace_back(fn, chunk_begin, chunk_end);
-    }
-    chunk_begin = chunk_end;
-  }
-  fn(begin, first_end);
-  for (auto& worker : workers) worker.join();
+  limit_parallelism_once();
+  // Isolated: while this thread waits for the loop's chunks it runs only those, never a chunk of an
+  // enclosing loop, which could need a lock this thread holds or run on a stack already deep.
+  char loop_started = 0;  // annotation tokens: their addresses only
+  char chunks_finished = 0;
+  happens_before(&loop_started);
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_for(ChunkRange(begin, end, chunk_floor), [&](const ChunkRange& chunk) {
+      happens_after(&loop_started);
+      fn(chunk.begin(), chunk.end());
+      happens_before(&chunks_finished);
+    });
+  });
+  happens_after(&chunks_finished);
 }
 
 }  // namespace orfeas
+
+#if defined(__SANITIZE_THREAD__)
+// Linked into every TSan program that uses parallel_for; see "ThreadSanitizer and oneTBB" above.
+extern "C" const char* __tsan_default_suppressions() {
+  return "race_top:/oneapi/tbb/\n"
+         "race_top:orfeas/core/parallel.cpp\n"
+         // TBB's own atomics (top frame in <atomic>), in functions that never call a chunk.
+         "race:tbb::detail::d1::fold_tree\n"
+         "race:tbb::detail::d1::node::node\n"
+         "race:tbb::detail::d1::task_group_context\n"
+         "race:check_being_stolen\n";
+}
+#endif
