@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -108,9 +110,8 @@ Result<std::vector<std::uint8_t>> read_whole_file(const std::filesystem::path& p
   if (!S_ISREG(info.st_mode)) return make_error(ErrorCode::kInvalidArgument, name + " is not a regular file");
   const auto size = static_cast<std::uint64_t>(info.st_size);
   if (size > limits.max_file_bytes) {
-    return make_error(ErrorCode::kLimitExceeded, name + " is " + std::to_string(size) +
-                                                     " bytes, more than the limit of " +
-                                                     std::to_string(limits.max_file_bytes));
+    return make_error(ErrorCode::kLimitExceeded,
+                      fmt::format("{} is {} bytes, more than the limit of {}", name, size, limits.max_file_bytes));
   }
 
   std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
@@ -158,14 +159,15 @@ Result<ImageFormat> sniff_image_format(std::span<const std::uint8_t> bytes) {
     // Every supported signature is at most 12 bytes long, so only a tiny file gets here.
     if (truncated_inside(bytes, candidate.first) ||
         (matches(bytes, candidate.first) && truncated_inside(bytes, candidate.second))) {
-      return make_error(ErrorCode::kCorruptData, std::string(image_format_name(candidate.format)) +
-                                                     " truncated: only " + std::to_string(bytes.size()) + " bytes");
+      return make_error(ErrorCode::kCorruptData,
+                        fmt::format("{} truncated: only {} bytes", image_format_name(candidate.format), bytes.size()));
     }
   }
   for (const KnownFormat& known : kUnsupportedFormats) {
     if (matches(bytes, known.first) && matches(bytes, known.second)) {
-      return make_error(ErrorCode::kUnsupportedFormat, "the file is " + std::string(known.description) +
-                                                           ", which is not supported; use PNG, JPEG or WebP");
+      return make_error(
+          ErrorCode::kUnsupportedFormat,
+          fmt::format("the file is {}, which is not supported; use PNG, JPEG or WebP", known.description));
     }
   }
   return make_error(ErrorCode::kUnsupportedFormat, "not a PNG, JPEG or WebP image");
@@ -173,31 +175,27 @@ Result<ImageFormat> sniff_image_format(std::span<const std::uint8_t> bytes) {
 
 Status check_image_dimensions(std::uint64_t width, std::uint64_t height, const DecodeLimits& limits,
                               std::string_view format) {
-  const std::string size_text = std::to_string(width) + "x" + std::to_string(height);
   if (width == 0 || height == 0) {
     return make_error(ErrorCode::kCorruptData,
-                      std::string(format) + " header gives an empty image (" + size_text + ")");
+                      fmt::format("{} header gives an empty image ({}x{})", format, width, height));
   }
   const auto max_dimension = static_cast<std::uint64_t>(std::max(limits.max_dimension, 0));
   if (width > max_dimension || height > max_dimension) {
-    return make_error(ErrorCode::kLimitExceeded, std::string(format) + " is " + size_text +
-                                                     " pixels; each side may be at most " +
-                                                     std::to_string(max_dimension));
+    return make_error(ErrorCode::kLimitExceeded, fmt::format("{} is {}x{} pixels; each side may be at most {}", format,
+                                                             width, height, max_dimension));
   }
   // Both sides are at most INT_MAX here, so the product cannot overflow 64 bits.
   if (width * height > limits.max_pixels) {
-    return make_error(ErrorCode::kLimitExceeded,
-                      std::string(format) + " is " + size_text + " = " + std::to_string(width * height) +
-                          " pixels, more than the limit of " + std::to_string(limits.max_pixels));
+    return make_error(ErrorCode::kLimitExceeded, fmt::format("{} is {}x{} = {} pixels, more than the limit of {}",
+                                                             format, width, height, width * height, limits.max_pixels));
   }
   return ok();
 }
 
 Result<ImageRgba8> decode_image(std::span<const std::uint8_t> bytes, const DecodeLimits& limits) {
   if (bytes.size() > limits.max_file_bytes) {
-    return make_error(ErrorCode::kLimitExceeded, "image is " + std::to_string(bytes.size()) +
-                                                     " bytes, more than the limit of " +
-                                                     std::to_string(limits.max_file_bytes));
+    return make_error(ErrorCode::kLimitExceeded,
+                      fmt::format("image is {} bytes, more than the limit of {}", bytes.size(), limits.max_file_bytes));
   }
   ORFEAS_ASSIGN_OR_RETURN(const ImageFormat format, sniff_image_format(bytes));
   switch (format) {

@@ -1,5 +1,7 @@
 #include "orfeas/image/foreground.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -222,8 +224,8 @@ Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions
     Mask mask = alpha_mask(image, options.alpha_threshold);
     if (mask.count() == 0) {
       return make_error(ErrorCode::kNoForeground,
-                        "no object found: the image is fully transparent (no pixel has alpha ≥ " +
-                            std::to_string(options.alpha_threshold) + ")");
+                        fmt::format("no object found: the image is fully transparent (no pixel has alpha ≥ {})",
+                                    options.alpha_threshold));
     }
     return mask;
   }

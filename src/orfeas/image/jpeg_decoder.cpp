@@ -7,6 +7,8 @@
 #include <jerror.h>
 #include <jpeglib.h>
 
+#include <fmt/format.h>
+
 #include <csetjmp>
 #include <string>
 #include <utility>
@@ -90,7 +92,7 @@ void on_jpeg_progress(j_common_ptr cinfo) {
   if (reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number > kMaxScans) {
     JpegErrorState& state = state_of(cinfo);
     state.too_many_scans = true;
-    std::snprintf(state.message, sizeof state.message, "more than %d progressive scans", kMaxScans);
+    *fmt::format_to_n(state.message, sizeof state.message - 1, "more than {} progressive scans", kMaxScans).out = '\0';
     std::longjmp(state.jump, 1);
   }
 }
@@ -98,8 +100,8 @@ void on_jpeg_progress(j_common_ptr cinfo) {
 // The two functions below are the only frames the callbacks longjmp into. They hold nothing with
 // a destructor and reach all state through pointers, so the jump is well-defined.
 
-bool read_jpeg_header(j_decompress_ptr cinfo, JpegErrorState* errors, jpeg_source_mgr* source,
-                      const std::uint8_t* data, std::size_t size) {
+bool read_jpeg_header(j_decompress_ptr cinfo, JpegErrorState* errors, jpeg_source_mgr* source, const std::uint8_t* data,
+                      std::size_t size) {
   if (setjmp(errors->jump) != 0) return false;
   jpeg_CreateDecompress(cinfo, JPEG_LIB_VERSION, sizeof(jpeg_decompress_struct));
   attach_span_source(cinfo, source, data, size);
@@ -114,7 +116,8 @@ bool read_jpeg_pixels(j_decompress_ptr cinfo, JpegErrorState* errors, std::uint8
   jpeg_start_decompress(cinfo);
   if (cinfo->output_components != 4 || cinfo->output_width != cinfo->image_width ||
       cinfo->output_height != cinfo->image_height) {
-    std::snprintf(errors->message, sizeof errors->message, "libjpeg produced an unexpected output layout");
+    *fmt::format_to_n(errors->message, sizeof errors->message - 1, "libjpeg produced an unexpected output layout").out =
+        '\0';
     return false;
   }
   while (cinfo->output_scanline < cinfo->output_height) {
@@ -157,8 +160,8 @@ class JpegDecompressor {
 tl::unexpected<Error> jpeg_failure(const JpegErrorState& state) {
   if (state.truncated)
     return make_error(ErrorCode::kCorruptData, "JPEG truncated: the file ends inside the image data");
-  if (state.too_many_scans) return make_error(ErrorCode::kLimitExceeded, std::string("JPEG has ") + state.message);
-  return make_error(ErrorCode::kCorruptData, std::string("JPEG damaged: ") + state.message);
+  if (state.too_many_scans) return make_error(ErrorCode::kLimitExceeded, fmt::format("JPEG has {}", state.message));
+  return make_error(ErrorCode::kCorruptData, fmt::format("JPEG damaged: {}", state.message));
 }
 
 int exif_orientation_of(const jpeg_decompress_struct& cinfo) {
@@ -217,8 +220,9 @@ Result<ImageRgba8> decode_jpeg(std::span<const std::uint8_t> bytes, const Decode
       cmyk = true;
       break;
     default:
-      return make_error(ErrorCode::kUnsupportedFormat, "JPEG with " + std::to_string(cinfo->num_components) +
-                                                           " colour components in an unknown colour space");
+      return make_error(
+          ErrorCode::kUnsupportedFormat,
+          fmt::format("JPEG with {} colour components in an unknown colour space", cinfo->num_components));
   }
 
   ImageRgba8 image(static_cast<int>(cinfo->image_width), static_cast<int>(cinfo->image_height));

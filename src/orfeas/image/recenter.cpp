@@ -1,5 +1,7 @@
 #include "orfeas/image/recenter.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -93,11 +95,11 @@ std::optional<PixelBox> mask_bounds(const Mask& mask) {
 Status validate_recenter_options(const RecenterOptions& options) {
   if (!std::isfinite(options.border_ratio) || options.border_ratio < 0.0F || options.border_ratio > kMaxBorderRatio) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "border_ratio must lie in [0, 0.9], got " + std::to_string(options.border_ratio));
+                      fmt::format("border_ratio must lie in [0, 0.9], got {}", options.border_ratio));
   }
   if (options.canvas_size < kMinCanvasSize || options.canvas_size > kMaxCanvasSize) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "canvas_size must lie in [16, 4096], got " + std::to_string(options.canvas_size));
+                      fmt::format("canvas_size must lie in [16, 4096], got {}", options.canvas_size));
   }
   return ok();
 }

@@ -2,6 +2,8 @@
 
 #include <webp/decode.h>
 
+#include <fmt/format.h>
+
 #include <string>
 
 namespace orfeas::image {
@@ -19,7 +21,7 @@ tl::unexpected<Error> webp_failure(VP8StatusCode status) {
       return make_error(ErrorCode::kInternal, "out of memory while decoding WebP");
     default:
       return make_error(ErrorCode::kCorruptData,
-                        "WebP damaged: libwebp status " + std::to_string(static_cast<int>(status)));
+                        fmt::format("WebP damaged: libwebp status {}", static_cast<int>(status)));
   }
 }
 
