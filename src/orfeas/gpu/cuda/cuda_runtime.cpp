@@ -1,8 +1,13 @@
 // cuda_runtime.h with CUDA: device count and identities, synchronisation, streams.
+#include "orfeas/gpu/cuda_runtime.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "orfeas/gpu/cuda/cuda_check.h"
-#include "orfeas/gpu/cuda_runtime.h"
 
 namespace orfeas::gpu {
 namespace cuda {
@@ -59,9 +64,13 @@ Result<std::vector<CudaDeviceIdentity>> cuda_device_identities() {
     cudaDeviceProp properties{};
     ORFEAS_RETURN_IF_ERROR(
         cuda::cuda_status(device, "cudaGetDeviceProperties", cudaGetDeviceProperties(&properties, device)));
-    identities.push_back(
-        {device, cuda::uuid_string(properties.uuid),
-         fmt::format("{:04x}:{:02x}:{:02x}.0", properties.pciDomainID, properties.pciBusID, properties.pciDeviceID)});
+    std::array<char, 32> bus_id{};  // "0000:3B:00.0"
+    ORFEAS_RETURN_IF_ERROR(cuda::cuda_status(device, "cudaDeviceGetPCIBusId",
+                                             cudaDeviceGetPCIBusId(bus_id.data(), bus_id.size(), device)));
+    std::string bus(bus_id.data());
+    std::transform(bus.begin(), bus.end(), bus.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    identities.push_back({device, cuda::uuid_string(properties.uuid), std::move(bus)});
   }
   return identities;
 }

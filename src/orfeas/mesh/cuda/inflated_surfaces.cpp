@@ -4,7 +4,7 @@
 
 #include "orfeas/gpu/caching_memory_pool.h"
 #include "orfeas/mesh/cuda/marching_cubes.h"
-#include "orfeas/shape/cuda/cuda_call.h"
+#include "orfeas/gpu/cuda/cuda_check.h"
 #include "orfeas/shape/cuda/device_volume.h"
 #include "orfeas/shape/cuda/inflate_sampler.h"
 
@@ -50,7 +50,7 @@ Result<std::vector<Mesh>> extract_inflated_surfaces_cuda(std::span<const shape::
                                             .map_error([&](const Error& e) { return e.with_context(item); }));
   }
   {
-    const cuda_call::StreamFence fence(static_cast<cudaStream_t>(stream));  // before `columns` can go
+    const gpu::cuda::StreamFence fence(static_cast<cudaStream_t>(stream));  // before `columns` can go
     for (std::size_t i = 0; i < batch.size(); ++i) {
       ORFEAS_RETURN_IF_ERROR_CTX(shape::internal::enqueue_sample_inflate_volume(
                                      *batch[i], columns[i].data(), static_cast<float*>(volumes[i].values.data()), stream),

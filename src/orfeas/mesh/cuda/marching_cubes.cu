@@ -32,7 +32,7 @@
 #include "orfeas/gpu/caching_memory_pool.h"
 #include "orfeas/mesh/cuda/marching_cubes_cell.h"
 #include "orfeas/mesh/marching_cubes_table.h"
-#include "orfeas/shape/cuda/cuda_call.h"
+#include "orfeas/gpu/cuda/cuda_check.h"
 
 namespace orfeas::mesh {
 namespace {
@@ -225,12 +225,11 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock)
   }
 }
 
-// Uploads the case table to the current device's constant memory, once per device.
-Status upload_case_table() {
+// Uploads the case table to `device`'s constant memory (every device has its own copy of the
+// module's __constant__ symbols), once per device. `device` must be current.
+Status upload_case_table(int device) {
   static std::mutex mutex;
-  static std::vector<bool> uploaded;
-  int device = 0;
-  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaGetDevice(&device), "marching cubes: cudaGetDevice"));
+  static std::vector<bool> uploaded;  // guarded by mutex; by device ordinal
   const std::lock_guard lock(mutex);
   if (static_cast<std::size_t>(device) < uploaded.size() && uploaded[static_cast<std::size_t>(device)]) return ok();
   const auto& table = internal::cube_case_table();
@@ -240,9 +239,9 @@ Status upload_case_table() {
     counts[c] = table[c].triangle_count;
     for (std::size_t i = 0; i < table[c].edges.size(); ++i) edges[c * table[c].edges.size() + i] = table[c].edges[i];
   }
-  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyToSymbol(c_triangle_count, counts.data(), sizeof(counts)),
+  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyToSymbol(c_triangle_count, counts.data(), sizeof(counts)),
                                           "marching cubes: case table upload"));
-  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyToSymbol(c_triangle_edges, edges.data(), sizeof(edges)),
+  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyToSymbol(c_triangle_edges, edges.data(), sizeof(edges)),
                                           "marching cubes: case table upload"));
   if (uploaded.size() <= static_cast<std::size_t>(device)) uploaded.resize(static_cast<std::size_t>(device) + 1, false);
   uploaded[static_cast<std::size_t>(device)] = true;
@@ -305,8 +304,12 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScala
   }
   std::vector<Mesh> meshes(volumes.size());
   if (volumes.empty()) return meshes;
-  ORFEAS_RETURN_IF_ERROR(upload_case_table());
   const auto cuda_stream = static_cast<cudaStream_t>(stream);
+  // Everything below runs on the stream's device, whatever device this thread had current.
+  ORFEAS_ASSIGN_OR_RETURN(const int device, gpu::cuda::stream_device(cuda_stream));
+  const gpu::cuda::DeviceGuard device_guard(device);
+  ORFEAS_RETURN_IF_ERROR(gpu::cuda::cuda_status(device, "marching cubes: cudaSetDevice", device_guard.error()));
+  ORFEAS_RETURN_IF_ERROR(upload_case_table(device));
   const float iso = options.iso;
 
   // Everything the counting pass needs, for every volume, before any work is queued.
@@ -314,20 +317,22 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScala
   std::size_t scratch_bytes = 0;
   for (const shape::DeviceScalarVolume* volume : volumes) {
     const int rows = row_count(*volume);
-    ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceAllocation offsets,
-                            pool.allocate(2 * (static_cast<std::size_t>(rows) + 1) * sizeof(unsigned long long)));
+    ORFEAS_ASSIGN_OR_RETURN(
+        gpu::DeviceAllocation offsets,
+        pool.allocate(2 * (static_cast<std::size_t>(rows) + 1) * sizeof(unsigned long long), stream));
     buffers.row_offsets.push_back(std::move(offsets));
     std::size_t bytes = 0;
-    ORFEAS_RETURN_IF_ERROR(cuda_call::check(
+    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(
         cub::DeviceScan::ExclusiveSum(nullptr, bytes, static_cast<unsigned long long*>(nullptr), rows + 1, cuda_stream),
         "marching cubes: scan scratch size"));
     scratch_bytes = std::max(scratch_bytes, bytes);
   }
-  ORFEAS_ASSIGN_OR_RETURN(buffers.summary, pool.allocate(volumes.size() * kSummaryWords * sizeof(unsigned long long)));
-  ORFEAS_ASSIGN_OR_RETURN(buffers.scan_scratch, pool.allocate(std::max<std::size_t>(scratch_bytes, 1)));
-  const cuda_call::StreamFence fence(cuda_stream);
+  ORFEAS_ASSIGN_OR_RETURN(buffers.summary,
+                          pool.allocate(volumes.size() * kSummaryWords * sizeof(unsigned long long), stream));
+  ORFEAS_ASSIGN_OR_RETURN(buffers.scan_scratch, pool.allocate(std::max<std::size_t>(scratch_bytes, 1), stream));
+  const gpu::cuda::StreamFence fence(cuda_stream);
   auto* summary = static_cast<unsigned long long*>(buffers.summary.data());
-  ORFEAS_RETURN_IF_ERROR(cuda_call::check(
+  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(
       cudaMemsetAsync(summary, 0, volumes.size() * kSummaryWords * sizeof(unsigned long long), cuda_stream),
       "marching cubes: cudaMemsetAsync"));
 
@@ -338,26 +343,27 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScala
     unsigned long long* triangle_offsets = vertex_offsets + rows + 1;
     unsigned long long* item_summary = summary + v * kSummaryWords;
     // The entry past the last row stays 0, so the exclusive scan leaves the total there.
-    ORFEAS_RETURN_IF_ERROR(cuda_call::check(
+    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(
         cudaMemsetAsync(vertex_offsets + rows, 0, sizeof(unsigned long long), cuda_stream), "marching cubes: memset"));
-    ORFEAS_RETURN_IF_ERROR(cuda_call::check(
-        cudaMemsetAsync(triangle_offsets + rows, 0, sizeof(unsigned long long), cuda_stream), "marching cubes: memset"));
+    ORFEAS_RETURN_IF_ERROR(
+        gpu::cuda::check(cudaMemsetAsync(triangle_offsets + rows, 0, sizeof(unsigned long long), cuda_stream),
+                         "marching cubes: memset"));
     count_rows<<<block_count(rows), kWarp * kWarpsPerBlock, 0, cuda_stream>>>(
         padded(*volumes[v]), iso, volumes[v]->ny + 1, rows, vertex_offsets, triangle_offsets, item_summary);
-    ORFEAS_RETURN_IF_ERROR(cuda_call::check_launch("marching cubes: count_rows"));
+    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check_launch("marching cubes: count_rows"));
     for (unsigned long long* offsets : {vertex_offsets, triangle_offsets}) {
       std::size_t bytes = scratch_bytes;
-      ORFEAS_RETURN_IF_ERROR(cuda_call::check(
+      ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(
           cub::DeviceScan::ExclusiveSum(buffers.scan_scratch.data(), bytes, offsets, rows + 1, cuda_stream),
           "marching cubes: row scan"));
     }
     write_totals<<<1, 1, 0, cuda_stream>>>(vertex_offsets, triangle_offsets, rows, item_summary);
-    ORFEAS_RETURN_IF_ERROR(cuda_call::check_launch("marching cubes: write_totals"));
+    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check_launch("marching cubes: write_totals"));
   }
 
   // 3. Totals back, limits, exact mesh buffers.
   std::vector<unsigned long long> totals(volumes.size() * kSummaryWords);
-  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyAsync(totals.data(), summary,
+  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(totals.data(), summary,
                                                           totals.size() * sizeof(unsigned long long),
                                                           cudaMemcpyDeviceToHost, cuda_stream),
                                           "marching cubes: totals"));
@@ -372,9 +378,9 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScala
       return make_error(ErrorCode::kLimitExceeded, which + ": marching cubes produced more than 2^31 vertices");
     }
     ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceAllocation positions,
-                            pool.allocate(std::max<std::size_t>(item[kVertexTotal] * sizeof(Vec3f), 1)));
+                            pool.allocate(std::max<std::size_t>(item[kVertexTotal] * sizeof(Vec3f), 1), stream));
     ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceAllocation triangles,
-                            pool.allocate(std::max<std::size_t>(item[kTriangleTotal] * sizeof(Triangle), 1)));
+                            pool.allocate(std::max<std::size_t>(item[kTriangleTotal] * sizeof(Triangle), 1), stream));
     buffers.positions.push_back(std::move(positions));
     buffers.triangles.push_back(std::move(triangles));
   }
@@ -390,23 +396,23 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScala
         padded(volume), internal::Float3{volume.origin.x, volume.origin.y, volume.origin.z}, volume.spacing, iso,
         volume.ny + 1, rows, vertex_offsets, vertex_offsets + rows + 1, static_cast<float*>(buffers.positions[v].data()),
         static_cast<std::uint32_t*>(buffers.triangles[v].data()), summary + v * kSummaryWords);
-    ORFEAS_RETURN_IF_ERROR(cuda_call::check_launch("marching cubes: emit_rows"));
+    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check_launch("marching cubes: emit_rows"));
   }
   for (std::size_t v = 0; v < volumes.size(); ++v) {
     const unsigned long long* item = totals.data() + v * kSummaryWords;
     meshes[v].positions.resize(item[kVertexTotal]);
     meshes[v].triangles.resize(item[kTriangleTotal]);
     if (item[kTriangleTotal] == 0) continue;
-    ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyAsync(meshes[v].positions.data(), buffers.positions[v].data(),
+    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(meshes[v].positions.data(), buffers.positions[v].data(),
                                                             item[kVertexTotal] * sizeof(Vec3f), cudaMemcpyDeviceToHost,
                                                             cuda_stream),
                                             "marching cubes: positions back"));
-    ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyAsync(meshes[v].triangles.data(), buffers.triangles[v].data(),
+    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(meshes[v].triangles.data(), buffers.triangles[v].data(),
                                                             item[kTriangleTotal] * sizeof(Triangle),
                                                             cudaMemcpyDeviceToHost, cuda_stream),
                                             "marching cubes: triangles back"));
   }
-  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyAsync(totals.data(), summary,
+  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(totals.data(), summary,
                                                           totals.size() * sizeof(unsigned long long),
                                                           cudaMemcpyDeviceToHost, cuda_stream),
                                           "marching cubes: emit flags"));

@@ -15,7 +15,10 @@
 //   16 · (rows + 1)          per-row vertex and triangle offsets
 //   12 · V + 12 · T          the mesh (V vertices, T triangles) until it is copied back
 // plus, per call, one scan scratch (cub's, a few KiB) and 32 bytes per volume of counters.
-// `stream` is a cudaStream_t on the current device; the functions return after it has finished.
+// `stream` is a cudaStream_t of the device `pool` allocates on; everything runs on the stream's
+// device (made current for the call, the caller's restored), whatever device the calling thread
+// has current, and the case table is uploaded once to every device used. The working buffers are
+// allocated for `stream` (memory_pool.h). The functions return after the stream has finished.
 //
 // Thread-safety: pure functions of their arguments. Built only with CUDA (ORFEAS_MESH_CUDA).
 #pragma once

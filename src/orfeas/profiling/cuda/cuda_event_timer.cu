@@ -7,11 +7,16 @@
 #include <utility>
 #include <vector>
 
+#include "orfeas/gpu/cuda/cuda_check.h"
+
 namespace orfeas::profiling {
 namespace {
 
+using gpu::cuda::DeviceGuard;
+
 // Timing events, reused: creating an event costs a driver call, recording one does not.
-// Keyed by device because an event can only be recorded on streams of its own device.
+// Keyed by device because an event can only be recorded on streams of its own device; every call
+// runs with that device current.
 class EventPool {
  public:
   EventPool() = default;
@@ -19,11 +24,14 @@ class EventPool {
   EventPool& operator=(const EventPool&) = delete;
   ~EventPool() {
     for (auto& [device, events] : free_) {
-      for (cudaEvent_t event : events) static_cast<void>(cudaEventDestroy(event));
+      const DeviceGuard guard(device);
+      for (cudaEvent_t event : events) {
+        if (cudaEventDestroy(event) != cudaSuccess) static_cast<void>(cudaGetLastError());
+      }
     }
   }
 
-  // nullptr when the driver refuses (the stage then has no GPU time).
+  // nullptr when the driver refuses (the stage then has no GPU time). `device` must be current.
   cudaEvent_t acquire(int device) {
     {
       const std::lock_guard lock(mutex_);
@@ -65,7 +73,8 @@ class CudaEventInterval final : public GpuInterval {
   }
 
   void end(void* stream) override {
-    if (cudaEventRecord(stop_, static_cast<cudaStream_t>(stream)) == cudaSuccess) {
+    const DeviceGuard guard(device_);
+    if (guard.error() == cudaSuccess && cudaEventRecord(stop_, static_cast<cudaStream_t>(stream)) == cudaSuccess) {
       ended_ = true;
     } else {
       static_cast<void>(cudaGetLastError());
@@ -75,8 +84,10 @@ class CudaEventInterval final : public GpuInterval {
   std::optional<double> elapsed_ms() override {
     if (!ended_) return std::nullopt;
     // Returns at once when the device is past the stop event; otherwise this is the one wait.
+    const DeviceGuard guard(device_);
     float ms = 0.0f;
-    if (cudaEventSynchronize(stop_) != cudaSuccess || cudaEventElapsedTime(&ms, start_, stop_) != cudaSuccess) {
+    if (guard.error() != cudaSuccess || cudaEventSynchronize(stop_) != cudaSuccess ||
+        cudaEventElapsedTime(&ms, start_, stop_) != cudaSuccess) {
       static_cast<void>(cudaGetLastError());
       return std::nullopt;
     }
@@ -94,11 +105,16 @@ class CudaEventInterval final : public GpuInterval {
 class CudaEventTimer final : public GpuTimer {
  public:
   std::unique_ptr<GpuInterval> begin(void* stream) override {
-    int device = 0;
-    if (cudaGetDevice(&device) != cudaSuccess) {
-      static_cast<void>(cudaGetLastError());
-      return nullptr;
-    }
+    // The stream's device, not the thread's: the events must belong to it.
+    const Result<int> device = gpu::cuda::stream_device(static_cast<cudaStream_t>(stream));
+    if (!device) return nullptr;
+    const DeviceGuard guard(*device);
+    if (guard.error() != cudaSuccess) return nullptr;
+    return begin_on(*device, stream);
+  }
+
+ private:
+  std::unique_ptr<GpuInterval> begin_on(int device, void* stream) {
     cudaEvent_t start = pool_->acquire(device);
     cudaEvent_t stop = pool_->acquire(device);
     auto interval = std::make_unique<CudaEventInterval>(pool_, device, start, stop);
@@ -110,7 +126,6 @@ class CudaEventTimer final : public GpuTimer {
     return interval;
   }
 
- private:
   std::shared_ptr<EventPool> pool_ = std::make_shared<EventPool>();
 };
 
@@ -118,13 +133,9 @@ class CudaEventTimer final : public GpuTimer {
 
 Result<std::unique_ptr<GpuTimer>> create_cuda_event_timer() {
   int count = 0;
-  const cudaError_t status = cudaGetDeviceCount(&count);
-  if (status != cudaSuccess || count == 0) {
-    static_cast<void>(cudaGetLastError());
-    return make_error(ErrorCode::kUnavailable, std::string("CUDA event timer: no usable CUDA device (") +
-                                                   (status != cudaSuccess ? cudaGetErrorString(status) : "0 devices") +
-                                                   ")");
-  }
+  ORFEAS_RETURN_IF_ERROR_CTX(gpu::cuda::check(cudaGetDeviceCount(&count), "cudaGetDeviceCount"),
+                             "CUDA event timer: no usable CUDA device");
+  if (count == 0) return make_error(ErrorCode::kUnavailable, "CUDA event timer: no usable CUDA device (0 devices)");
   return std::unique_ptr<GpuTimer>(std::make_unique<CudaEventTimer>());
 }
 

@@ -6,8 +6,9 @@
 //
 //   ORFEAS_ASSIGN_OR_RETURN(std::unique_ptr<GpuTimer> timer, create_cuda_event_timer());
 //
-// Events belong to the device current on the thread that calls begin(); the stream must be on
-// that device. Events are created once and reused through a small free list.
+// Events belong to the stream's device, made current for every event call (and the caller's
+// device restored), so a stage on device N is timed on device N whatever the thread's current
+// device is. Events are created once per device and reused through a small free list.
 //
 // This header does not include CUDA headers; streams travel as void* (cudaStream_t).
 // Thread-safety: as GpuTimer (gpu_timer.h).

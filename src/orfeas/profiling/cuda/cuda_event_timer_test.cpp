@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "orfeas/profiling/profiler.h"
 
 namespace orfeas::profiling {
@@ -70,6 +72,45 @@ TEST_F(CudaEventTimerTest, ProfilerCollectsGpuTimeAtEndPipeline) {
     ASSERT_TRUE(profile->stages[0].gpu_ms.has_value());
     EXPECT_GT(*profile->stages[0].gpu_ms, 0.0);
   }
+}
+
+// The events belong to the stream's device, not the thread's: a stage on the last device is timed
+// while device 0 is current, and device 0 stays current. Skips where one device is visible.
+TEST(CudaEventTimerDevices, TimesAStreamOfTheLastDeviceWhileDeviceZeroIsCurrent) {
+  int count = 0;
+  ASSERT_EQ(cudaGetDeviceCount(&count), cudaSuccess);
+  if (count < 2) GTEST_SKIP() << "only one CUDA device visible: nothing to tell apart (runs on multi-GPU machines)";
+  const int last = count - 1;
+  ASSERT_EQ(cudaSetDevice(last), cudaSuccess);
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+  ASSERT_EQ(cudaMemGetInfo(&free_bytes, &total_bytes), cudaSuccess);
+  const std::size_t bytes = std::min<std::size_t>(free_bytes / 16, std::size_t{64} << 20);
+  cudaStream_t stream = nullptr;
+  void* device = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&device, bytes), cudaSuccess);
+  ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+
+  auto timer = create_cuda_event_timer();
+  ASSERT_TRUE(timer) << timer.error().message();
+  for (int round = 0; round < 2; ++round) {  // the second round reuses the last device's events
+    std::unique_ptr<GpuInterval> interval = (*timer)->begin(stream);
+    ASSERT_NE(interval, nullptr) << "no event could be recorded on the last device's stream";
+    for (int i = 0; i < 8; ++i) ASSERT_EQ(cudaMemsetAsync(device, i, bytes, stream), cudaSuccess);
+    interval->end(stream);
+    const std::optional<double> ms = interval->elapsed_ms();
+    ASSERT_TRUE(ms.has_value());
+    EXPECT_GT(*ms, 0.0);
+    int current = -1;
+    ASSERT_EQ(cudaGetDevice(&current), cudaSuccess);
+    EXPECT_EQ(current, 0) << "the timer left another device current";
+  }
+  timer->reset();  // its events go before the stream's device is touched again
+  ASSERT_EQ(cudaSetDevice(last), cudaSuccess);
+  EXPECT_EQ(cudaFree(device), cudaSuccess);
+  EXPECT_EQ(cudaStreamDestroy(stream), cudaSuccess);
+  ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "orfeas/shape/cuda/cuda_call.h"
+#include "orfeas/gpu/cuda/cuda_check.h"
 
 namespace orfeas::shape {
 namespace {
@@ -50,7 +50,7 @@ Status enqueue_sample_inflate_volume(const InflateField& field, void* columns, f
   ORFEAS_RETURN_IF_ERROR(validate_inflate_field(field));
   const auto cuda_stream = static_cast<cudaStream_t>(stream);
   const auto column_count = static_cast<unsigned>(field.radial_sq.size());
-  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyAsync(columns, field.radial_sq.data(), column_count * sizeof(float),
+  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(columns, field.radial_sq.data(), column_count * sizeof(float),
                                                           cudaMemcpyHostToDevice, cuda_stream),
                                           "inflate sampler: upload of the field's columns"));
   const unsigned blocks_x = (column_count + kThreads - 1) / kThreads;
@@ -58,7 +58,7 @@ Status enqueue_sample_inflate_volume(const InflateField& field, void* columns, f
   sample_inflate_kernel<<<grid, kThreads, 0, cuda_stream>>>(volume, static_cast<const float*>(columns), column_count,
                                                             field.origin.z, field.spacing, field.inv_thickness,
                                                             field.inradius);
-  return cuda_call::check_launch("inflate sampler: sample_inflate_kernel");
+  return gpu::cuda::check_launch("inflate sampler: sample_inflate_kernel");
 }
 
 }  // namespace internal
@@ -69,7 +69,7 @@ Result<DeviceScalarVolume> sample_inflate_volume_cuda(const InflateField& field,
   DeviceScalarVolume volume{field.points, field.points, field.points, field.origin, field.spacing, {}};
   ORFEAS_ASSIGN_OR_RETURN(volume.values, pool.allocate(points * points * points * sizeof(float)));
   ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceAllocation columns, pool.allocate(points * points * sizeof(float)));
-  const cuda_call::StreamFence fence(static_cast<cudaStream_t>(stream));  // before `columns` is freed
+  const gpu::cuda::StreamFence fence(static_cast<cudaStream_t>(stream));  // before `columns` is freed
   ORFEAS_RETURN_IF_ERROR(internal::enqueue_sample_inflate_volume(
       field, columns.data(), static_cast<float*>(volume.values.data()), stream));
   ORFEAS_RETURN_IF_ERROR(fence.wait("inflate sampler"));
