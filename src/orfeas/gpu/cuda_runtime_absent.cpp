@@ -1,12 +1,14 @@
 // cuda_runtime.h for builds without CUDA: no devices, and factories that say so.
 #include "orfeas/gpu/cuda_runtime.h"
 
+#include <fmt/format.h>
+
 namespace orfeas::gpu {
 namespace {
 
 tl::unexpected<Error> not_built(int device) {
   return make_error(ErrorCode::kUnavailable,
-                    "cuda:" + std::to_string(device) + ": this build has no CUDA support (ORFEAS_WITH_CUDA=OFF)");
+                    fmt::format("cuda:{}: this build has no CUDA support (ORFEAS_WITH_CUDA=OFF)", device));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace orfeas::gpu {
 
 Result<SharedLibrary> SharedLibrary::open(const std::string& name) {
@@ -11,7 +13,8 @@ Result<SharedLibrary> SharedLibrary::open(const std::string& name) {
   void* handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
-    return make_error(ErrorCode::kUnavailable, "cannot load " + name + ": " + (why != nullptr ? why : "unknown reason"));
+    return make_error(ErrorCode::kUnavailable,
+                      fmt::format("cannot load {}: {}", name, why != nullptr ? why : "unknown reason"));
   }
   return SharedLibrary(handle, name);
 }
@@ -37,7 +40,8 @@ Result<void*> SharedLibrary::raw_symbol(const char* symbol_name) const {
   void* address = dlsym(handle_, symbol_name);
   if (address == nullptr) {
     const char* why = dlerror();
-    return make_error(ErrorCode::kUnavailable, name_ + " has no " + symbol_name + ": " + (why != nullptr ? why : "null symbol"));
+    return make_error(ErrorCode::kUnavailable,
+                      fmt::format("{} has no {}: {}", name_, symbol_name, why != nullptr ? why : "null symbol"));
   }
   return address;
 }
