@@ -1,6 +1,6 @@
 #include "orfeas/shape/cuda/device_volume.h"
 
-#include "orfeas/gpu/cuda/cuda_check.h"
+#include "orfeas/shape/cuda/cuda_call.h"
 
 namespace orfeas::shape {
 
@@ -11,12 +11,12 @@ Result<DeviceScalarVolume> upload_volume_cuda(const ScalarVolume& volume, gpu::M
   }
   ORFEAS_ASSIGN_OR_RETURN(device.values, pool.allocate(device.count() * sizeof(float)));
   const auto cuda_stream = static_cast<cudaStream_t>(stream);
-  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(device.values.data(), volume.values.data(),
+  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyAsync(device.values.data(), volume.values.data(),
                                                           device.count() * sizeof(float), cudaMemcpyHostToDevice,
                                                           cuda_stream),
                                           "upload_volume_cuda"));
   // The host buffer may be freed as soon as we return; and the caller expects a finished copy.
-  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaStreamSynchronize(cuda_stream), "upload_volume_cuda"));
+  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaStreamSynchronize(cuda_stream), "upload_volume_cuda"));
   return device;
 }
 
@@ -26,11 +26,11 @@ Result<ScalarVolume> download_volume_cuda(const DeviceScalarVolume& volume, void
   }
   ScalarVolume host(volume.nx, volume.ny, volume.nz, volume.origin, volume.spacing);
   const auto cuda_stream = static_cast<cudaStream_t>(stream);
-  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(host.values.data(), volume.values.data(),
+  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaMemcpyAsync(host.values.data(), volume.values.data(),
                                                           volume.count() * sizeof(float), cudaMemcpyDeviceToHost,
                                                           cuda_stream),
                                           "download_volume_cuda"));
-  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaStreamSynchronize(cuda_stream), "download_volume_cuda"));
+  ORFEAS_RETURN_IF_ERROR(cuda_call::check(cudaStreamSynchronize(cuda_stream), "download_volume_cuda"));
   return host;
 }
 
