@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
     };
 
     // Sampling.
-    shape::ScalarVolume host_volume;
+    ScalarVolume host_volume;
     const double cpu_sample = cpu_median_ms(repeats, [&] { host_volume = shape::sample_inflate_volume(*field); });
     const auto points = static_cast<std::size_t>(field->points);
     auto volume = (*pool)->allocate(points * points * points * sizeof(float));
@@ -172,8 +172,7 @@ int main(int argc, char** argv) {
       auto mesh = mesh::marching_cubes(host_volume);
       triangles = mesh ? mesh->triangles.size() : 0;
     });
-    const shape::DeviceScalarVolume device{field->points, field->points, field->points, field->origin, field->spacing,
-                                           std::move(*volume)};
+    const gpu::DeviceScalarVolume device{shape::field_grid(*field), std::move(*volume)};
     std::vector<double> gpu_mc;
     for (int i = 0; i <= repeats; ++i) {
       EventPair events;

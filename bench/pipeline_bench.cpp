@@ -92,11 +92,18 @@ int main(int argc, char** argv) {
     for (int run = 0; run <= repeats; ++run) {
       std::vector<double> t(pipeline::kStageNames.size());
       image::PreprocessedImage pre;
-      shape::ScalarVolume volume;
       mesh::Mesh mesh;
       t[0] = time_ms([&] { pre = value_or_die(pipe->image_preprocessing(image_path)); });
-      t[1] = time_ms([&] { volume = value_or_die(pipe->shape_generation(pre)); });
-      t[2] = time_ms([&] { mesh = value_or_die(pipe->mesh_extraction(volume)); });
+      {
+        const image::PreprocessedImage* images[] = {&pre};
+        shape::VolumeBatch volumes;
+        t[1] = time_ms([&] { volumes = value_or_die(pipe->shape_generation(images)); });
+        const gpu::DeviceScalarVolume volume = value_or_die(std::move(volumes.front()));
+        const gpu::DeviceScalarVolume* batch[] = {&volume};
+        mesh::MeshBatch meshes;
+        t[2] = time_ms([&] { meshes = value_or_die(pipe->mesh_extraction(batch)); });
+        mesh = value_or_die(std::move(meshes.front()));
+      }
       t[3] = time_ms([&] { value_or_die(pipe->post_processing(mesh)); });
       t[4] = time_ms([&] { if (auto s = pipe->texture_synthesis(mesh, pre); !s) die(s.error().message()); });
       t[5] = time_ms([&] { if (auto s = pipe->export_mesh(mesh, output, format); !s) die(s.error().message()); });

@@ -10,8 +10,11 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "cli_common.h"
 #include "orfeas/export/format.h"
+#include "orfeas/gpu/device.h"
 #include "orfeas/pipeline/batch_processor.h"
 #include "orfeas/shape/shape_backend.h"
 
@@ -41,12 +44,14 @@ GenerateArgs& args() {
 
 // Progress on stderr, redrawn in place, only when a person is watching.
 void print_progress(const pipeline::ProgressEvent& event) {
-  std::fprintf(stderr, "\r\033[K[%zu/%zu] %.*s%s", event.index + 1, pipeline::kStageNames.size(),
-               static_cast<int>(event.stage.size()), event.stage.data(), event.done ? " done" : "…");
+  std::string state = event.done ? " done" : "…";
+  if (!event.done && event.steps > 0) state = fmt::format(" {}/{}", event.step, event.steps);
+  fmt::print(stderr, "\r\033[K[{}/{}] {}{}", event.index + 1, pipeline::kStageNames.size(), event.stage, state);
   std::fflush(stderr);
 }
 
 void print_report(const pipeline::GenerateReport& report) {
+  if (!report.post.simplify_note.empty()) fmt::print(stderr, "orfeas: warning: {}\n", report.post.simplify_note);
   std::printf("wrote %s (%s, %zu faces, %zu vertices)\n", report.output.c_str(),
               std::string(exporter::format_name(report.format)).c_str(), report.faces, report.vertices);
   for (const pipeline::StageTiming& stage : report.stages) {
@@ -90,9 +95,8 @@ Result<std::vector<pipeline::BatchJob>> plan_jobs(const GenerateArgs& a) {
   std::vector<pipeline::BatchJob> jobs;
   if (!a.output.empty()) {  // one image, taken as given (a folder here is an error the decoder names)
     if (a.inputs.size() != 1) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "-o names one output file but " + std::to_string(a.inputs.size()) +
-                            " images were given: use --out-dir DIR --format FMT");
+      return make_error(ErrorCode::kInvalidArgument, "-o names one output file but " + std::to_string(a.inputs.size()) +
+                                                         " images were given: use --out-dir DIR --format FMT");
     }
     ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::format_from_path(a.output));
     jobs.push_back({a.inputs.front(), a.output, format});
@@ -123,7 +127,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("images", a.inputs, "Input images (PNG, JPEG or WebP) or folders of them")->required();
   auto* output = cmd->add_option("-o,--output", a.output,
                                  "Output mesh for a single image; the extension picks the format: .stl .glb .obj .ply");
-  auto* out_dir = cmd->add_option("--out-dir", a.out_dir, "Output folder for several images")->check(CLI::ExistingDirectory);
+  auto* out_dir =
+      cmd->add_option("--out-dir", a.out_dir, "Output folder for several images")->check(CLI::ExistingDirectory);
   output->excludes(out_dir);
   out_dir->excludes(output);
   cmd->add_option("--format", a.format, "Output format with --out-dir")
@@ -147,11 +152,13 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--backend", a.options.backend, "Shape backend")
       ->default_val("inflate")
       ->check(CLI::IsMember(shape::shape_backend_names()));
-  cmd->add_option("--device", a.device, "Where shape generation and mesh extraction run")
+  cmd->add_option("--device", a.device, "Where shape generation and mesh extraction run: cpu, cuda or cuda:N")
       ->default_val("cpu")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
-  cmd->add_option("--batch-size", a.batch_size, "Jobs per batch (0: as the GPU optimizer recommends)")
-      ->default_val(0);
+      ->check([](const std::string& text) {
+        auto device = gpu::parse_device(text);
+        return device ? std::string() : device.error().message();
+      });
+  cmd->add_option("--batch-size", a.batch_size, "Jobs per batch (0: as the GPU optimizer recommends)")->default_val(0);
   cmd->add_option("--profile", a.profile_path, "Write a profiling report (JSON) here");
   cmd->add_option("--trace", a.trace_path, "Write a Chrome trace-event file (opens in Perfetto) here");
   cmd->add_option("--data-dir", a.data_dir, "Where the GPU optimizer keeps its calibration")
@@ -171,11 +178,13 @@ int run_generate() {
 
   pipeline::BatchOptions options;
   options.pipeline = a.options;
-  options.device = *pipeline::parse_device(a.device);
+  auto device = gpu::parse_device(a.device);
+  if (!device) return fail(device.error());
+  options.pipeline.device = *device;
   options.data_dir = a.data_dir.empty() ? default_data_dir() : fs::path(a.data_dir);
   options.batch_size = a.batch_size;
   const bool show_progress = single && !a.quiet && ::isatty(STDERR_FILENO) == 1;
-  if (show_progress) options.progress = print_progress;
+  if (show_progress) jobs->front().progress = print_progress;
   auto processor = pipeline::BatchProcessor::create(std::move(options));
   if (!processor) return fail(processor.error());
   auto profiler = make_profiler((*processor)->memory_pool());

@@ -8,6 +8,7 @@
 #include "cli_common.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/gpu/optimizer.h"
+#include "orfeas/pipeline/pipeline.h"
 
 namespace orfeas::cli {
 namespace {
@@ -26,8 +27,12 @@ GpuArgs& args() {
   return instance;
 }
 
-double gib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0); }
-double mib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+double gib(std::uint64_t bytes) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0);
+}
+double mib(std::uint64_t bytes) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
 
 void print_profile(const gpu::MemoryProfile& profile) {
   std::printf("mode: %s (source: %s)\n", profile.mode.c_str(), profile.source.c_str());
@@ -69,7 +74,9 @@ void add_gpu_command(CLI::App& app) {
       ->default_val(256)
       ->check(CLI::Range(8, 1024));
   cmd->add_option("--queue", a.queue, "Jobs waiting (caps the batch)")->default_val(8);
-  cmd->add_option("--backend", a.backend, "Shape backend of the configuration")->default_val("inflate");
+  cmd->add_option("--backend", a.backend, "Shape backend of the configuration")
+      ->default_val("inflate")
+      ->check(CLI::IsMember(shape::shape_backend_names()));
   cmd->add_option("--device", a.device, "CUDA device index")->default_val(0);
   cmd->add_option("--data-dir", a.data_dir, "Where the optimizer's calibration lives")
       ->default_str(default_data_dir().string());
@@ -78,13 +85,22 @@ void add_gpu_command(CLI::App& app) {
 
 int run_gpu() {
   const GpuArgs& a = args();
-  std::unique_ptr<gpu::MemoryPool> pool;
+  // The configuration as a pipeline on the device states it (its stages' memory need), on the
+  // CUDA device when there is one, else on the CPU.
+  pipeline::PipelineOptions pipeline_options;
+  pipeline_options.backend = a.backend;
+  pipeline_options.shape.resolution = a.resolution;
   if (gpu::cuda_device_count() > static_cast<int>(a.device)) {
-    if (auto created = gpu::create_cuda_memory_pool(static_cast<int>(a.device))) pool = std::move(*created);
+    pipeline_options.device = {gpu::DeviceKind::kCuda, static_cast<int>(a.device)};
+  }
+  auto pipeline = pipeline::Pipeline::create(pipeline_options);
+  if (!pipeline) {
+    std::fprintf(stderr, "orfeas: error: %s\n", pipeline.error().message().c_str());
+    return 1;
   }
   gpu::GpuOptimizer::Options options;
   options.probe = gpu::create_default_probe();
-  options.pool = pool.get();
+  options.pool = &(*pipeline)->memory_pool();
   options.device = a.device;
   auto optimizer = gpu::GpuOptimizer::create(std::move(options));
   if (!optimizer) {
@@ -92,13 +108,8 @@ int run_gpu() {
     return 1;
   }
   const std::filesystem::path data_dir = a.data_dir.empty() ? default_data_dir() : std::filesystem::path(a.data_dir);
-  if (auto loaded = (*optimizer)->load_calibration(data_dir); !loaded) {
-    std::fprintf(stderr, "orfeas: error: %s\n", loaded.error().message().c_str());
-    return 1;
-  }
-  gpu::JobConfig config;
-  config.backend = a.backend;
-  config.grid_resolution = static_cast<std::uint32_t>(a.resolution);
+  (void)(*optimizer)->load_calibration(data_dir);  // a file that does not load is reported and ignored
+  const gpu::JobConfig config = (*pipeline)->job_config();
   (void)(*optimizer)->sample();
   const gpu::MemoryProfile profile = (*optimizer)->memory_profile();
   const gpu::BatchRecommendation batch = (*optimizer)->recommend_batch(config, a.queue);
@@ -107,8 +118,12 @@ int run_gpu() {
   if (a.json) {
     nlohmann::json out;
     out["memory_profile"] = nlohmann::json::parse(gpu::to_json(profile));
-    out["configuration"] = {{"backend", config.backend}, {"resolution", a.resolution}, {"queue", a.queue},
-                            {"key", gpu::config_key(config)}};
+    out["configuration"] = {{"backend", a.backend},
+                            {"resolution", a.resolution},
+                            {"queue", a.queue},
+                            {"key", config.key},
+                            {"weights_bytes", config.model.weights_bytes},
+                            {"per_item_bytes", config.model.per_item_bytes}};
     out["batch"] = {{"recommended", batch.recommended},
                     {"max_safe", batch.max_safe},
                     {"fit_limit", batch.fit_limit},
@@ -124,7 +139,7 @@ int run_gpu() {
     return 0;
   }
   print_profile(profile);
-  std::printf("\nbatch for %s, queue %zu:\n", gpu::config_key(config).c_str(), a.queue);
+  std::printf("\nbatch for %s, queue %zu:\n", config.key.c_str(), a.queue);
   std::printf("  recommended %zu, max safe %zu (fits %zu), %.0f MiB per item, confidence %s\n", batch.recommended,
               batch.max_safe, batch.fit_limit, mib(batch.bytes_per_item),
               std::string(gpu::confidence_name(batch.confidence)).c_str());

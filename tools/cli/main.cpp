@@ -1,11 +1,17 @@
 // orfeas: the command-line front end. Each subcommand lives in its own *_command.cpp.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <exception>
+#include <new>
+
 #include "generate_command.h"
 #include "gpu_command.h"
 #include "profile_command.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"ORFEAS: one image in, a 3D mesh out (STL, GLB, OBJ, PLY)", "orfeas"};
   app.set_version_flag("--version", "orfeas 0.1.0");
   app.require_subcommand(1);
@@ -22,4 +28,19 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("gpu")) return orfeas::cli::run_gpu();
   if (app.got_subcommand("profile")) return orfeas::cli::run_profile();
   return 2;
+}
+
+}  // namespace
+
+// Nothing thrown ends the process with an abort: what escapes the library's error values (it
+// should be nothing) is one line and exit code 1, like any other failure.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fputs("orfeas: error: out of host memory\n", stderr);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "orfeas: error: %s\n", e.what());
+  }
+  return 1;
 }

@@ -86,8 +86,8 @@ GpuOptimizer::Budget GpuOptimizer::budget_locked() {
 }
 
 std::pair<std::uint64_t, Confidence> GpuOptimizer::per_item_locked(const JobConfig& config) const {
-  const std::uint64_t model = estimate_memory(config).per_item_bytes();
-  const CalibrationEntry* entry = calibration_.find(config_key(config));
+  const std::uint64_t model = std::max<std::uint64_t>(config.model.per_item_bytes, 1);
+  const CalibrationEntry* entry = calibration_.find(config.key);
   if (entry == nullptr) return {model, Confidence::kLow};
   if (entry->count == 0) return {std::max(model, entry->oom_floor_bytes), Confidence::kLow};
   return {std::max<std::uint64_t>(entry->sizing_bytes(), 1), entry->confidence()};
@@ -104,7 +104,7 @@ BatchRecommendation GpuOptimizer::recommend_batch(const JobConfig& config, std::
   BatchRecommendation out;
   out.mode = budget.mode;
   std::tie(out.bytes_per_item, out.confidence) = per_item_locked(config);
-  out.fixed_bytes = estimate_memory(config).weights_bytes;
+  out.fixed_bytes = config.model.weights_bytes;
   out.budget_bytes = saturating_sub(budget.usable_bytes - budget.margin_bytes, out.fixed_bytes);
   out.fit_limit = static_cast<std::size_t>(out.budget_bytes / out.bytes_per_item);
 
@@ -150,14 +150,14 @@ Status GpuOptimizer::save_locked() const {
 Status GpuOptimizer::record_measurement(const JobConfig& config, std::size_t items, std::uint64_t peak_bytes) {
   if (items == 0) return make_error(ErrorCode::kInvalidArgument, "a measurement needs at least one item");
   const std::lock_guard lock(mutex_);
-  calibration_.add(config_key(config), static_cast<double>(peak_bytes) / static_cast<double>(items));
+  calibration_.add(config.key, static_cast<double>(peak_bytes) / static_cast<double>(items));
   return save_locked();
 }
 
 void GpuOptimizer::record_batch(const JobConfig& config, std::size_t size, double seconds, bool ok) {
   if (size == 0) return;
   const std::lock_guard lock(mutex_);
-  BatchTiming& timing = timings_[{config_key(config), size}];
+  BatchTiming& timing = timings_[{config.key, size}];
   if (ok && seconds > 0) {
     ++timing.ok_runs;
     timing.ok_items += static_cast<double>(size);
@@ -170,10 +170,10 @@ void GpuOptimizer::record_batch(const JobConfig& config, std::size_t size, doubl
 OomDecision GpuOptimizer::on_out_of_memory(const JobConfig& config, std::size_t failed_batch_size) {
   const std::lock_guard lock(mutex_);
   ++oom_events_;
-  const std::string key = config_key(config);
+  const std::string key = config.key;
   const Budget budget = budget_locked();
   const std::uint64_t current = per_item_locked(config).first;
-  const std::uint64_t fixed = estimate_memory(config).weights_bytes;
+  const std::uint64_t fixed = config.model.weights_bytes;
   const std::uint64_t available = saturating_sub(budget.usable_bytes - budget.margin_bytes, fixed);
   OomDecision decision;
   // The failed batch did not fit: each item needed more than available / n. Raise the estimate

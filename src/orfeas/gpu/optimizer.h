@@ -1,8 +1,9 @@
 // GpuOptimizer: sizes batches from what the device says now (free memory, via a DeviceProbe) and
 // what this machine has measured (per-item peaks, per configuration), and turns readings into
 // advice. It replaces the old Python optimizer's two flaws: "utilisation" is the device's busy
-// time (not the share of memory reserved), and the memory per item comes from the pipeline's own
-// model (memory_model.h) refined by measurements (calibration.h), not from a fixed guess.
+// time (not the share of memory reserved), and the memory per item comes from the stages' own
+// statement (JobConfig::model, memory_need.h) refined by measurements (calibration.h), not from a
+// fixed guess.
 //
 //   ORFEAS_ASSIGN_OR_RETURN(auto optimizer, gpu::GpuOptimizer::create({.probe = gpu::create_default_probe(),
 //                                                                      .pool = pool.get()}));
@@ -17,8 +18,8 @@
 //   in_use   = total − free − (this pool's cached bytes: reusable by us, counted as used by the driver)
 //   usable   = max(0, target · total − in_use)                 target = 0.85 by default
 //   margin   = safety_margin · usable                          0.10 by default (fragmentation, workspaces)
-//   budget   = usable − margin − weights (neural backends whose weights are not resident)
-//   fit      = floor(budget / per_item)                        per_item: calibration or model
+//   budget   = usable − margin − weights (config.model.weights_bytes: weights not yet resident)
+//   fit      = floor(budget / per_item)                        per_item: calibration or config.model
 //   max_safe = min(fit, queue, max_batch);  recommended = max_safe scaled by confidence
 //              (high 1.0, medium 0.9, low 0.75, rounded down, at least 1)
 // Invariants: queue 0 → 0 and 0. Otherwise 1 ≤ recommended ≤ max_safe, and max_safe ≤ fit whenever
@@ -47,7 +48,7 @@
 #include "orfeas/core/status.h"
 #include "orfeas/gpu/calibration.h"
 #include "orfeas/gpu/device_probe.h"
-#include "orfeas/gpu/memory_model.h"
+#include "orfeas/gpu/memory_need.h"
 #include "orfeas/gpu/memory_pool.h"
 
 namespace orfeas::gpu {

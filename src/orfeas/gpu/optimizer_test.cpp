@@ -38,6 +38,12 @@ bool has(const std::vector<Advice>& advice, AdviceKind kind) {
   return false;
 }
 
+// A configuration as the pipeline states it: its calibration key and its stages' memory need.
+JobConfig make_config(std::string key, std::uint64_t per_item_bytes, std::uint64_t weights_bytes = 0) {
+  return {std::move(key), {weights_bytes, per_item_bytes}};
+}
+const JobConfig kR256 = make_config("inflate/cuda/r256", 90'000'000);
+
 std::size_t expected_fit(std::uint64_t total, std::uint64_t used, std::uint64_t per_item) {
   const double usable = std::max(0.0, std::floor(0.85 * static_cast<double>(total)) - static_cast<double>(used));
   const double margin = std::floor(0.10 * usable);
@@ -53,13 +59,13 @@ TEST(GpuOptimizer, RejectsBadOptions) {
 
 TEST(GpuOptimizer, FitLimitIsTheBudgetOverThePerItemEstimate) {
   Fixture f(80 * kGiB, 60 * kGiB);
-  const JobConfig config{.grid_resolution = 256};
-  const std::uint64_t per_item = estimate_memory(config).per_item_bytes();
+  const JobConfig config = kR256;
+  const std::uint64_t per_item = config.model.per_item_bytes;
   const BatchRecommendation r = f.optimizer->recommend_batch(config, 1000);
   EXPECT_EQ(r.mode, "cuda");
   EXPECT_EQ(r.bytes_per_item, per_item);
   EXPECT_EQ(r.confidence, Confidence::kLow);
-  EXPECT_EQ(r.fit_limit, expected_fit(80 * kGiB, 20 * kGiB, per_item));  // (0.85·80 − 20) GiB · 0.9 / 143 MB ≈ 322
+  EXPECT_EQ(r.fit_limit, expected_fit(80 * kGiB, 20 * kGiB, per_item));  // (0.85·80 − 20) GiB · 0.9 / 90 MB ≈ 515
   EXPECT_EQ(r.max_safe, 64u);  // max_batch
   EXPECT_EQ(r.recommended, 48u);  // low confidence: 0.75 · 64
   EXPECT_NE(r.reason.find("GPU 0"), std::string::npos) << r.reason;
@@ -67,18 +73,18 @@ TEST(GpuOptimizer, FitLimitIsTheBudgetOverThePerItemEstimate) {
 
 TEST(GpuOptimizer, QueueCapsAndEmptyQueueGivesZero) {
   Fixture f;
-  const BatchRecommendation three = f.optimizer->recommend_batch({}, 3);
+  const BatchRecommendation three = f.optimizer->recommend_batch(kR256, 3);
   EXPECT_EQ(three.max_safe, 3u);
   EXPECT_LE(three.recommended, 3u);
   EXPECT_GE(three.recommended, 1u);
-  const BatchRecommendation none = f.optimizer->recommend_batch({}, 0);
+  const BatchRecommendation none = f.optimizer->recommend_batch(kR256, 0);
   EXPECT_EQ(none.recommended, 0u);
   EXPECT_EQ(none.max_safe, 0u);
 }
 
 TEST(GpuOptimizer, NotEvenOneItemFitsSaysSoAndOffersOne) {
   Fixture f(16 * kGiB, 2 * kGiB);  // used 14 GiB > 0.85 · 16 GiB
-  const BatchRecommendation r = f.optimizer->recommend_batch({}, 10);
+  const BatchRecommendation r = f.optimizer->recommend_batch(kR256, 10);
   EXPECT_EQ(r.fit_limit, 0u);
   EXPECT_EQ(r.recommended, 1u);
   EXPECT_EQ(r.max_safe, 1u);
@@ -91,13 +97,8 @@ TEST(GpuOptimizer, PropertiesHoldOverRandomReadings) {
   for (int trial = 0; trial < 300; ++trial) {
     const std::uint64_t total = pick(4, 160) * kGiB;
     Fixture f(total, total);
-    JobConfig config{.grid_resolution = static_cast<std::uint32_t>(pick(32, 768))};
-    if (trial % 3 == 0) {
-      config.backend = "hunyuan3d";
-      config.model_parameters = pick(0, 3'000'000'000);
-      config.chunk_size = static_cast<std::uint32_t>(pick(1000, 50000));
-      config.dtype_bytes = 2;
-    }
+    JobConfig config = make_config("random", pick(1 << 20, 5 * kGiB));
+    if (trial % 3 == 0) config.model.weights_bytes = pick(0, 6 * kGiB);  // a neural backend's weights
     const std::size_t queue = pick(0, 200);
     std::size_t previous_recommended = 0;
     std::size_t previous_max = 0;
@@ -127,8 +128,8 @@ TEST(GpuOptimizer, PropertiesHoldOverRandomReadings) {
 
 TEST(GpuOptimizer, CalibrationReplacesTheModelAndPersists) {
   const ::orfeas::testing::TempDir dir;
-  const JobConfig config{.grid_resolution = 256};
-  const double x = 400e6;  // measured: more than the model's 143 MB
+  const JobConfig config = kR256;
+  const double x = 400e6;  // measured: more than the model's 90 MB
   {
     Fixture f;
     ASSERT_TRUE(f.optimizer->load_calibration(dir.path()));
@@ -150,12 +151,12 @@ TEST(GpuOptimizer, CalibrationReplacesTheModelAndPersists) {
   const auto [bytes, confidence] = restarted.optimizer->per_item_estimate(config);
   EXPECT_NEAR(static_cast<double>(bytes), x, 0.05 * x);
   EXPECT_EQ(confidence, Confidence::kHigh);
-  EXPECT_EQ(restarted.optimizer->per_item_estimate({.grid_resolution = 128}).second, Confidence::kLow);
+  EXPECT_EQ(restarted.optimizer->per_item_estimate(make_config("inflate/cuda/r128", 22'000'000)).second, Confidence::kLow);
 }
 
 TEST(GpuOptimizer, OutOfMemorySplitsRaisesTheEstimateAndCounts) {
   Fixture f(80 * kGiB, 80 * kGiB);
-  const JobConfig config{.grid_resolution = 512};
+  const JobConfig config = make_config("inflate/cuda/r512", 600'000'000);
   const std::size_t before = f.optimizer->recommend_batch(config, 1000).fit_limit;
   ASSERT_GT(before, 7u);
   const OomDecision d = f.optimizer->on_out_of_memory(config, 7);
@@ -180,7 +181,7 @@ TEST(GpuOptimizer, OutOfMemorySplitsRaisesTheEstimateAndCounts) {
 TEST(GpuOptimizer, CpuModeWhenTheProbeFails) {
   Fixture f;
   f.probe->error = Error(ErrorCode::kUnavailable, "cannot load libnvidia-ml.so.1");
-  const BatchRecommendation r = f.optimizer->recommend_batch({.grid_resolution = 128}, 100);
+  const BatchRecommendation r = f.optimizer->recommend_batch(make_config("inflate/cpu/r128", 22'000'000), 100);
   EXPECT_EQ(r.mode, "cpu");
   EXPECT_EQ(r.recommended, 2u);  // one per worker
   EXPECT_GE(r.max_safe, r.recommended);
@@ -270,7 +271,7 @@ TEST(GpuOptimizer, SampleWindowIsBounded) {
 
 TEST(GpuOptimizer, BestBatchSizeFromRecordedTimings) {
   Fixture f;
-  const JobConfig config{};
+  const JobConfig config = kR256;
   f.optimizer->record_batch(config, 4, 2.0, true);   // 2 items/s
   EXPECT_FALSE(has(f.optimizer->recommendations(), AdviceKind::kBestBatchSize));  // one size only
   f.optimizer->record_batch(config, 8, 2.0, true);   // 4 items/s

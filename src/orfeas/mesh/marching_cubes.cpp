@@ -210,7 +210,7 @@ std::array<CubeEdge, internal::kCubeEdges> cube_edges() {
 
 class SlabExtractor {
  public:
-  SlabExtractor(const PaddedGrid& grid, const ActiveBlocks& blocks, const shape::ScalarVolume& volume,
+  SlabExtractor(const PaddedGrid& grid, const ActiveBlocks& blocks, const GridGeometry& volume,
                 float iso, Slab& slab)
       : grid_(grid), blocks_(blocks), volume_(volume), iso_(iso), slab_(slab),
         table_(internal::cube_case_table()), edges_(cube_edges()),
@@ -337,7 +337,7 @@ class SlabExtractor {
 
   const PaddedGrid& grid_;
   const ActiveBlocks& blocks_;
-  const shape::ScalarVolume& volume_;
+  const GridGeometry& volume_;
   float iso_;
   Slab& slab_;
   const std::array<internal::CubeCase, internal::kCubeCases>& table_;
@@ -387,19 +387,18 @@ std::vector<Slab> plan_slabs(const ActiveBlocks& blocks, int layers, int count) 
   return slabs;
 }
 
-Status validate(const shape::ScalarVolume& volume) {
-  if (volume.nx < 2 || volume.ny < 2 || volume.nz < 2) {
+Status validate(const VolumeView& volume) {
+  const GridGeometry& g = volume.grid;
+  if (g.nx < 2 || g.ny < 2 || g.nz < 2) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "marching cubes needs at least 2 grid points per axis, got " + std::to_string(volume.nx) +
-                          "x" + std::to_string(volume.ny) + "x" + std::to_string(volume.nz));
+                      "marching cubes needs at least 2 grid points per axis, got " + std::to_string(g.nx) + "x" +
+                          std::to_string(g.ny) + "x" + std::to_string(g.nz));
   }
-  const std::size_t expected =
-      static_cast<std::size_t>(volume.nx) * static_cast<std::size_t>(volume.ny) * static_cast<std::size_t>(volume.nz);
-  if (volume.values.size() != expected) {
-    return make_error(ErrorCode::kInvalidArgument, "volume holds " + std::to_string(volume.values.size()) +
-                                                       " values for a grid of " + std::to_string(expected));
+  if (volume.values == nullptr || volume.size != g.count()) {
+    return make_error(ErrorCode::kInvalidArgument, "volume holds " + std::to_string(volume.size) +
+                                                       " values for a grid of " + std::to_string(g.count()));
   }
-  if (!(volume.spacing > 0.0F) || !std::isfinite(volume.spacing)) {
+  if (!(g.spacing > 0.0F) || !std::isfinite(g.spacing)) {
     return make_error(ErrorCode::kInvalidArgument, "volume spacing must be positive and finite");
   }
   return ok();
@@ -407,9 +406,14 @@ Status validate(const shape::ScalarVolume& volume) {
 
 }  // namespace
 
-Result<Mesh> marching_cubes(const shape::ScalarVolume& volume, const MarchingCubesOptions& options) {
-  ORFEAS_RETURN_IF_ERROR(validate(volume));
-  const PaddedGrid grid{volume.values.data(),
+Result<Mesh> marching_cubes(const ScalarVolume& volume, const MarchingCubesOptions& options) {
+  return marching_cubes(volume.view(), options);
+}
+
+Result<Mesh> marching_cubes(const VolumeView& view, const MarchingCubesOptions& options) {
+  ORFEAS_RETURN_IF_ERROR(validate(view));
+  const GridGeometry& volume = view.grid;
+  const PaddedGrid grid{view.values,
                         volume.nx,
                         volume.ny,
                         volume.nz,

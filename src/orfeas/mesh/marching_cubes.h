@@ -1,4 +1,4 @@
-// Marching cubes: the iso-surface of a ScalarVolume as a closed, welded triangle mesh.
+// Marching cubes: the iso-surface of a volume in host memory as a closed, welded triangle mesh.
 //
 //   ORFEAS_ASSIGN_OR_RETURN(mesh::Mesh surface, mesh::marching_cubes(volume));
 //
@@ -23,7 +23,7 @@
 
 #include "orfeas/core/status.h"
 #include "orfeas/mesh/mesh.h"
-#include "orfeas/shape/volume.h"
+#include "orfeas/core/scalar_volume.h"
 
 namespace orfeas::mesh {
 
@@ -36,7 +36,7 @@ struct MarchingCubesOptions {
 
 // kInvalidArgument when a dimension is below 2, the spacing is not positive and finite, or
 // values.size() != nx * ny * nz. A volume with no crossing yields an empty mesh.
-[[nodiscard]] Result<Mesh> marching_cubes(const shape::ScalarVolume& volume,
-                                          const MarchingCubesOptions& options = {});
+[[nodiscard]] Result<Mesh> marching_cubes(const VolumeView& volume, const MarchingCubesOptions& options = {});
+[[nodiscard]] Result<Mesh> marching_cubes(const ScalarVolume& volume, const MarchingCubesOptions& options = {});
 
 }  // namespace orfeas::mesh

@@ -18,14 +18,14 @@ using testing::noise_volume;
 using testing::sample_cube;
 using testing::sphere_volume;
 
-Mesh extract(const shape::ScalarVolume& volume, MarchingCubesOptions options = {}) {
+Mesh extract(const ScalarVolume& volume, MarchingCubesOptions options = {}) {
   auto mesh = marching_cubes(volume, options);
   EXPECT_TRUE(mesh.has_value()) << (mesh ? "" : mesh.error().message());
   return mesh ? *mesh : Mesh{};
 }
 
 void expect_closed_surface(const Mesh& mesh, const std::string& what) {
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_TRUE(report.watertight()) << what << ": boundary " << report.boundary_edges << ", non-manifold "
                                    << report.nonmanifold_edges << ", flipped " << report.inconsistently_oriented_edges;
   EXPECT_EQ(report.degenerate_faces, 0U) << what;
@@ -38,11 +38,11 @@ class MeshMarchingCubesSphere : public ::testing::TestWithParam<int> {};
 TEST_P(MeshMarchingCubesSphere, IsAClosedSphereOnTheAnalyticSurface) {
   const int n = GetParam();
   constexpr float kRadius = 0.6F;
-  const shape::ScalarVolume volume = sphere_volume(n, kRadius);
+  const ScalarVolume volume = sphere_volume(n, kRadius);
   const Mesh mesh = extract(volume);
   ASSERT_FALSE(mesh.empty());
   expect_closed_surface(mesh, "sphere");
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_EQ(report.euler_characteristic, 2);
   EXPECT_EQ(report.components, 1U);
   const double expected_volume = 4.0 / 3.0 * std::numbers::pi * std::pow(kRadius, 3.0);
@@ -57,7 +57,7 @@ TEST_P(MeshMarchingCubesSphere, IsAClosedSphereOnTheAnalyticSurface) {
 INSTANTIATE_TEST_SUITE_P(Resolutions, MeshMarchingCubesSphere, ::testing::Values(65, 129));
 
 TEST(MeshMarchingCubes, VerticesAreWeldedAndLieOnGridEdges) {
-  const shape::ScalarVolume volume = sphere_volume(33, 0.7F);
+  const ScalarVolume volume = sphere_volume(33, 0.7F);
   const Mesh mesh = extract(volume);
   std::vector<std::tuple<float, float, float>> sorted;
   for (const Vec3f& p : mesh.positions) {
@@ -79,17 +79,17 @@ TEST(MeshMarchingCubes, TorusHasGenusOne) {
     return std::sqrt(ring * ring + p.y * p.y) - 0.2F;
   }));
   expect_closed_surface(mesh, "torus");
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_EQ(report.euler_characteristic, 0);
   EXPECT_EQ(report.components, 1U);
 }
 
 TEST(MeshMarchingCubes, ObjectTouchingTheBorderIsCappedAndClosed) {
   // A sphere of radius 1.3 around the origin pokes out of all six faces of [-1, 1]^3.
-  const shape::ScalarVolume volume = sphere_volume(41, 1.3F);
+  const ScalarVolume volume = sphere_volume(41, 1.3F);
   const Mesh mesh = extract(volume);
   expect_closed_surface(mesh, "clipped sphere");
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_EQ(report.euler_characteristic, 2);
   EXPECT_EQ(report.components, 1U);
   for (const Vec3f& p : mesh.positions) {
@@ -100,10 +100,10 @@ TEST(MeshMarchingCubes, ObjectTouchingTheBorderIsCappedAndClosed) {
 }
 
 TEST(MeshMarchingCubes, AllInsideVolumeGivesTheGridBox) {
-  const shape::ScalarVolume volume(5, 6, 7, Vec3f{0.0F, 0.0F, 0.0F}, 0.5F, -1.0F);
+  const ScalarVolume volume(5, 6, 7, Vec3f{0.0F, 0.0F, 0.0F}, 0.5F, -1.0F);
   const Mesh mesh = extract(volume);
   expect_closed_surface(mesh, "box");
-  const TopologyReport report = analyze_topology(mesh);
+  const TopologyReport report = analyze_topology(mesh).value();
   EXPECT_EQ(report.euler_characteristic, 2);
   EXPECT_NEAR(report.signed_volume, 2.0 * 2.5 * 3.0, 1e-2);  // caps sit 1e-4 voxel outside
 }
@@ -119,15 +119,15 @@ TEST(MeshMarchingCubes, NoiseFieldsGiveClosedConsistentlyOrientedSurfaces) {
 TEST(MeshMarchingCubes, SignGridsWithValuesExactlyAtIsoAreClosed) {
   // Values in {-1, 0, 1}: 0 equals iso and counts as outside; every case and ambiguity appears.
   for (unsigned seed = 1; seed <= 4; ++seed) {
-    shape::ScalarVolume volume = noise_volume(20, 100 + seed);
+    ScalarVolume volume = noise_volume(20, 100 + seed);
     for (float& v : volume.values) v = std::round(v);
     expect_closed_surface(extract(volume), "sign grid seed " + std::to_string(seed));
   }
 }
 
 TEST(MeshMarchingCubes, OutputDoesNotDependOnTheThreadSplit) {
-  const shape::ScalarVolume noise = noise_volume(30, 7);
-  const shape::ScalarVolume sphere = sphere_volume(49, 0.8F);
+  const ScalarVolume noise = noise_volume(30, 7);
+  const ScalarVolume sphere = sphere_volume(49, 0.8F);
   for (const auto* volume : {&noise, &sphere}) {
     const Mesh reference = extract(*volume, {.iso = 0.0F, .threads = 1});
     for (const int threads : {2, 3, 5, 16, 50}) {
@@ -139,31 +139,31 @@ TEST(MeshMarchingCubes, OutputDoesNotDependOnTheThreadSplit) {
 }
 
 TEST(MeshMarchingCubes, IsoLevelSelectsTheSurface) {
-  const shape::ScalarVolume volume = sphere_volume(65, 0.5F);
+  const ScalarVolume volume = sphere_volume(65, 0.5F);
   const Mesh mesh = extract(volume, {.iso = 0.2F});
   expect_closed_surface(mesh, "iso 0.2");
   for (const Vec3f& p : mesh.positions) ASSERT_NEAR(length(p), 0.7F, 0.5F * volume.spacing);
 }
 
 TEST(MeshMarchingCubes, NoCrossingGivesAnEmptyMesh) {
-  EXPECT_TRUE(extract(shape::ScalarVolume(8, 8, 8, Vec3f{}, 1.0F, 1.0F)).empty());
-  EXPECT_TRUE(extract(shape::ScalarVolume(8, 8, 8, Vec3f{}, 1.0F, 0.0F)).empty());  // equal to iso: outside
-  EXPECT_TRUE(extract(shape::ScalarVolume(2, 2, 2, Vec3f{}, 1.0F, 3.0F)).positions.empty());
+  EXPECT_TRUE(extract(ScalarVolume(8, 8, 8, Vec3f{}, 1.0F, 1.0F)).empty());
+  EXPECT_TRUE(extract(ScalarVolume(8, 8, 8, Vec3f{}, 1.0F, 0.0F)).empty());  // equal to iso: outside
+  EXPECT_TRUE(extract(ScalarVolume(2, 2, 2, Vec3f{}, 1.0F, 3.0F)).positions.empty());
 }
 
 TEST(MeshMarchingCubes, RejectsInvalidVolumes) {
-  const auto expect_invalid = [](const shape::ScalarVolume& volume, const char* what) {
+  const auto expect_invalid = [](const ScalarVolume& volume, const char* what) {
     const auto mesh = marching_cubes(volume);
     ASSERT_FALSE(mesh.has_value()) << what;
     EXPECT_EQ(mesh.error().code(), ErrorCode::kInvalidArgument) << what;
   };
-  expect_invalid(shape::ScalarVolume(1, 4, 4, Vec3f{}, 1.0F), "nx = 1");
-  expect_invalid(shape::ScalarVolume(), "empty");
-  shape::ScalarVolume short_values(4, 4, 4, Vec3f{}, 1.0F);
+  expect_invalid(ScalarVolume(1, 4, 4, Vec3f{}, 1.0F), "nx = 1");
+  expect_invalid(ScalarVolume(), "empty");
+  ScalarVolume short_values(4, 4, 4, Vec3f{}, 1.0F);
   short_values.values.pop_back();
   expect_invalid(short_values, "size mismatch");
-  expect_invalid(shape::ScalarVolume(4, 4, 4, Vec3f{}, 0.0F), "zero spacing");
-  shape::ScalarVolume with_nan = sphere_volume(16, 0.5F);
+  expect_invalid(ScalarVolume(4, 4, 4, Vec3f{}, 0.0F), "zero spacing");
+  ScalarVolume with_nan = sphere_volume(16, 0.5F);
   with_nan.at(3, 4, 5) = std::numeric_limits<float>::quiet_NaN();
   expect_invalid(with_nan, "NaN");
 }

@@ -6,20 +6,20 @@
 #include <functional>
 
 #include "orfeas/core/vec3.h"
-#include "orfeas/shape/volume.h"
+#include "orfeas/core/scalar_volume.h"
 
 namespace orfeas::mesh::testing {
 
 // n^3 samples of `field` on the cube [-1, 1]^3 (spacing 2 / (n - 1)).
-shape::ScalarVolume sample_cube(int n, const std::function<float(Vec3f)>& field);
+ScalarVolume sample_cube(int n, const std::function<float(Vec3f)>& field);
 
 // Signed distance to a sphere.
 float sphere_distance(Vec3f p, Vec3f centre, float radius);
 
 // A sphere of `radius` around the origin.
-shape::ScalarVolume sphere_volume(int n, float radius);
+ScalarVolume sphere_volume(int n, float radius);
 
 // Independent uniform values in [-1, 1] on an n^3 grid; the worst case for ambiguous cells.
-shape::ScalarVolume noise_volume(int n, unsigned seed);
+ScalarVolume noise_volume(int n, unsigned seed);
 
 }  // namespace orfeas::mesh::testing

@@ -5,14 +5,99 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <new>
+#include <optional>
 #include <system_error>
 #include <utility>
 
-#include "orfeas/mesh/normals.h"
+#include "orfeas/core/parallel.h"
+#include "orfeas/gpu/cuda_runtime.h"
+#include "orfeas/gpu/host_memory_pool.h"
 #include "orfeas/pipeline/stage_clock.h"
 #include "orfeas/texture/vertex_colors.h"
 
 namespace orfeas::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Runs `fn` (returning a Status or Result), turning anything it throws into an error value:
+// kOutOfMemory for host memory exhaustion, kInternal otherwise. Nothing thrown in a stage may end
+// the process or the batch.
+template <class Fn>
+auto contained(std::string_view what, Fn&& fn) -> decltype(fn()) {
+  try {
+    return std::forward<Fn>(fn)();
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kOutOfMemory, std::string(what) + ": out of host memory");
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInternal, std::string(what) + ": " + e.what());
+  }
+}
+
+// A stage run once for several jobs (shape generation, mesh extraction): each job's profiler scope
+// and progress events, one shared wall time appended to every job's timings.
+class BatchStage {
+ public:
+  BatchStage(std::string_view stage, std::span<const Job* const> jobs, std::vector<GenerateReport*> reports,
+             void* stream)
+      : stage_(stage), index_(stage_index(stage)), jobs_(jobs), reports_(std::move(reports)) {
+    for (const Job* job : jobs_) {
+      if (job->context.progress) job->context.progress({.stage = stage_, .index = index_});
+      scopes_.emplace_back(job->context.profiler, job->context.job, stage_, stream);
+    }
+    start_ = Clock::now();
+  }
+  BatchStage(const BatchStage&) = delete;
+  BatchStage& operator=(const BatchStage&) = delete;
+
+  // Step k of n, heard by every job of the batch.
+  [[nodiscard]] StepProgress step_progress() const {
+    return [this](std::size_t step, std::size_t steps) {
+      for (const Job* job : jobs_) {
+        if (job->context.progress)
+          job->context.progress({.stage = stage_, .index = index_, .step = step, .steps = steps});
+      }
+    };
+  }
+
+  // Closes the scopes and records the time; `succeeded(i)` says whether job i's part went well.
+  template <class Succeeded>
+  void finish(Succeeded&& succeeded) {
+    const double seconds = seconds_since(start_);
+    scopes_.clear();
+    for (std::size_t i = 0; i < jobs_.size(); ++i) {
+      reports_[i]->stages.push_back({std::string(stage_), seconds});
+      if (jobs_[i]->context.progress && succeeded(i)) {
+        jobs_[i]->context.progress({.stage = stage_, .index = index_, .done = true, .seconds = seconds});
+      }
+    }
+  }
+
+ private:
+  std::string_view stage_;
+  std::size_t index_;
+  std::span<const Job* const> jobs_;
+  std::vector<GenerateReport*> reports_;
+  std::deque<profiling::StageScope> scopes_;  // a deque: scopes are neither copied nor moved
+  Clock::time_point start_;
+};
+
+}  // namespace
+
+std::size_t stage_index(std::string_view stage) {
+  for (std::size_t i = 0; i < kStageNames.size(); ++i) {
+    if (kStageNames[i] == stage) return i;
+  }
+  return kStageNames.size();
+}
+
 Status check_output_path(const std::filesystem::path& output) {
   if (output.empty()) return make_error(ErrorCode::kInvalidArgument, "no output path given");
   std::error_code ec;
@@ -33,11 +118,43 @@ Status check_output_path(const std::filesystem::path& output) {
   return ok();
 }
 
+struct Pipeline::Resources {
+  std::unique_ptr<gpu::MemoryPool> pool;  // when the options gave none
+  std::unique_ptr<gpu::Stream> stream;    // on a CUDA device
+};
+
+Pipeline::Pipeline(PipelineOptions options, std::unique_ptr<Resources> resources, gpu::Device device,
+                   std::unique_ptr<shape::ShapeBackend> backend)
+    : options_(std::move(options)), resources_(std::move(resources)), device_(device), backend_(std::move(backend)) {}
+
+Pipeline::~Pipeline() {
+  backend_.reset();  // before the pool and stream it borrows
+}
+
 Result<std::unique_ptr<Pipeline>> Pipeline::create(const PipelineOptions& options) {
   ORFEAS_RETURN_IF_ERROR(shape::validate(options.shape));
   ORFEAS_RETURN_IF_ERROR(validate(options.post));
-  ORFEAS_ASSIGN_OR_RETURN(auto backend, shape::create_shape_backend(options.backend));
-  return std::unique_ptr<Pipeline>(new Pipeline(options, std::move(backend)));
+  auto resources = std::make_unique<Resources>();
+  gpu::Device device{options.device, options.pool, nullptr};
+  const std::string where = gpu::device_name(options.device);
+  if (options.device.kind == gpu::DeviceKind::kCuda) {
+    if (device.pool == nullptr) {
+      ORFEAS_ASSIGN_OR_RETURN_CTX(resources->pool, gpu::create_cuda_memory_pool(options.device.ordinal), where);
+    }
+    ORFEAS_ASSIGN_OR_RETURN_CTX(resources->stream, gpu::create_cuda_stream(options.device.ordinal), where);
+    device.stream = resources->stream->native();
+  } else if (device.pool == nullptr) {
+    ORFEAS_ASSIGN_OR_RETURN(resources->pool, gpu::HostMemoryPool::create({}));
+  }
+  if (device.pool == nullptr) device.pool = resources->pool.get();
+  ORFEAS_ASSIGN_OR_RETURN(auto backend, shape::create_shape_backend(options.backend, device));
+  return std::unique_ptr<Pipeline>(new Pipeline(options, std::move(resources), device, std::move(backend)));
+}
+
+gpu::JobConfig Pipeline::job_config() const {
+  const std::string key = std::string(backend_->name()) + "/" + (device_.is_cuda() ? "cuda" : "cpu") + "/r" +
+                          std::to_string(options_.shape.resolution);
+  return {key, backend_->memory_need(options_.shape) + mesh::surface_memory_need(shape::volume_grid(options_.shape))};
 }
 
 Result<image::PreprocessedImage> Pipeline::image_preprocessing(const std::filesystem::path& input) const {
@@ -48,17 +165,14 @@ Result<image::PreprocessedImage> Pipeline::image_preprocessing(std::span<const s
   return image::preprocess_image(bytes, options_.preprocess);
 }
 
-Result<shape::ScalarVolume> Pipeline::shape_generation(const image::PreprocessedImage& image) const {
-  return backend_->generate(image.canvas, image.mask, options_.shape);
+Result<shape::VolumeBatch> Pipeline::shape_generation(std::span<const image::PreprocessedImage* const> images,
+                                                      const StepProgress& progress) const {
+  return contained("shape generation", [&] { return backend_->generate(images, options_.shape, progress); });
 }
 
-Result<mesh::Mesh> Pipeline::mesh_extraction(const shape::ScalarVolume& volume) const {
-  ORFEAS_ASSIGN_OR_RETURN(mesh::Mesh mesh, mesh::marching_cubes(volume));
-  if (mesh.empty()) {
-    return make_error(ErrorCode::kNoForeground, "the shape is too small for the grid: no surface was found");
-  }
-  mesh::compute_vertex_normals(mesh);
-  return mesh;
+Result<mesh::MeshBatch> Pipeline::mesh_extraction(std::span<const gpu::DeviceScalarVolume* const> volumes,
+                                                  const StepProgress& progress) const {
+  return contained("mesh extraction", [&] { return mesh::extract_surfaces(device_, volumes, {}, progress); });
 }
 
 Result<PostProcessStats> Pipeline::post_processing(mesh::Mesh& mesh) const {
@@ -82,30 +196,123 @@ Result<GenerateReport> Pipeline::generate(const std::filesystem::path& input, co
 
 Result<GenerateReport> Pipeline::generate(const std::filesystem::path& input, const std::filesystem::path& output,
                                           exporter::Format format, const RunContext& context) const {
-  ORFEAS_RETURN_IF_ERROR(check_output_path(output));
-  GenerateReport report;
-  report.output = output;
-  report.format = format;
-  StageClock clock(context, report.stages);
-  const auto start = std::chrono::steady_clock::now();
+  const Job job{input, output, format, context};
+  ORFEAS_ASSIGN_OR_RETURN(std::vector<JobResult> results, run_batch(std::span<const Job>(&job, 1)));
+  if (!results.front().status) return tl::unexpected(results.front().status.error());
+  return std::move(results.front().report);
+}
 
-  ORFEAS_ASSIGN_OR_RETURN(const image::PreprocessedImage image,
-                          clock.run(kImagePreprocessing, [&] { return image_preprocessing(input); }));
-  mesh::Mesh mesh;
-  {
-    // The volume is the largest allocation of the job (4·(resolution+1)^3 bytes): free it as soon
-    // as the surface is out.
-    ORFEAS_ASSIGN_OR_RETURN(const shape::ScalarVolume volume,
-                            clock.run(kShapeGeneration, [&] { return shape_generation(image); }));
-    ORFEAS_ASSIGN_OR_RETURN(mesh, clock.run(kMeshExtraction, [&] { return mesh_extraction(volume); }));
+Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) const {
+  const auto start = Clock::now();
+  std::vector<JobResult> results(jobs.size());
+  std::vector<std::optional<image::PreprocessedImage>> images(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    results[i].report.output = jobs[i].output;
+    results[i].report.format = jobs[i].format;
   }
-  ORFEAS_ASSIGN_OR_RETURN(report.post, clock.run(kPostProcessing, [&] { return post_processing(mesh); }));
-  ORFEAS_RETURN_IF_ERROR(clock.run(kTextureSynthesis, [&] { return texture_synthesis(mesh, image); }));
-  ORFEAS_RETURN_IF_ERROR(clock.run(kExport, [&] { return export_mesh(mesh, output, format); }));
-  report.vertices = mesh.positions.size();
-  report.faces = mesh.triangles.size();
-  report.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return report;
+
+  // Per image, side by side: the output path, then decode, mask and recentre.
+  parallel_for(0, jobs.size(), 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      StageClock clock(jobs[i].context, results[i].report.stages);
+      results[i].status = contained(kImagePreprocessing, [&]() -> Status {
+        ORFEAS_RETURN_IF_ERROR(check_output_path(jobs[i].output));
+        ORFEAS_ASSIGN_OR_RETURN(images[i],
+                                clock.run(kImagePreprocessing, [&] { return image_preprocessing(jobs[i].input); }));
+        return ok();
+      });
+    }
+  });
+
+  // The batch on the device: the jobs still going, their volumes, then their surfaces.
+  std::vector<std::size_t> live;  // indices into `jobs`
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (results[i].status) live.push_back(i);
+  }
+  const auto live_jobs = [&] {
+    std::vector<const Job*> out;
+    for (std::size_t i : live) out.push_back(&jobs[i]);
+    return out;
+  };
+  const auto live_reports = [&] {
+    std::vector<GenerateReport*> out;
+    for (std::size_t i : live) out.push_back(&results[i].report);
+    return out;
+  };
+  // Drops the jobs whose item failed, recording its error.
+  const auto keep_succeeded = [&](const auto& items) {
+    std::vector<std::size_t> kept;
+    for (std::size_t n = 0; n < live.size(); ++n) {
+      if (items[n]) {
+        kept.push_back(live[n]);
+      } else {
+        results[live[n]].status = tl::unexpected(items[n].error());
+      }
+    }
+    live = std::move(kept);
+  };
+  std::vector<mesh::Mesh> meshes(jobs.size());
+  if (!live.empty()) {
+    std::vector<const image::PreprocessedImage*> batch_images;
+    for (std::size_t i : live) batch_images.push_back(&*images[i]);
+    const std::vector<const Job*> shape_jobs = live_jobs();
+    BatchStage shape_stage(kShapeGeneration, shape_jobs, live_reports(), device_.stream);
+    Result<shape::VolumeBatch> volumes = shape_generation(batch_images, shape_stage.step_progress());
+    if (!volumes) {
+      shape_stage.finish([](std::size_t) { return false; });
+      if (volumes.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(volumes.error());
+      for (std::size_t i : live) results[i].status = tl::unexpected(volumes.error());
+      live.clear();
+    } else {
+      shape_stage.finish([&](std::size_t n) { return (*volumes)[n].has_value(); });
+      std::vector<const gpu::DeviceScalarVolume*> batch_volumes;
+      for (const auto& volume : *volumes) {
+        if (volume) batch_volumes.push_back(&*volume);
+      }
+      keep_succeeded(*volumes);
+      if (!live.empty()) {
+        const std::vector<const Job*> mesh_jobs = live_jobs();
+        BatchStage mesh_stage(kMeshExtraction, mesh_jobs, live_reports(), device_.stream);
+        Result<mesh::MeshBatch> surfaces = mesh_extraction(batch_volumes, mesh_stage.step_progress());
+        if (!surfaces) {
+          mesh_stage.finish([](std::size_t) { return false; });
+          if (surfaces.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(surfaces.error());
+          for (std::size_t i : live) results[i].status = tl::unexpected(surfaces.error());
+          live.clear();
+        } else {
+          mesh_stage.finish([&](std::size_t n) { return (*surfaces)[n].has_value(); });
+          for (std::size_t n = 0; n < live.size(); ++n) {
+            if ((*surfaces)[n]) meshes[live[n]] = std::move(*(*surfaces)[n]);
+          }
+          keep_succeeded(*surfaces);
+        }
+      }
+    }
+    // The volumes (the batch's largest allocation) go back to the pool here.
+  }
+
+  // Per image again, side by side: clean-up, colours, export.
+  parallel_for(0, live.size(), 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t n = begin; n < end; ++n) {
+      const std::size_t i = live[n];
+      GenerateReport& report = results[i].report;
+      mesh::Mesh& mesh = meshes[i];
+      StageClock clock(jobs[i].context, report.stages);
+      results[i].status = contained("post-processing and export", [&]() -> Status {
+        ORFEAS_ASSIGN_OR_RETURN(report.post, clock.run(kPostProcessing, [&] { return post_processing(mesh); }));
+        ORFEAS_RETURN_IF_ERROR(clock.run(kTextureSynthesis, [&] { return texture_synthesis(mesh, *images[i]); }));
+        ORFEAS_RETURN_IF_ERROR(clock.run(kExport, [&] { return export_mesh(mesh, jobs[i].output, jobs[i].format); }));
+        return ok();
+      });
+      report.vertices = mesh.positions.size();
+      report.faces = mesh.triangles.size();
+      mesh = mesh::Mesh{};
+      images[i].reset();
+    }
+  });
+  const double total = seconds_since(start);
+  for (JobResult& result : results) result.report.total_seconds = total;
+  return results;
 }
 
 }  // namespace orfeas::pipeline

@@ -1,17 +1,26 @@
-// The image-to-mesh pipeline: one path for the CLI, the benchmarks and (later) the server.
+// The image-to-mesh pipeline: one path for the CLI, the batch processor, the benchmarks and (later)
+// the server, on the CPU or a CUDA device alike.
 //
 //   image_preprocessing → shape_generation → mesh_extraction → post_processing
 //     → texture_synthesis → export
 //
-//   PipelineOptions options;  options.shape.resolution = 256;
+//   PipelineOptions options;  options.shape.resolution = 256;  options.device = {gpu::DeviceKind::kCuda, 0};
 //   ORFEAS_ASSIGN_OR_RETURN(auto pipeline, Pipeline::create(options));
 //   ORFEAS_ASSIGN_OR_RETURN(GenerateReport report, pipeline->generate("cat.png", "cat.stl", on_progress));
 //
-// Each stage is also callable on its own, with its own input and output types, so tests and
-// benchmarks can time or replace one stage. `generate` validates the output path and format before
-// doing any work, and writes atomically: on any error no output file exists.
+// A batch (run_batch) takes every job through every stage: the per-image stages (decode … export)
+// run job by job, side by side on the CPU; shape generation and mesh extraction run for the whole
+// batch at once on the pipeline's device, the batch's volumes resident together in its memory pool.
+// Whatever the device, each job records the same stage names (kStageNames), so CPU and GPU profiles
+// compare side by side. generate() is a batch of one.
 //
-// Thread-safety: a Pipeline is immutable after create(); its methods may run concurrently.
+// Each stage is also callable on its own, with its own input and output types, so tests and
+// benchmarks can time or replace one stage. A job's output path is checked before any work, and
+// written atomically: on any error no output file exists. Nothing a stage throws escapes: host
+// memory exhaustion is the job's kOutOfMemory (or the batch's, in the batched stages).
+//
+// Thread-safety: a Pipeline is immutable after create(); its methods may run concurrently (device
+// work of concurrent batches is serialised on the pipeline's stream).
 #pragma once
 
 #include <array>
@@ -25,15 +34,18 @@
 #include <string_view>
 #include <vector>
 
+#include "orfeas/core/progress.h"
 #include "orfeas/core/status.h"
 #include "orfeas/export/export.h"
+#include "orfeas/gpu/device.h"
+#include "orfeas/gpu/memory_need.h"
+#include "orfeas/gpu/memory_pool.h"
 #include "orfeas/image/preprocess.h"
-#include "orfeas/mesh/marching_cubes.h"
 #include "orfeas/mesh/mesh.h"
+#include "orfeas/mesh/surface_extraction.h"
 #include "orfeas/pipeline/post_processing.h"
 #include "orfeas/profiling/profiler.h"
 #include "orfeas/shape/shape_backend.h"
-#include "orfeas/shape/volume.h"
 
 namespace orfeas::pipeline {
 
@@ -43,8 +55,8 @@ inline constexpr std::string_view kMeshExtraction = "mesh_extraction";
 inline constexpr std::string_view kPostProcessing = "post_processing";
 inline constexpr std::string_view kTextureSynthesis = "texture_synthesis";
 inline constexpr std::string_view kExport = "export";
-inline constexpr std::array<std::string_view, 6> kStageNames = {
-    kImagePreprocessing, kShapeGeneration, kMeshExtraction, kPostProcessing, kTextureSynthesis, kExport};
+inline constexpr std::array<std::string_view, 6> kStageNames = {kImagePreprocessing, kShapeGeneration,  kMeshExtraction,
+                                                                kPostProcessing,     kTextureSynthesis, kExport};
 
 struct PipelineOptions {
   image::PreprocessOptions preprocess;
@@ -52,6 +64,11 @@ struct PipelineOptions {
   shape::ShapeOptions shape;
   PostProcessOptions post;
   exporter::ExportOptions output;
+  // Where shape generation and mesh extraction run.
+  gpu::DeviceSpec device;
+  // The device's memory pool (borrowed; must outlive the pipeline), e.g. a HostMemoryPool with a
+  // capacity in tests. Null: the pipeline makes its own (host on the CPU, CUDA on a GPU).
+  gpu::MemoryPool* pool = nullptr;
 };
 
 struct StageTiming {
@@ -69,17 +86,20 @@ struct GenerateReport {
   PostProcessStats post;
 };
 
-// Called on the calling thread when a stage starts (`done` false) and when it ends (`done` true,
-// with its duration).
+// A stage starts (`done` false, step 0), advances within itself (`done` false, step k of `steps`:
+// diffusion steps, decoding chunks, items of a batch) and ends (`done` true, with its duration).
+// Called on the thread running the stage: a job's per-image stages run on a worker thread.
 struct ProgressEvent {
   std::string_view stage;
   std::size_t index = 0;  // 0-based position in kStageNames
   bool done = false;
-  double seconds = 0.0;
+  double seconds = 0.0;  // when done
+  std::size_t step = 0;  // within the stage: `step` of `steps` done (0 of 0: no step reported yet)
+  std::size_t steps = 0;
 };
 using ProgressCallback = std::function<void(const ProgressEvent&)>;
 
-// What a caller may attach to one run: progress events and a profiler job whose stage scopes the
+// What a caller may attach to one job: progress events and a profiler job whose stage scopes the
 // run opens (one per stage, named as in kStageNames).
 struct RunContext {
   ProgressCallback progress;
@@ -87,36 +107,68 @@ struct RunContext {
   profiling::JobId job = profiling::kNoJob;
 };
 
+// One job of a batch: read `input`, write `output` in `format`.
+struct Job {
+  std::filesystem::path input;
+  std::filesystem::path output;
+  exporter::Format format = exporter::Format::kStl;
+  RunContext context;
+};
+
+struct JobResult {
+  Status status;          // the job's error, if it failed
+  GenerateReport report;  // its stages so far, and the rest when it succeeded
+};
+
 class Pipeline {
  public:
+  // kInvalidArgument for bad options, kUnavailable when the device (or the backend on it) is not
+  // present in this build or on this machine.
   [[nodiscard]] static Result<std::unique_ptr<Pipeline>> create(const PipelineOptions& options);
 
   // The whole job: read `input`, write `output` in the format its extension names.
-  [[nodiscard]] Result<GenerateReport> generate(const std::filesystem::path& input,
-                                                const std::filesystem::path& output,
+  [[nodiscard]] Result<GenerateReport> generate(const std::filesystem::path& input, const std::filesystem::path& output,
                                                 const ProgressCallback& progress = {}) const;
   // Same, with the format given explicitly (the output path's extension is not consulted).
-  [[nodiscard]] Result<GenerateReport> generate(const std::filesystem::path& input,
-                                                const std::filesystem::path& output, exporter::Format format,
-                                                const RunContext& context) const;
+  [[nodiscard]] Result<GenerateReport> generate(const std::filesystem::path& input, const std::filesystem::path& output,
+                                                exporter::Format format, const RunContext& context) const;
+
+  // Every job of a batch through every stage; one result per job, in order. The outer error is the
+  // batch's: kOutOfMemory when its volumes or meshes did not fit the device's pool together — then
+  // no job was written, and the caller may split the batch and retry.
+  [[nodiscard]] Result<std::vector<JobResult>> run_batch(std::span<const Job> jobs) const;
 
   // The stages, one by one.
   [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(const std::filesystem::path& input) const;
   [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(std::span<const std::uint8_t> bytes) const;
-  [[nodiscard]] Result<shape::ScalarVolume> shape_generation(const image::PreprocessedImage& image) const;
-  [[nodiscard]] Result<mesh::Mesh> mesh_extraction(const shape::ScalarVolume& volume) const;
+  [[nodiscard]] Result<shape::VolumeBatch> shape_generation(std::span<const image::PreprocessedImage* const> images,
+                                                            const StepProgress& progress = {}) const;
+  [[nodiscard]] Result<mesh::MeshBatch> mesh_extraction(std::span<const gpu::DeviceScalarVolume* const> volumes,
+                                                        const StepProgress& progress = {}) const;
   [[nodiscard]] Result<PostProcessStats> post_processing(mesh::Mesh& mesh) const;
   [[nodiscard]] Status texture_synthesis(mesh::Mesh& mesh, const image::PreprocessedImage& image) const;
   [[nodiscard]] Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& output,
                                    exporter::Format format) const;
 
+  // The configuration as the optimizer sees it: a calibration key ("inflate/cuda/r256") and what
+  // a batch needs on the device, as the shape backend and mesh extraction state it.
+  [[nodiscard]] gpu::JobConfig job_config() const;
+  [[nodiscard]] const gpu::Device& device() const { return device_; }
+  [[nodiscard]] gpu::MemoryPool& memory_pool() const { return *device_.pool; }
   [[nodiscard]] const PipelineOptions& options() const { return options_; }
 
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
  private:
-  Pipeline(PipelineOptions options, std::unique_ptr<shape::ShapeBackend> backend)
-      : options_(std::move(options)), backend_(std::move(backend)) {}
+  struct Resources;  // the pool and stream the pipeline owns
+  Pipeline(PipelineOptions options, std::unique_ptr<Resources> resources, gpu::Device device,
+           std::unique_ptr<shape::ShapeBackend> backend);
 
   PipelineOptions options_;
+  std::unique_ptr<Resources> resources_;
+  gpu::Device device_;
   std::unique_ptr<shape::ShapeBackend> backend_;
 };
 

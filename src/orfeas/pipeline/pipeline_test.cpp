@@ -42,9 +42,13 @@ std::unique_ptr<Pipeline> make_pipeline(int resolution, std::size_t target_faces
 
 // The stages in order, from a preprocessed image to a coloured mesh.
 mesh::Mesh run_stages(const Pipeline& pipeline, const image::PreprocessedImage& pre) {
-  auto volume = pipeline.shape_generation(pre);
-  EXPECT_TRUE(volume.has_value());
-  auto mesh = pipeline.mesh_extraction(*volume);
+  const image::PreprocessedImage* images[] = {&pre};
+  auto volumes = pipeline.shape_generation(images);
+  EXPECT_TRUE(volumes.has_value() && volumes->size() == 1 && volumes->front().has_value());
+  const gpu::DeviceScalarVolume* volume[] = {&*volumes->front()};
+  auto meshes = pipeline.mesh_extraction(volume);
+  EXPECT_TRUE(meshes.has_value() && meshes->size() == 1);
+  auto& mesh = meshes->front();
   EXPECT_TRUE(mesh.has_value()) << mesh.error().message();
   EXPECT_TRUE(pipeline.post_processing(*mesh).has_value());
   EXPECT_TRUE(pipeline.texture_synthesis(*mesh, pre).has_value());
@@ -64,7 +68,7 @@ TEST(PipelineTest, DiscInflatesToASphereOfGenusZero) {
   constexpr double kRadius = 0.6;
   const auto pipeline = make_pipeline(128);
   const mesh::Mesh mesh = run_stages(*pipeline, ring_image(512, 0.0F, static_cast<float>(kRadius)));
-  const mesh::TopologyReport topology = mesh::analyze_topology(mesh);
+  const mesh::TopologyReport topology = mesh::analyze_topology(mesh).value();
   expect_closed_and_clean(topology);
   EXPECT_EQ(topology.euler_characteristic, 2);
   EXPECT_EQ(topology.components, 1U);
@@ -84,7 +88,7 @@ TEST(PipelineTest, DiscInflatesToASphereOfGenusZero) {
 TEST(PipelineTest, AnnulusInflatesToATorus) {
   const auto pipeline = make_pipeline(96);
   const mesh::Mesh mesh = run_stages(*pipeline, ring_image(384, 0.3F, 0.8F));
-  const mesh::TopologyReport topology = mesh::analyze_topology(mesh);
+  const mesh::TopologyReport topology = mesh::analyze_topology(mesh).value();
   expect_closed_and_clean(topology);
   EXPECT_EQ(topology.euler_characteristic, 0);
   // A torus with major radius 0.55 and a round cross-section of radius 0.25: 2π²Rr².
@@ -97,7 +101,7 @@ TEST(PipelineTest, SimplificationMeetsTheFaceBudgetWithoutOpeningTheSurface) {
   const mesh::Mesh mesh = run_stages(*pipeline, ring_image(256, 0.0F, 0.7F));
   EXPECT_LE(mesh.triangles.size(), 5000U);
   EXPECT_GE(mesh.triangles.size(), 4000U);
-  const mesh::TopologyReport topology = mesh::analyze_topology(mesh);
+  const mesh::TopologyReport topology = mesh::analyze_topology(mesh).value();
   expect_closed_and_clean(topology);
   EXPECT_EQ(topology.euler_characteristic, 2);
 }
@@ -121,7 +125,7 @@ TEST(PipelineTest, FloatingSpecksAreRemoved) {
   }
   const auto pipeline = make_pipeline(96);
   const mesh::Mesh mesh = run_stages(*pipeline, pre);
-  EXPECT_EQ(mesh::analyze_topology(mesh).components, 1U);
+  EXPECT_EQ(mesh::analyze_topology(mesh).value().components, 1U);
 }
 
 TEST(PipelineTest, CreateRejectsBadOptions) {
@@ -146,15 +150,28 @@ TEST_F(GenerateTest, ReportsEveryStageInOrderAndWritesTheFile) {
   const auto pipeline = make_pipeline(64);
   std::vector<std::string> started;
   std::vector<std::string> finished;
+  std::vector<std::pair<std::size_t, std::size_t>> shape_steps;
   const fs::path out = dir_ / "disc.ply";
   const auto report = pipeline->generate(fs::path(ORFEAS_SOURCE_DIR) / "tests/data/disc_rgba.png", out,
                                          [&](const ProgressEvent& event) {
+                                           if (event.steps > 0) {
+                                             if (event.stage == kShapeGeneration) {
+                                               shape_steps.emplace_back(event.step, event.steps);
+                                             }
+                                             EXPECT_LE(event.step, event.steps);
+                                             EXPECT_FALSE(event.done);
+                                             return;
+                                           }
                                            (event.done ? finished : started).emplace_back(event.stage);
                                          });
   ASSERT_TRUE(report.has_value()) << report.error().message();
   const std::vector<std::string> expected(kStageNames.begin(), kStageNames.end());
   EXPECT_EQ(started, expected);
   EXPECT_EQ(finished, expected);
+  // Shape generation reports its steps within, ending with the last.
+  ASSERT_FALSE(shape_steps.empty());
+  EXPECT_EQ(shape_steps.back().first, shape_steps.back().second);
+  for (std::size_t i = 1; i < shape_steps.size(); ++i) EXPECT_GT(shape_steps[i].first, shape_steps[i - 1].first);
   ASSERT_EQ(report->stages.size(), kStageNames.size());
   for (const StageTiming& stage : report->stages) EXPECT_GE(stage.seconds, 0.0);
   EXPECT_EQ(report->format, exporter::Format::kPly);

@@ -1,5 +1,6 @@
-// Runs one pipeline stage inside a profiler scope, reports its start and end as progress events and
-// appends its wall time to a job's timings. Shared by Pipeline::generate and the batch processor.
+// Runs one pipeline stage of one job inside a profiler scope, reports its start, steps and end as
+// progress events and appends its wall time to the job's timings. Used by Pipeline for the
+// per-image stages of every job.
 //
 //   StageClock clock(context, report.stages);
 //   ORFEAS_ASSIGN_OR_RETURN(auto image, clock.run(kImagePreprocessing, [&] { return decode(); }));
@@ -18,6 +19,9 @@
 
 namespace orfeas::pipeline {
 
+// Position of `stage` in kStageNames; kStageNames.size() for a stage outside it.
+[[nodiscard]] std::size_t stage_index(std::string_view stage);
+
 class StageClock {
  public:
   StageClock(const RunContext& context, std::vector<StageTiming>& timings) : context_(context), timings_(timings) {}
@@ -26,25 +30,18 @@ class StageClock {
   template <class Fn>
   auto run(std::string_view stage, Fn&& fn) {
     const std::size_t index = stage_index(stage);
-    if (context_.progress) context_.progress({stage, index, false, 0.0});
+    if (context_.progress) context_.progress({.stage = stage, .index = index});
     const profiling::StageScope scope(context_.profiler, context_.job, stage);
     const auto start = std::chrono::steady_clock::now();
     auto result = std::forward<Fn>(fn)();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     timings_.push_back({std::string(stage), seconds});
-    if (context_.progress && result) context_.progress({stage, index, true, seconds});
+    if (context_.progress && result)
+      context_.progress({.stage = stage, .index = index, .done = true, .seconds = seconds});
     return result;
   }
 
  private:
-  // Position in kStageNames; kStageNames.size() for a stage outside it.
-  static std::size_t stage_index(std::string_view stage) {
-    for (std::size_t i = 0; i < kStageNames.size(); ++i) {
-      if (kStageNames[i] == stage) return i;
-    }
-    return kStageNames.size();
-  }
-
   const RunContext& context_;          // borrowed
   std::vector<StageTiming>& timings_;  // borrowed
 };

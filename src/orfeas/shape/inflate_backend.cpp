@@ -6,6 +6,7 @@
 
 #include "orfeas/core/distance_transform.h"
 #include "orfeas/core/parallel.h"
+#include "orfeas/gpu/caching_memory_pool.h"
 
 namespace orfeas::shape {
 namespace {
@@ -20,7 +21,9 @@ float sample_bilinear(const std::vector<float>& grid, int size, float u, float v
   const int v0 = std::min(static_cast<int>(v), size - 2);
   const float fu = u - static_cast<float>(u0);
   const float fv = v - static_cast<float>(v0);
-  const auto at = [&](int x, int y) { return grid[static_cast<std::size_t>(y) * static_cast<std::size_t>(size) + static_cast<std::size_t>(x)]; };
+  const auto at = [&](int x, int y) {
+    return grid[static_cast<std::size_t>(y) * static_cast<std::size_t>(size) + static_cast<std::size_t>(x)];
+  };
   const float top = at(u0, v0) * (1.0F - fu) + at(u0 + 1, v0) * fu;
   const float bottom = at(u0, v0 + 1) * (1.0F - fu) + at(u0 + 1, v0 + 1) * fu;
   return top * (1.0F - fv) + bottom * fv;
@@ -46,7 +49,8 @@ std::vector<float> signed_distance_pixels(const image::Mask& mask) {
   std::vector<float> sd(static_cast<std::size_t>(mask.width) * static_cast<std::size_t>(mask.height));
   for (int y = 0; y < mask.height; ++y) {
     for (int x = 0; x < mask.width; ++x) {
-      const std::size_t p = static_cast<std::size_t>(y + 1) * static_cast<std::size_t>(pw) + static_cast<std::size_t>(x + 1);
+      const std::size_t p =
+          static_cast<std::size_t>(y + 1) * static_cast<std::size_t>(pw) + static_cast<std::size_t>(x + 1);
       sd[mask.index(x, y)] = mask.at(x, y) != 0 ? to_background.distance[p] - 0.5F : 0.5F - to_foreground.distance[p];
     }
   }
@@ -97,26 +101,71 @@ Result<InflateField> compute_inflate_field(const image::ImageRgba8& canvas, cons
   return field;
 }
 
-ScalarVolume sample_inflate_volume(const InflateField& field) {
+GridGeometry field_grid(const InflateField& field) {
+  return {field.points, field.points, field.points, field.origin, field.spacing};
+}
+
+void sample_inflate_volume_into(const InflateField& field, float* out) {
   const int points = field.points;
-  ScalarVolume volume(points, points, points, field.origin, field.spacing);
   const auto column_count = static_cast<std::size_t>(points) * static_cast<std::size_t>(points);
   parallel_for(0, static_cast<std::size_t>(points), 4, [&](std::size_t begin, std::size_t end) {
     for (std::size_t k = begin; k < end; ++k) {
       // The CUDA twin (shape/cuda/inflate_sampler.cu) repeats this arithmetic operation for operation.
       const float z = (field.origin.z + field.spacing * static_cast<float>(k)) * field.inv_thickness;
       const float z_sq = z * z;
-      float* slice = volume.values.data() + k * column_count;
+      float* slice = out + k * column_count;
       for (std::size_t c = 0; c < column_count; ++c) slice[c] = std::sqrt(z_sq + field.radial_sq[c]) - field.inradius;
     }
   });
+}
+
+ScalarVolume sample_inflate_volume(const InflateField& field) {
+  ScalarVolume volume(field.points, field.points, field.points, field.origin, field.spacing);
+  sample_inflate_volume_into(field, volume.values.data());
   return volume;
 }
 
-Result<ScalarVolume> InflateBackend::generate(const image::ImageRgba8& canvas, const image::Mask& mask,
-                                              const ShapeOptions& options) const {
+gpu::MemoryNeed inflate_memory_need(const ShapeOptions& options) {
+  const auto n = static_cast<std::uint64_t>(options.resolution) + 1;
+  return {0, gpu::pool_bucket_bytes(4 * n * n * n) + gpu::pool_bucket_bytes(4 * n * n)};
+}
+
+Result<ScalarVolume> InflateBackend::generate_volume(const image::ImageRgba8& canvas, const image::Mask& mask,
+                                                     const ShapeOptions& options) {
   ORFEAS_ASSIGN_OR_RETURN(const InflateField field, compute_inflate_field(canvas, mask, options));
   return sample_inflate_volume(field);
+}
+
+Result<VolumeBatch> InflateBackend::generate(std::span<const image::PreprocessedImage* const> images,
+                                             const ShapeOptions& options, const StepProgress& progress) const {
+  ORFEAS_RETURN_IF_ERROR(validate(options));
+  if (device_.pool == nullptr) return make_error(ErrorCode::kInvalidArgument, "inflate backend: no memory pool");
+  VolumeBatch volumes;
+  volumes.reserve(images.size());
+  // Items one after another, each parallel inside; a batch that does not fit fails as a whole
+  // (the volumes taken so far go back to the pool with `volumes`).
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const image::PreprocessedImage& image = *images[i];
+    auto field = compute_inflate_field(image.canvas, image.mask, options);
+    if (!field) {
+      volumes.emplace_back(tl::unexpected(field.error()));
+    } else {
+      auto volume = gpu::allocate_volume(field_grid(*field), *device_.pool);
+      if (!volume) {
+        return tl::unexpected(volume.error().with_context("inflate: item " + std::to_string(i + 1) + " of " +
+                                                          std::to_string(images.size())));
+      }
+      sample_inflate_volume_into(*field, volume->data());
+      volumes.emplace_back(std::move(*volume));
+    }
+    report(progress, i + 1, images.size());
+  }
+  return volumes;
+}
+
+Result<std::unique_ptr<ShapeBackend>> create_inflate_backend(const gpu::Device& device) {
+  if (device.is_cuda()) return create_inflate_backend_cuda(device);
+  return std::unique_ptr<ShapeBackend>(std::make_unique<InflateBackend>(device));
 }
 
 }  // namespace orfeas::shape

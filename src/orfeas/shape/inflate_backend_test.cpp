@@ -1,5 +1,8 @@
 #include "orfeas/shape/inflate_backend.h"
 
+#include "orfeas/gpu/cuda_runtime.h"
+#include "orfeas/gpu/host_memory_pool.h"
+
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -28,7 +31,7 @@ image::Mask ring_mask(int size, float inner, float outer) {
 
 ScalarVolume inflate(const image::Mask& mask, ShapeOptions options) {
   const image::ImageRgba8 canvas(mask.width, mask.height);
-  auto volume = InflateBackend().generate(canvas, mask, options);
+  auto volume = InflateBackend::generate_volume(canvas, mask, options);
   EXPECT_TRUE(volume.has_value()) << volume.error().message();
   return std::move(*volume);
 }
@@ -105,20 +108,84 @@ TEST(InflateBackendTest, SignedDistanceHasTheOutlineOnPixelEdges) {
 }
 
 TEST(InflateBackendTest, RejectsBadInput) {
-  const InflateBackend backend;
   const image::ImageRgba8 canvas(32, 32);
-  const auto empty = backend.generate(canvas, image::Mask(32, 32), {});
+  const auto empty = InflateBackend::generate_volume(canvas, image::Mask(32, 32), {});
   ASSERT_FALSE(empty.has_value());
   EXPECT_EQ(empty.error().code(), ErrorCode::kNoForeground);
 
   const image::Mask full(32, 32, 1);
-  const auto too_fine = backend.generate(canvas, full, {.resolution = 4096});
+  const auto too_fine = InflateBackend::generate_volume(canvas, full, {.resolution = 4096});
   ASSERT_FALSE(too_fine.has_value());
   EXPECT_EQ(too_fine.error().code(), ErrorCode::kInvalidArgument);
 
-  const auto mismatched = backend.generate(image::ImageRgba8(32, 16), full, {});
+  const auto mismatched = InflateBackend::generate_volume(image::ImageRgba8(32, 16), full, {});
   ASSERT_FALSE(mismatched.has_value());
   EXPECT_EQ(mismatched.error().code(), ErrorCode::kInvalidArgument);
+}
+
+struct HostDevice {
+  std::unique_ptr<gpu::HostMemoryPool> pool;
+  gpu::Device device;
+};
+
+HostDevice host_device(std::uint64_t capacity_bytes = 0) {
+  auto pool = gpu::HostMemoryPool::create({.capacity_bytes = capacity_bytes});
+  EXPECT_TRUE(pool.has_value());
+  gpu::Device device{{gpu::DeviceKind::kCpu, 0}, pool->get(), nullptr};
+  return {std::move(*pool), device};
+}
+
+image::PreprocessedImage preprocessed(image::Mask mask) {
+  image::ImageRgba8 canvas(mask.width, mask.height);
+  return {std::move(canvas), std::move(mask)};
+}
+
+TEST(InflateBackendTest, ABatchGivesEachItemItsVolumeOrItsError) {
+  HostDevice host = host_device();
+  auto backend = create_shape_backend("inflate", host.device);
+  ASSERT_TRUE(backend.has_value()) << backend.error().message();
+  const ShapeOptions options{.resolution = 24};
+  const image::PreprocessedImage disc = preprocessed(ring_mask(96, 0.0F, 0.6F));
+  const image::PreprocessedImage empty = preprocessed(image::Mask(96, 96));
+  const image::PreprocessedImage ring = preprocessed(ring_mask(96, 0.3F, 0.8F));
+  const image::PreprocessedImage* images[] = {&disc, &empty, &ring};
+  std::vector<std::size_t> steps;
+  auto volumes = (*backend)->generate(images, options, [&](std::size_t step, std::size_t total) {
+    EXPECT_EQ(total, 3U);
+    steps.push_back(step);
+  });
+  ASSERT_TRUE(volumes.has_value()) << volumes.error().message();
+  ASSERT_EQ(volumes->size(), 3U);
+  EXPECT_EQ(steps, (std::vector<std::size_t>{1, 2, 3}));
+  ASSERT_FALSE((*volumes)[1].has_value());
+  EXPECT_EQ((*volumes)[1].error().code(), ErrorCode::kNoForeground);
+  for (std::size_t i : {0U, 2U}) {
+    ASSERT_TRUE((*volumes)[i].has_value());
+    // The pooled volume holds exactly the CPU sampler's floats.
+    const ScalarVolume expected = inflate(images[i]->mask, options);
+    const VolumeView view = (*volumes)[i]->host_view();
+    ASSERT_EQ(view.grid.count(), expected.values.size());
+    for (std::size_t v = 0; v < expected.values.size(); ++v) ASSERT_EQ(view.values[v], expected.values[v]) << v;
+  }
+  // The stated need covers what the pool holds for two items.
+  EXPECT_LE(host.pool->stats().allocated_bytes, 2 * (*backend)->memory_need(options).per_item_bytes);
+  EXPECT_EQ((*backend)->memory_need(options).weights_bytes, 0U);
+}
+
+TEST(InflateBackendTest, ABatchThatDoesNotFitIsOutOfMemoryAndHoldsNothing) {
+  const ShapeOptions options{.resolution = 64};
+  const std::uint64_t per_item = inflate_memory_need(options).per_item_bytes;
+  HostDevice host = host_device(2 * per_item);
+  auto backend = create_shape_backend("inflate", host.device);
+  ASSERT_TRUE(backend.has_value());
+  const image::PreprocessedImage disc = preprocessed(ring_mask(96, 0.0F, 0.6F));
+  const std::vector<const image::PreprocessedImage*> five(5, &disc);
+  auto volumes = (*backend)->generate(five, options);
+  ASSERT_FALSE(volumes.has_value());
+  EXPECT_EQ(volumes.error().code(), ErrorCode::kOutOfMemory);
+  EXPECT_EQ(host.pool->stats().allocated_bytes, 0U);
+  const std::vector<const image::PreprocessedImage*> two(2, &disc);
+  EXPECT_TRUE((*backend)->generate(two, options).has_value());
 }
 
 TEST(InflateFieldTest, GenerateIsFieldThenSample) {
@@ -177,13 +244,26 @@ TEST(InflateFieldTest, RejectsLikeGenerate) {
 }
 
 TEST(ShapeBackendTest, FactoryKnowsInflateOnly) {
-  auto backend = create_shape_backend("inflate");
+  HostDevice host = host_device();
+  auto backend = create_shape_backend("inflate", host.device);
   ASSERT_TRUE(backend.has_value());
   EXPECT_EQ((*backend)->name(), "inflate");
-  const auto unknown = create_shape_backend("hunyuan9");
+  EXPECT_FALSE((*backend)->device().is_cuda());
+  const auto unknown = create_shape_backend("hunyuan9", host.device);
   ASSERT_FALSE(unknown.has_value());
   EXPECT_NE(unknown.error().message().find("hunyuan9"), std::string::npos);
   EXPECT_EQ(shape_backend_names(), std::vector<std::string>{"inflate"});
+}
+
+TEST(ShapeBackendTest, CudaWithoutCudaIsUnavailable) {
+  if (gpu::cuda_compiled_in()) GTEST_SKIP() << "this build has CUDA: the gpu-labelled tests cover that device";
+  HostDevice host = host_device();
+  gpu::Device cuda = host.device;
+  cuda.spec = {gpu::DeviceKind::kCuda, 0};
+  const auto backend = create_shape_backend("inflate", cuda);
+  ASSERT_FALSE(backend.has_value());
+  EXPECT_EQ(backend.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(backend.error().message().find("cuda:0"), std::string::npos) << backend.error().message();
 }
 
 }  // namespace

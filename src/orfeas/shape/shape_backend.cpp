@@ -18,10 +18,16 @@ Status validate(const ShapeOptions& options) {
   return ok();
 }
 
-std::vector<std::string> shape_backend_names() { return {std::string(InflateBackend::kName)}; }
+std::vector<std::string> shape_backend_names() {
+  return {std::string(InflateBackend::kName)};
+}
 
-Result<std::unique_ptr<ShapeBackend>> create_shape_backend(std::string_view name) {
-  if (name == InflateBackend::kName) return std::unique_ptr<ShapeBackend>(std::make_unique<InflateBackend>());
+GridGeometry volume_grid(const ShapeOptions& options) {
+  return GridGeometry::unit_cube(options.resolution + 1);
+}
+
+Result<std::unique_ptr<ShapeBackend>> create_shape_backend(std::string_view name, const gpu::Device& device) {
+  if (name == InflateBackend::kName) return create_inflate_backend(device);
   return make_error(ErrorCode::kInvalidArgument,
                     "unknown shape backend '" + std::string(name) + "' (available: inflate)");
 }

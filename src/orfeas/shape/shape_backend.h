@@ -1,23 +1,35 @@
-// Stage `shape_generation`: a preprocessed image (square canvas + object mask) → a scalar volume
-// whose negative region is the object.
+// Stage `shape_generation`: a batch of preprocessed images (square canvas + object mask) → one
+// scalar volume each, negative inside the object, on the backend's device.
 //
-//   ORFEAS_ASSIGN_OR_RETURN(auto backend, create_shape_backend("inflate"));
-//   ORFEAS_ASSIGN_OR_RETURN(ScalarVolume volume, backend->generate(canvas, mask, {.resolution = 256}));
+//   ORFEAS_ASSIGN_OR_RETURN(auto backend, create_shape_backend("inflate", device));
+//   ORFEAS_ASSIGN_OR_RETURN(auto volumes, backend->generate(images, options, progress));
+//   for (auto& volume : volumes) { if (!volume) report(volume.error()); else mesh(*volume); }
 //
 // Every backend fills the cube [-1, 1]^3 of model space with (resolution + 1)^3 grid points, the
-// canvas mapping onto x, y ∈ [-1, 1] (see image/preprocess.h) and z pointing at the viewer.
+// canvas mapping onto x, y ∈ [-1, 1] (see image/preprocess.h) and z pointing at the viewer. The
+// volumes live in the device's pool (gpu/device_volume.h): host memory on the CPU, device memory on
+// a GPU; mesh extraction (mesh/surface_extraction.h) takes them from there.
 //
-// Thread-safety: a backend is immutable after creation; generate() may run concurrently.
+// Backends are created for one device; the factory picks the implementation for its kind at run
+// time (a CUDA implementation lives in shape/cuda/ and reports kUnavailable in builds without
+// CUDA). Each states what a batch needs in memory, so the optimizer can size batches.
+//
+// Thread-safety: a backend is immutable after creation; generate() may run concurrently (on one
+// CUDA stream such calls are serialised by the stream).
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "orfeas/core/progress.h"
 #include "orfeas/core/status.h"
-#include "orfeas/image/image.h"
-#include "orfeas/shape/volume.h"
+#include "orfeas/gpu/device.h"
+#include "orfeas/gpu/device_volume.h"
+#include "orfeas/gpu/memory_need.h"
+#include "orfeas/image/preprocess.h"
 
 namespace orfeas::shape {
 
@@ -28,6 +40,13 @@ struct ShapeOptions {
 
 [[nodiscard]] Status validate(const ShapeOptions& options);
 
+// The grid every backend samples: (resolution + 1)^3 points over [-1, 1]^3.
+[[nodiscard]] GridGeometry volume_grid(const ShapeOptions& options);
+
+// One volume per image of a batch, in input order. An item that cannot be made (an empty mask) is
+// that item's error; the others go on.
+using VolumeBatch = std::vector<Result<gpu::DeviceScalarVolume>>;
+
 class ShapeBackend {
  public:
   virtual ~ShapeBackend() = default;
@@ -36,15 +55,25 @@ class ShapeBackend {
   ShapeBackend& operator=(const ShapeBackend&) = delete;
 
   [[nodiscard]] virtual std::string_view name() const = 0;
+  [[nodiscard]] virtual const gpu::Device& device() const = 0;
 
-  // `canvas` and `mask` are the same square size.
-  [[nodiscard]] virtual Result<ScalarVolume> generate(const image::ImageRgba8& canvas, const image::Mask& mask,
-                                                      const ShapeOptions& options) const = 0;
+  // What one batch needs on the device: weights once, the volume and working buffers per item.
+  [[nodiscard]] virtual gpu::MemoryNeed memory_need(const ShapeOptions& options) const = 0;
+
+  // The whole batch's volumes, resident together in the device's pool. Fails as a whole only for
+  // the batch: kOutOfMemory when the pool cannot hold it (nothing stays allocated; split and
+  // retry), kInternal for a device failure. `progress` hears step k of n for the batch.
+  [[nodiscard]] virtual Result<VolumeBatch> generate(std::span<const image::PreprocessedImage* const> images,
+                                                     const ShapeOptions& options,
+                                                     const StepProgress& progress = {}) const = 0;
 };
 
 // The names create_shape_backend() accepts, in the order the CLI lists them.
 [[nodiscard]] std::vector<std::string> shape_backend_names();
 
-[[nodiscard]] Result<std::unique_ptr<ShapeBackend>> create_shape_backend(std::string_view name);
+// kInvalidArgument for an unknown name; kUnavailable when the backend has no implementation for
+// the device's kind in this build.
+[[nodiscard]] Result<std::unique_ptr<ShapeBackend>> create_shape_backend(std::string_view name,
+                                                                         const gpu::Device& device);
 
 }  // namespace orfeas::shape

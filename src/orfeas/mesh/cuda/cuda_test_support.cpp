@@ -66,7 +66,7 @@ CudaContext require_cuda() {
                                        << " triangles identical";
 }
 
-::testing::AssertionResult volumes_identical(const shape::ScalarVolume& cpu, const shape::ScalarVolume& gpu) {
+::testing::AssertionResult volumes_identical(const ScalarVolume& cpu, const ScalarVolume& gpu) {
   if (cpu.nx != gpu.nx || cpu.ny != gpu.ny || cpu.nz != gpu.nz || cpu.values.size() != gpu.values.size()) {
     return ::testing::AssertionFailure() << "grids differ: CPU " << cpu.nx << "x" << cpu.ny << "x" << cpu.nz
                                          << ", GPU " << gpu.nx << "x" << gpu.ny << "x" << gpu.nz;

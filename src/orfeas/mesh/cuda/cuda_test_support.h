@@ -10,7 +10,7 @@
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/gpu/memory_pool.h"
 #include "orfeas/mesh/mesh.h"
-#include "orfeas/shape/volume.h"
+#include "orfeas/core/scalar_volume.h"
 
 namespace orfeas::mesh::testing {
 
@@ -30,6 +30,6 @@ CudaContext require_cuda();
 ::testing::AssertionResult meshes_identical(const Mesh& cpu, const Mesh& gpu, float tolerance = 0.0F);
 
 // Every value bit for bit; reports the first difference with its (i, j, k).
-::testing::AssertionResult volumes_identical(const shape::ScalarVolume& cpu, const shape::ScalarVolume& gpu);
+::testing::AssertionResult volumes_identical(const ScalarVolume& cpu, const ScalarVolume& gpu);
 
 }  // namespace orfeas::mesh::testing

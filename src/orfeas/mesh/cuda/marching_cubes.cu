@@ -249,7 +249,7 @@ Status upload_case_table(int device) {
 }
 
 // The CPU's checks (marching_cubes.cpp, validate) plus what the kernels' indexing needs.
-Status validate(const shape::DeviceScalarVolume& volume) {
+Status validate(const gpu::DeviceScalarVolume& volume) {
   if (volume.nx < 2 || volume.ny < 2 || volume.nz < 2) {
     return make_error(ErrorCode::kInvalidArgument,
                       "marching cubes needs at least 2 grid points per axis, got " + std::to_string(volume.nx) +
@@ -268,9 +268,9 @@ Status validate(const shape::DeviceScalarVolume& volume) {
   return ok();
 }
 
-int row_count(const shape::DeviceScalarVolume& volume) { return (volume.ny + 1) * (volume.nz + 1); }
+int row_count(const gpu::DeviceScalarVolume& volume) { return (volume.ny + 1) * (volume.nz + 1); }
 
-PaddedVolume padded(const shape::DeviceScalarVolume& volume) {
+PaddedVolume padded(const gpu::DeviceScalarVolume& volume) {
   return {volume.data(), volume.nx, volume.ny, volume.nz};
 }
 
@@ -287,13 +287,7 @@ struct Buffers {
 
 }  // namespace
 
-std::uint64_t marching_cubes_cuda_row_bytes(int nx, int ny, int nz) {
-  (void)nx;
-  const std::uint64_t rows = (static_cast<std::uint64_t>(ny) + 1) * (static_cast<std::uint64_t>(nz) + 1);
-  return gpu::pool_bucket_bytes(static_cast<std::size_t>(2 * (rows + 1) * sizeof(unsigned long long)));
-}
-
-Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScalarVolume* const> volumes,
+Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const gpu::DeviceScalarVolume* const> volumes,
                                               const MarchingCubesOptions& options, gpu::MemoryPool& pool,
                                               void* stream) {
   static_assert(sizeof(Vec3f) == 3 * sizeof(float) && sizeof(Triangle) == 3 * sizeof(std::uint32_t),
@@ -315,7 +309,7 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScala
   // Everything the counting pass needs, for every volume, before any work is queued.
   Buffers buffers;
   std::size_t scratch_bytes = 0;
-  for (const shape::DeviceScalarVolume* volume : volumes) {
+  for (const gpu::DeviceScalarVolume* volume : volumes) {
     const int rows = row_count(*volume);
     ORFEAS_ASSIGN_OR_RETURN(
         gpu::DeviceAllocation offsets,
@@ -389,7 +383,7 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScala
   for (std::size_t v = 0; v < volumes.size(); ++v) {
     const unsigned long long* item = totals.data() + v * kSummaryWords;
     if (item[kTriangleTotal] == 0) continue;
-    const shape::DeviceScalarVolume& volume = *volumes[v];
+    const gpu::DeviceScalarVolume& volume = *volumes[v];
     const int rows = row_count(volume);
     const auto* vertex_offsets = static_cast<const unsigned long long*>(buffers.row_offsets[v].data());
     emit_rows<<<block_count(rows), kWarp * kWarpsPerBlock, 0, cuda_stream>>>(
@@ -426,9 +420,9 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const shape::DeviceScala
   return meshes;
 }
 
-Result<Mesh> marching_cubes_cuda(const shape::DeviceScalarVolume& volume, const MarchingCubesOptions& options,
+Result<Mesh> marching_cubes_cuda(const gpu::DeviceScalarVolume& volume, const MarchingCubesOptions& options,
                                  gpu::MemoryPool& pool, void* stream) {
-  const shape::DeviceScalarVolume* one[] = {&volume};
+  const gpu::DeviceScalarVolume* one[] = {&volume};
   ORFEAS_ASSIGN_OR_RETURN(std::vector<Mesh> meshes, marching_cubes_cuda(std::span(one), options, pool, stream));
   return std::move(meshes.front());
 }

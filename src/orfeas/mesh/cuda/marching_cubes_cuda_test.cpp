@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "orfeas/gpu/cuda/device_volume_cuda.h"
 #include "orfeas/mesh/cuda/cuda_test_support.h"
 #include "orfeas/mesh/test_volumes.h"
 #include "orfeas/shape/cuda/inflate_sampler.h"
@@ -20,12 +21,12 @@ namespace {
 using testing::meshes_identical;
 using testing::require_cuda;
 
-void expect_gpu_equals_cpu(testing::CudaContext& cuda, const shape::ScalarVolume& volume, float iso,
+void expect_gpu_equals_cpu(testing::CudaContext& cuda, const ScalarVolume& volume, float iso,
                            const std::string& what) {
   SCOPED_TRACE(what);
   auto cpu = marching_cubes(volume, {.iso = iso});
   ASSERT_TRUE(cpu.has_value()) << cpu.error().message();
-  auto device = shape::upload_volume_cuda(volume, *cuda.pool, cuda.native_stream());
+  auto device = gpu::upload_volume_cuda(volume, *cuda.pool, cuda.native_stream());
   ASSERT_TRUE(device.has_value()) << device.error().message();
   auto gpu = marching_cubes_cuda(*device, {.iso = iso}, *cuda.pool, cuda.native_stream());
   ASSERT_TRUE(gpu.has_value()) << gpu.error().message();
@@ -60,7 +61,7 @@ TEST(GpuMarchingCubes, NoiseEqualsTheCpu) {
   }
   expect_gpu_equals_cpu(cuda, testing::noise_volume(50, 6), 0.4F, "noise 50, iso 0.4");
   // Values exactly at iso (outside) and ties between neighbours: the clamp and the `<` rule.
-  shape::ScalarVolume quantised = testing::noise_volume(48, 7);
+  ScalarVolume quantised = testing::noise_volume(48, 7);
   for (float& v : quantised.values) v = std::round(v);
   expect_gpu_equals_cpu(cuda, quantised, 0.0F, "noise in {-1, 0, 1}");
 }
@@ -69,14 +70,14 @@ TEST(GpuMarchingCubes, ObjectsTouchingTheBorderAreCappedLikeTheCpu) {
   auto cuda = require_cuda();
   ASSERT_TRUE(cuda.ready());
   expect_gpu_equals_cpu(cuda, testing::sphere_volume(48, 1.2F), 0.0F, "sphere cut by every face");
-  expect_gpu_equals_cpu(cuda, shape::ScalarVolume(5, 6, 7, Vec3f{}, 0.5F, -1.0F), 0.0F, "everything inside");
+  expect_gpu_equals_cpu(cuda, ScalarVolume(5, 6, 7, Vec3f{}, 0.5F, -1.0F), 0.0F, "everything inside");
   expect_gpu_equals_cpu(cuda, testing::sample_cube(70, [](Vec3f p) { return p.x - 0.3F; }), 0.0F, "half space");
 }
 
 TEST(GpuMarchingCubes, NonCubicGridsAndOffsetsEqualTheCpu) {
   auto cuda = require_cuda();
   ASSERT_TRUE(cuda.ready());
-  shape::ScalarVolume volume(77, 13, 40, Vec3f{0.25F, -3.0F, 1.5F}, 0.137F);
+  ScalarVolume volume(77, 13, 40, Vec3f{0.25F, -3.0F, 1.5F}, 0.137F);
   for (int k = 0; k < volume.nz; ++k) {
     for (int j = 0; j < volume.ny; ++j) {
       for (int i = 0; i < volume.nx; ++i) {
@@ -91,8 +92,8 @@ TEST(GpuMarchingCubes, NonCubicGridsAndOffsetsEqualTheCpu) {
 TEST(GpuMarchingCubes, EmptyVolumeGivesAnEmptyMesh) {
   auto cuda = require_cuda();
   ASSERT_TRUE(cuda.ready());
-  const shape::ScalarVolume outside(20, 20, 20, Vec3f{}, 1.0F, 1.0F);
-  auto device = shape::upload_volume_cuda(outside, *cuda.pool, cuda.native_stream());
+  const ScalarVolume outside(20, 20, 20, Vec3f{}, 1.0F, 1.0F);
+  auto device = gpu::upload_volume_cuda(outside, *cuda.pool, cuda.native_stream());
   ASSERT_TRUE(device.has_value()) << device.error().message();
   auto gpu = marching_cubes_cuda(*device, {}, *cuda.pool, cuda.native_stream());
   ASSERT_TRUE(gpu.has_value()) << gpu.error().message();
@@ -103,23 +104,23 @@ TEST(GpuMarchingCubes, EmptyVolumeGivesAnEmptyMesh) {
 TEST(GpuMarchingCubes, RejectsWhatTheCpuRejects) {
   auto cuda = require_cuda();
   ASSERT_TRUE(cuda.ready());
-  shape::ScalarVolume volume = testing::sphere_volume(16, 0.5F);
+  ScalarVolume volume = testing::sphere_volume(16, 0.5F);
   volume.at(3, 4, 5) = std::numeric_limits<float>::quiet_NaN();
   ASSERT_FALSE(marching_cubes(volume).has_value());
-  auto device = shape::upload_volume_cuda(volume, *cuda.pool, cuda.native_stream());
+  auto device = gpu::upload_volume_cuda(volume, *cuda.pool, cuda.native_stream());
   ASSERT_TRUE(device.has_value()) << device.error().message();
   auto gpu = marching_cubes_cuda(*device, {}, *cuda.pool, cuda.native_stream());
   ASSERT_FALSE(gpu.has_value());
   EXPECT_EQ(gpu.error().code(), ErrorCode::kInvalidArgument) << gpu.error().message();
 
   volume.at(3, 4, 5) = std::numeric_limits<float>::infinity();
-  device = shape::upload_volume_cuda(volume, *cuda.pool, cuda.native_stream());
+  device = gpu::upload_volume_cuda(volume, *cuda.pool, cuda.native_stream());
   ASSERT_TRUE(device.has_value()) << device.error().message();
   gpu = marching_cubes_cuda(*device, {}, *cuda.pool, cuda.native_stream());
   ASSERT_FALSE(gpu.has_value());
   EXPECT_EQ(gpu.error().code(), ErrorCode::kInvalidArgument) << gpu.error().message();
 
-  shape::DeviceScalarVolume flat;
+  gpu::DeviceScalarVolume flat;
   flat.nx = 1;
   flat.ny = 8;
   flat.nz = 8;
@@ -131,19 +132,19 @@ TEST(GpuMarchingCubes, RejectsWhatTheCpuRejects) {
 TEST(GpuMarchingCubes, SeveralVolumesAtOnceAndNothingLeftAllocated) {
   auto cuda = require_cuda();
   ASSERT_TRUE(cuda.ready());
-  const std::vector<shape::ScalarVolume> volumes = {testing::sphere_volume(33, 0.7F), testing::noise_volume(21, 9),
+  const std::vector<ScalarVolume> volumes = {testing::sphere_volume(33, 0.7F), testing::noise_volume(21, 9),
                                                     testing::sample_cube(45, torus),
-                                                    shape::ScalarVolume(6, 6, 6, Vec3f{}, 1.0F, 1.0F)};
+                                                    ScalarVolume(6, 6, 6, Vec3f{}, 1.0F, 1.0F)};
   {
-    std::vector<shape::DeviceScalarVolume> device;
-    std::vector<const shape::DeviceScalarVolume*> views;
+    std::vector<gpu::DeviceScalarVolume> device;
+    std::vector<const gpu::DeviceScalarVolume*> views;
     for (const auto& volume : volumes) {
-      auto uploaded = shape::upload_volume_cuda(volume, *cuda.pool, cuda.native_stream());
+      auto uploaded = gpu::upload_volume_cuda(volume, *cuda.pool, cuda.native_stream());
       ASSERT_TRUE(uploaded.has_value()) << uploaded.error().message();
       device.push_back(std::move(*uploaded));
     }
     for (const auto& d : device) views.push_back(&d);
-    auto gpu = marching_cubes_cuda(std::span<const shape::DeviceScalarVolume* const>(views), {}, *cuda.pool,
+    auto gpu = marching_cubes_cuda(std::span<const gpu::DeviceScalarVolume* const>(views), {}, *cuda.pool,
                                    cuda.native_stream());
     ASSERT_TRUE(gpu.has_value()) << gpu.error().message();
     ASSERT_EQ(gpu->size(), volumes.size());

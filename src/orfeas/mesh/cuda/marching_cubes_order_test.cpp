@@ -20,7 +20,7 @@ namespace {
 
 using internal::PaddedVolume;
 
-Mesh ordered_model(const shape::ScalarVolume& volume, float iso) {
+Mesh ordered_model(const ScalarVolume& volume, float iso) {
   const PaddedVolume padded{volume.values.data(), volume.nx, volume.ny, volume.nz};
   const internal::Float3 origin{volume.origin.x, volume.origin.y, volume.origin.z};
   const auto& table = internal::cube_case_table();
@@ -90,7 +90,7 @@ void expect_identical(const Mesh& expected, const Mesh& actual, const std::strin
   }
 }
 
-void expect_model_matches_cpu(const shape::ScalarVolume& volume, float iso, const std::string& what) {
+void expect_model_matches_cpu(const ScalarVolume& volume, float iso, const std::string& what) {
   auto cpu = marching_cubes(volume, {.iso = iso});
   ASSERT_TRUE(cpu.has_value()) << cpu.error().message();
   expect_identical(*cpu, ordered_model(volume, iso), what);
@@ -123,14 +123,14 @@ TEST(MeshCudaOrderModel, MatchesTheCpuOnSpheresTorusNoiseAndBorders) {
   // A sphere bigger than the grid: capped on every face.
   expect_model_matches_cpu(testing::sphere_volume(24, 1.2F), 0.0F, "border");
   // Everything inside: the bounding box only.
-  expect_model_matches_cpu(shape::ScalarVolume(5, 6, 7, Vec3f{}, 0.5F, -1.0F), 0.0F, "full box");
-  const Mesh empty = ordered_model(shape::ScalarVolume(6, 6, 6, Vec3f{}, 1.0F, 1.0F), 0.0F);
+  expect_model_matches_cpu(ScalarVolume(5, 6, 7, Vec3f{}, 0.5F, -1.0F), 0.0F, "full box");
+  const Mesh empty = ordered_model(ScalarVolume(6, 6, 6, Vec3f{}, 1.0F, 1.0F), 0.0F);
   EXPECT_TRUE(empty.positions.empty());
   EXPECT_TRUE(empty.triangles.empty());
 }
 
 TEST(MeshCudaOrderModel, MatchesTheCpuOnNonCubicGrids) {
-  shape::ScalarVolume volume(13, 7, 22, Vec3f{0.25F, -3.0F, 1.5F}, 0.37F);
+  ScalarVolume volume(13, 7, 22, Vec3f{0.25F, -3.0F, 1.5F}, 0.37F);
   for (int k = 0; k < volume.nz; ++k) {
     for (int j = 0; j < volume.ny; ++j) {
       for (int i = 0; i < volume.nx; ++i) {

@@ -66,7 +66,7 @@ Status enqueue_sample_inflate_volume(const InflateField& field, void* columns, f
 Result<DeviceScalarVolume> sample_inflate_volume_cuda(const InflateField& field, gpu::MemoryPool& pool, void* stream) {
   ORFEAS_RETURN_IF_ERROR(internal::validate_inflate_field(field));
   const auto points = static_cast<std::size_t>(field.points);
-  DeviceScalarVolume volume{field.points, field.points, field.points, field.origin, field.spacing, {}};
+  DeviceScalarVolume volume{GridGeometry{field.points, field.points, field.points, field.origin, field.spacing}, {}};
   ORFEAS_ASSIGN_OR_RETURN(volume.values, pool.allocate(points * points * points * sizeof(float)));
   ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceAllocation columns, pool.allocate(points * points * sizeof(float)));
   const gpu::cuda::StreamFence fence(static_cast<cudaStream_t>(stream));  // before `columns` is freed

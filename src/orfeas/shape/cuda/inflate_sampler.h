@@ -16,7 +16,7 @@
 
 #include "orfeas/core/status.h"
 #include "orfeas/gpu/memory_pool.h"
-#include "orfeas/shape/cuda/device_volume.h"
+#include "orfeas/gpu/device_volume.h"
 #include "orfeas/shape/inflate_backend.h"
 
 namespace orfeas::shape {

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "orfeas/gpu/cuda/device_volume_cuda.h"
 #include "orfeas/mesh/cuda/cuda_test_support.h"
 
 namespace orfeas::shape {
@@ -71,7 +72,7 @@ TEST(GpuInflateSampler, EqualsTheCpuBitForBit) {
     auto device = sample_inflate_volume_cuda(field, *cuda.pool, cuda.native_stream());
     ASSERT_TRUE(device.has_value()) << device.error().message();
     EXPECT_EQ(device->nx, field.points);
-    auto gpu = download_volume_cuda(*device, cuda.native_stream());
+    auto gpu = gpu::download_volume_cuda(*device, cuda.native_stream());
     ASSERT_TRUE(gpu.has_value()) << gpu.error().message();
     EXPECT_TRUE(volumes_identical(cpu, *gpu));
   }
