@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "orfeas/mesh/compact.h"
+#include "orfeas/mesh/double_geometry.h"
 
 namespace orfeas::mesh {
 namespace {
@@ -51,22 +52,9 @@ struct Quadric {
   }
 };
 
-struct Vec3d {
-  double x, y, z;
-};
-Vec3d sub(Vec3f a, Vec3f b) {
-  return {static_cast<double>(a.x) - b.x, static_cast<double>(a.y) - b.y, static_cast<double>(a.z) - b.z};
-}
-Vec3d cross(Vec3d a, Vec3d b) {
-  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
-}
-double dot(Vec3d a, Vec3d b) {
-  return a.x * b.x + a.y * b.y + a.z * b.z;
-}
-
-Vec3d face_normal(Vec3f a, Vec3f b, Vec3f c) {
-  return cross(sub(b, a), sub(c, a));
-}  // twice the area
+using internal::dot;
+using internal::face_normal;
+using internal::Vec3d;
 
 Quadric face_quadric(Vec3f a, Vec3f b, Vec3f c) {
   const Vec3d n2 = face_normal(a, b, c);

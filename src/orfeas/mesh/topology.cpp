@@ -7,26 +7,15 @@
 #include <vector>
 
 #include "orfeas/mesh/components.h"
+#include "orfeas/mesh/double_geometry.h"
 
 namespace orfeas::mesh {
 namespace {
 
-struct DoubleVec {
-  double x, y, z;
-};
-
-DoubleVec to_double(Vec3f v) {
-  return {v.x, v.y, v.z};
-}
-DoubleVec sub(DoubleVec a, DoubleVec b) {
-  return {a.x - b.x, a.y - b.y, a.z - b.z};
-}
-DoubleVec cross(DoubleVec a, DoubleVec b) {
-  return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
-}
-double dot(DoubleVec a, DoubleVec b) {
-  return a.x * b.x + a.y * b.y + a.z * b.z;
-}
+using internal::cross;
+using internal::dot;
+using internal::to_double;
+using internal::Vec3d;
 
 // One directed use of an edge by a face; sorting groups the uses of each undirected edge.
 struct HalfEdge {
@@ -50,10 +39,10 @@ Result<TopologyReport> analyze_topology(const Mesh& mesh) {
   // Doubles: a float cross product of tiny marching-cubes slivers can round to zero.
   for (const Triangle& t : mesh.triangles) {
     for (const std::uint32_t index : t) referenced[index] = 1;
-    const DoubleVec a = to_double(mesh.positions[t[0]]);
-    const DoubleVec b = to_double(mesh.positions[t[1]]);
-    const DoubleVec c = to_double(mesh.positions[t[2]]);
-    const DoubleVec n = cross(sub(b, a), sub(c, a));
+    const Vec3d a = to_double(mesh.positions[t[0]]);
+    const Vec3d b = to_double(mesh.positions[t[1]]);
+    const Vec3d c = to_double(mesh.positions[t[2]]);
+    const Vec3d n = cross(b - a, c - a);
     const double twice_area = std::sqrt(dot(n, n));
     report.area += 0.5 * twice_area;
     report.signed_volume += dot(a, cross(b, c)) / 6.0;
