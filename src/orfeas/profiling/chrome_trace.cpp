@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "orfeas/profiling/internal/atomic_write.h"
+#include "orfeas/core/atomic_file.h"
 
 namespace orfeas::profiling {
 
@@ -49,7 +49,7 @@ std::string chrome_trace_json(std::span<const PipelineProfile> profiles) {
 }
 
 Status write_chrome_trace(std::span<const PipelineProfile> profiles, const std::filesystem::path& path) {
-  return internal::write_file_atomically(path, chrome_trace_json(profiles)).map_error([&](const Error& e) {
+  return write_file_atomically(path, chrome_trace_json(profiles)).map_error([&](const Error& e) {
     return e.with_context("while writing Chrome trace");
   });
 }

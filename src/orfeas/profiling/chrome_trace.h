@@ -26,7 +26,7 @@
 namespace orfeas::profiling {
 
 [[nodiscard]] std::string chrome_trace_json(std::span<const PipelineProfile> profiles);
-// Written atomically (temporary file, fsync, rename).
+// Written atomically (core/atomic_file.h: temporary file, fsync, rename).
 [[nodiscard]] Status write_chrome_trace(std::span<const PipelineProfile> profiles, const std::filesystem::path& path);
 
 }  // namespace orfeas::profiling

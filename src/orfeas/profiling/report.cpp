@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "orfeas/profiling/internal/atomic_write.h"
+#include "orfeas/core/atomic_file.h"
 
 namespace orfeas::profiling {
 namespace {
@@ -185,7 +185,7 @@ std::string report_text(const Report& report) {
 }
 
 Status write_report(const Report& report, const std::filesystem::path& path) {
-  return internal::write_file_atomically(path, report_to_json(report)).map_error([&](const Error& e) {
+  return write_file_atomically(path, report_to_json(report)).map_error([&](const Error& e) {
     return e.with_context("while writing profile report");
   });
 }

@@ -9,7 +9,7 @@
 // bottlenecks and recommendations from the profiles rather than trusting the saved copies:
 //   { "format": "orfeas-profile-report", "version": 1, "options": {...}, "summary": {...},
 //     "bottlenecks": [...], "recommendations": [...], "profiles": [...] }
-// Files are written atomically (temporary file, fsync, rename).
+// Files are written atomically (core/atomic_file.h: temporary file, fsync, rename).
 //
 // Units: as in profile.h and analysis.h. Thread-safety: free functions on values.
 #pragma once
