@@ -8,7 +8,7 @@
 //   scope  the CPU time the threads spent inside their scope loops (CLOCK_THREAD_CPUTIME_ID, so
 //          time a thread waits descheduled is not counted, time it spins or locks is) divided by
 //          the scopes opened: the cost of one scope, open + close;
-//   job    wall time from the moment all threads are released to the moment the last one is done,
+//   job    wall time from the first thread's start (all are released at once) to the last one's end,
 //          × min(threads, cores) / scopes: core-nanoseconds per scope with begin/end_pipeline
 //          (merging, copying into the history) amortized over a job.
 // Modes:
@@ -109,12 +109,14 @@ struct Figures {
 Figures run_repeat(profiling::Profiler* profiler, Mode mode, int threads, const Config& config) {
   std::barrier start(threads + 1);
   std::vector<Work> work(static_cast<std::size_t>(threads));
+  std::vector<Clock::time_point> began(static_cast<std::size_t>(threads));
   std::vector<Clock::time_point> done(static_cast<std::size_t>(threads));
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       Work& mine = work[static_cast<std::size_t>(t)];
       start.arrive_and_wait();
+      began[static_cast<std::size_t>(t)] = Clock::now();
       while (mine.scopes < config.scopes_per_thread) {
         run_job(profiler, mode, std::min(config.scopes_per_job, config.scopes_per_thread - mine.scopes), mine);
       }
@@ -122,8 +124,8 @@ Figures run_repeat(profiling::Profiler* profiler, Mode mode, int threads, const 
     });
   }
   start.arrive_and_wait();
-  const Clock::time_point begin = Clock::now();
   for (std::thread& worker : workers) worker.join();
+  const Clock::time_point begin = *std::min_element(began.begin(), began.end());
   const Clock::time_point end = *std::max_element(done.begin(), done.end());
   Work total;
   for (const Work& w : work) {
