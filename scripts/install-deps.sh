@@ -9,7 +9,7 @@ packages=(
   libmeshoptimizer-dev libcli11-dev libexpected-dev nlohmann-json3-dev libfmt-dev libtbb-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev libgmock-dev)
+  packages+=(libgtest-dev libgmock-dev clang-format ccache)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 

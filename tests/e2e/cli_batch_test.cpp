@@ -27,8 +27,8 @@ class CliBatchTest : public CliTest {
 
 TEST_F(CliBatchTest, FolderOfImagesCompletesAndReportsTheBrokenOne) {
   const fs::path in = make_inputs();
-  const RunResult result = run({"generate", in.string(), "--out-dir", work_.string(), "--format", "ply",
-                                "--resolution", "40"});
+  const RunResult result =
+      run({"generate", in.string(), "--out-dir", work_.string(), "--format", "ply", "--resolution", "40"});
   EXPECT_EQ(result.exit_code, 1) << "one job failed, so the run fails";
   EXPECT_TRUE(fs::is_regular_file(work_ / "disc_rgba.ply"));
   EXPECT_TRUE(fs::is_regular_file(work_ / "star_palette.ply"));
@@ -63,8 +63,8 @@ TEST_F(CliBatchTest, ProfileAndTraceDescribeEveryJobAndStage) {
   const fs::path in = make_inputs();
   const fs::path report = dir_ / "report.json";
   const fs::path trace = dir_ / "trace.json";
-  const RunResult result = run({"generate", in.string(), "--out-dir", work_.string(), "--resolution", "40",
-                                "--profile", report.string(), "--trace", trace.string(), "--quiet"});
+  const RunResult result = run({"generate", in.string(), "--out-dir", work_.string(), "--resolution", "40", "--profile",
+                                report.string(), "--trace", trace.string(), "--quiet"});
   EXPECT_EQ(result.exit_code, 1) << result.err;
 
   const auto report_json = nlohmann::json::parse(read_text(report));
@@ -122,6 +122,73 @@ TEST_F(CliBatchTest, GpuCommandSaysCpuModeWithoutADeviceAndSizesTheBatch) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("mode: cpu"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("recommended"), std::string::npos);
+}
+
+// Address and thread sanitizers reserve terabytes of address space: a virtual-memory limit is
+// meaningless under them, so these run in the release build (CI runs it too).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+// 3 GB of address space: less than one 1024³ volume (4.3 GB).
+const std::string kSmallAddressSpace = "ulimit -v 3000000;";
+
+TEST_F(CliBatchTest, OutOfHostMemoryIsOneLineNotAnAbort) {
+  if (kSanitized) GTEST_SKIP() << "a virtual-memory limit cannot hold under a sanitizer";
+  const fs::path out = work_ / "duck.stl";
+  const RunResult result = run({"generate", (fs::path(ORFEAS_SOURCE_DIR) / "examples/duck.png").string(), "-o",
+                                out.string(), "--resolution", "1024"},
+                               kSmallAddressSpace);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("out of"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("memory"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(CliBatchTest, JobsOutOfHostMemoryFailOneByOneAndTheRunGoesOn) {
+  if (kSanitized) GTEST_SKIP() << "a virtual-memory limit cannot hold under a sanitizer";
+  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), (kData / "star_palette.png").string(),
+                                "--out-dir", work_.string(), "--resolution", "1024"},
+                               kSmallAddressSpace);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  std::size_t lines = 0;
+  for (std::size_t at = result.err.find("orfeas: error:"); at != std::string::npos;
+       at = result.err.find("orfeas: error:", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2U) << "one line per job: " << result.err;
+  EXPECT_NE(result.out.find("0 of 2 images done"), std::string::npos) << result.out;
+  EXPECT_TRUE(fs::is_empty(work_));
+}
+
+TEST_F(CliBatchTest, AFaceBudgetThatCannotBeMetSaysWhy) {
+  const fs::path out = work_ / "disc.stl";
+  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "-o", out.string(), "--resolution",
+                                "48", "--faces", "2", "--quiet"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(fs::is_regular_file(out));
+  EXPECT_NE(result.err.find("warning"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("target 2"), std::string::npos) << result.err;
+  const RunResult met = run({"generate", (kData / "disc_rgba.png").string(), "-o", out.string(), "--resolution", "48",
+                             "--faces", "1000", "--quiet"});
+  EXPECT_EQ(met.exit_code, 0) << met.err;
+  EXPECT_TRUE(met.err.empty()) << met.err;
+}
+
+TEST_F(CliBatchTest, ABrokenCalibrationFileIsReportedOnceAndIgnored) {
+  for (const std::string broken : {R"({"version":2})", R"({"version":1,"entries":{"x")", "not json at all"}) {
+    fs::create_directories(data_);
+    std::ofstream(data_ / "gpu_calibration.json") << broken;
+    const fs::path out = work_ / "disc.stl";
+    const RunResult result =
+        run({"generate", (kData / "disc_rgba.png").string(), "-o", out.string(), "--resolution", "48", "--quiet"});
+    EXPECT_EQ(result.exit_code, 0) << broken << ": " << result.err;
+    EXPECT_TRUE(fs::is_regular_file(out)) << broken;
+    EXPECT_NE(result.err.find("warning"), std::string::npos) << broken << ": " << result.err;
+    EXPECT_EQ(result.err.find("warning"), result.err.rfind("warning")) << "once: " << result.err;
+    fs::remove(out);
+  }
 }
 
 }  // namespace

@@ -46,9 +46,11 @@ class CliTest : public ::testing::Test {
   void SetUp() override { fs::create_directories(work_); }
 
   // Runs the CLI with a generous time limit (a hang fails the test instead of blocking CI).
-  RunResult run(const std::vector<std::string>& args) const {
+  // `shell_prefix` runs first in the same shell (e.g. "ulimit -v 3000000;").
+  RunResult run(const std::vector<std::string>& args, const std::string& shell_prefix = "") const {
     // The calibration the GPU optimizer keeps goes to the test's own folder, never the user's.
-    std::string command = "ORFEAS_DATA_DIR=" + quoted((dir_ / "data").string()) + " timeout 300 " + quoted(ORFEAS_CLI_PATH);
+    std::string command = shell_prefix + " ORFEAS_DATA_DIR=" + quoted((dir_ / "data").string()) + " timeout 300 " +
+                          quoted(ORFEAS_CLI_PATH);
     for (const auto& a : args) command += " " + quoted(a);
     command += " >" + quoted((dir_ / "stdout").string()) + " 2>" + quoted((dir_ / "stderr").string());
     const int status = std::system(command.c_str());
@@ -62,6 +64,7 @@ class CliTest : public ::testing::Test {
   const TempDir temp_;
   const fs::path dir_ = temp_.path();    // the CLI's captured stdout and stderr
   const fs::path work_ = dir_ / "work";  // output directory: must stay empty after every failure
+  const fs::path data_ = dir_ / "data";  // ORFEAS_DATA_DIR of every run
 };
 
 }  // namespace orfeas

@@ -51,7 +51,6 @@ void print_progress(const pipeline::ProgressEvent& event) {
 }
 
 void print_report(const pipeline::GenerateReport& report) {
-  if (!report.post.simplify_note.empty()) fmt::print(stderr, "orfeas: warning: {}\n", report.post.simplify_note);
   std::printf("wrote %s (%s, %zu faces, %zu vertices)\n", report.output.c_str(),
               std::string(exporter::format_name(report.format)).c_str(), report.faces, report.vertices);
   for (const pipeline::StageTiming& stage : report.stages) {
@@ -202,6 +201,11 @@ int run_generate() {
       std::fflush(stdout);  // keep the per-job lines in order when both streams go to one place
       std::fprintf(stderr, "orfeas: error: %s\n", outcome.status.error().message().c_str());
       return;
+    }
+    // --faces not reached: say why, even when quiet (the user asked for a number and did not get it).
+    if (!outcome.report.post.simplify_note.empty()) {
+      std::fflush(stdout);
+      fmt::print(stderr, "orfeas: warning: {}: {}\n", outcome.job.output.string(), outcome.report.post.simplify_note);
     }
     if (a.quiet) return;
     if (single) {

@@ -46,8 +46,9 @@ Result<DeviceAllocation> CachingMemoryPool::allocate(std::size_t bytes, void* st
       const bool oom = raw.outcome == RawAllocation::Outcome::kOutOfMemory;
       return make_error(
           oom ? ErrorCode::kOutOfMemory : ErrorCode::kInternal,
-          fmt::format("{}: allocating {} MiB failed ({}; this pool holds {} MiB allocated, {} MiB reserved)", name_,
-                      bucket >> 20, raw.message, stats_.allocated_bytes >> 20, stats_.reserved_bytes >> 20));
+          fmt::format("{}: {}allocating {} MiB failed ({}; this pool holds {} MiB allocated, {} MiB reserved)", name_,
+                      oom ? "out of memory: " : "", bucket >> 20, raw.message, stats_.allocated_bytes >> 20,
+                      stats_.reserved_bytes >> 20));
     }
     data = raw.data;
     stats_.reserved_bytes += bucket;

@@ -29,7 +29,9 @@ struct DeviceScalarVolume : GridGeometry {
   [[nodiscard]] VolumeView host_view() const { return {*this, data(), values.bytes() / sizeof(float)}; }
 };
 
-// A volume of `grid` taken from `pool`, its values uninitialised. kOutOfMemory when it does not fit.
-[[nodiscard]] Result<DeviceScalarVolume> allocate_volume(const GridGeometry& grid, MemoryPool& pool);
+// A volume of `grid` taken from `pool` for use on `stream` (a cudaStream_t, or kNoStream: see
+// memory_pool.h), its values uninitialised. kOutOfMemory when it does not fit.
+[[nodiscard]] Result<DeviceScalarVolume> allocate_volume(const GridGeometry& grid, MemoryPool& pool,
+                                                         void* stream = kNoStream);
 
 }  // namespace orfeas::gpu

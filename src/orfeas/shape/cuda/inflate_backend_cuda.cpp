@@ -49,9 +49,9 @@ class InflateBackendCuda final : public ShapeBackend {
       }
       const std::string item = "inflate: item " + std::to_string(i + 1) + " of " + std::to_string(images.size());
       ORFEAS_ASSIGN_OR_RETURN_CTX(gpu::DeviceScalarVolume volume,
-                                  gpu::allocate_volume(field_grid(*fields[i]), *device_.pool), item);
+                                  gpu::allocate_volume(field_grid(*fields[i]), *device_.pool, device_.stream), item);
       const std::size_t column_bytes = fields[i]->radial_sq.size() * sizeof(float);
-      ORFEAS_ASSIGN_OR_RETURN_CTX(columns[i], device_.pool->allocate(column_bytes), item);
+      ORFEAS_ASSIGN_OR_RETURN_CTX(columns[i], device_.pool->allocate(column_bytes, device_.stream), item);
       volumes.emplace_back(std::move(volume));
     }
     {

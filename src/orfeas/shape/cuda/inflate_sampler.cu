@@ -63,12 +63,14 @@ Status enqueue_sample_inflate_volume(const InflateField& field, void* columns, f
 
 }  // namespace internal
 
-Result<DeviceScalarVolume> sample_inflate_volume_cuda(const InflateField& field, gpu::MemoryPool& pool, void* stream) {
+Result<gpu::DeviceScalarVolume> sample_inflate_volume_cuda(const InflateField& field, gpu::MemoryPool& pool, void* stream) {
   ORFEAS_RETURN_IF_ERROR(internal::validate_inflate_field(field));
   const auto points = static_cast<std::size_t>(field.points);
-  DeviceScalarVolume volume{GridGeometry{field.points, field.points, field.points, field.origin, field.spacing}, {}};
-  ORFEAS_ASSIGN_OR_RETURN(volume.values, pool.allocate(points * points * points * sizeof(float)));
-  ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceAllocation columns, pool.allocate(points * points * sizeof(float)));
+  ORFEAS_ASSIGN_OR_RETURN(const int device, gpu::cuda::stream_device(static_cast<cudaStream_t>(stream)));
+  const gpu::cuda::DeviceGuard guard(device);
+  ORFEAS_RETURN_IF_ERROR(gpu::cuda::cuda_status(device, "cudaSetDevice", guard.error()));
+  ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceScalarVolume volume, gpu::allocate_volume(field_grid(field), pool, stream));
+  ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceAllocation columns, pool.allocate(points * points * sizeof(float), stream));
   const gpu::cuda::StreamFence fence(static_cast<cudaStream_t>(stream));  // before `columns` is freed
   ORFEAS_RETURN_IF_ERROR(internal::enqueue_sample_inflate_volume(
       field, columns.data(), static_cast<float*>(volume.values.data()), stream));

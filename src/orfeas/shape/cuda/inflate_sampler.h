@@ -3,7 +3,7 @@
 // round-to-nearest intrinsics, no fused multiply-add).
 //
 //   ORFEAS_ASSIGN_OR_RETURN(InflateField field, compute_inflate_field(canvas, mask, options));  // CPU
-//   ORFEAS_ASSIGN_OR_RETURN(DeviceScalarVolume volume, sample_inflate_volume_cuda(field, pool, stream));
+//   ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceScalarVolume volume, sample_inflate_volume_cuda(field, pool, stream));
 //
 // Device memory comes only from `pool`: the volume (4 · points^3 bytes) and, while sampling, the
 // field's columns (4 · points^2 bytes). `stream` is a cudaStream_t on the current device.
@@ -23,7 +23,7 @@ namespace orfeas::shape {
 
 // Allocates the volume, samples it and waits for the stream. kInvalidArgument for a malformed
 // field, kOutOfMemory when the pool cannot hold volume + columns, kInternal for a CUDA failure.
-[[nodiscard]] Result<DeviceScalarVolume> sample_inflate_volume_cuda(const InflateField& field, gpu::MemoryPool& pool,
+[[nodiscard]] Result<gpu::DeviceScalarVolume> sample_inflate_volume_cuda(const InflateField& field, gpu::MemoryPool& pool,
                                                                     void* stream);
 
 namespace internal {
