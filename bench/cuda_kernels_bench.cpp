@@ -114,8 +114,7 @@ int main(int argc, char** argv) {
   auto pool = gpu::create_cuda_memory_pool(0);
   auto stream_owner = gpu::create_cuda_stream(0);
   if (!pool || !stream_owner) {
-    std::fprintf(stderr, "no CUDA device: %s\n",
-                 (!pool ? pool.error() : stream_owner.error()).message().c_str());
+    std::fprintf(stderr, "no CUDA device: %s\n", (!pool ? pool.error() : stream_owner.error()).message().c_str());
     return 1;
   }
   void* stream = (*stream_owner)->native();
@@ -153,8 +152,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i <= repeats; ++i) {
       EventPair events;
       events.start(cuda_stream);
-      const Status queued =
-          shape::internal::enqueue_sample_inflate_volume(*field, columns->data(), static_cast<float*>(volume->data()), stream);
+      const Status queued = shape::internal::enqueue_sample_inflate_volume(*field, columns->data(),
+                                                                           static_cast<float*>(volume->data()), stream);
       events.stop(cuda_stream);
       if (!queued) {
         std::fprintf(stderr, "%s\n", queued.error().message().c_str());

@@ -77,9 +77,11 @@ int main(int argc, char** argv) {
   const exporter::Format format = value_or_die(exporter::parse_format(format_name));
   const fs::path output = fs::temp_directory_path() / ("orfeas_bench." + format_name);
 
-  std::printf("image: %s, repeats: %d (median), threads: %zu, faces: %zu, format: %s\n\n", image_path.c_str(),
-              repeats, worker_count(), faces, format_name.c_str());
-  std::printf("| grid | image_preprocessing | shape_generation | mesh_extraction | post_processing | texture_synthesis | export | total | faces |\n");
+  std::printf("image: %s, repeats: %d (median), threads: %zu, faces: %zu, format: %s\n\n", image_path.c_str(), repeats,
+              worker_count(), faces, format_name.c_str());
+  std::printf(
+      "| grid | image_preprocessing | shape_generation | mesh_extraction | post_processing | texture_synthesis | "
+      "export | total | faces |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (int resolution : resolutions) {
     pipeline::PipelineOptions options;
@@ -105,8 +107,12 @@ int main(int argc, char** argv) {
         mesh = value_or_die(std::move(meshes.front()));
       }
       t[3] = time_ms([&] { value_or_die(pipe->post_processing(mesh)); });
-      t[4] = time_ms([&] { if (auto s = pipe->texture_synthesis(mesh, pre); !s) die(s.error().message()); });
-      t[5] = time_ms([&] { if (auto s = pipe->export_mesh(mesh, output, format); !s) die(s.error().message()); });
+      t[4] = time_ms([&] {
+        if (auto s = pipe->texture_synthesis(mesh, pre); !s) die(s.error().message());
+      });
+      t[5] = time_ms([&] {
+        if (auto s = pipe->export_mesh(mesh, output, format); !s) die(s.error().message());
+      });
       face_count = mesh.triangles.size();
       if (run == 0) continue;  // warm-up
       double total = 0.0;

@@ -13,15 +13,14 @@ constexpr float kInfinity = std::numeric_limits<float>::infinity();
 // Scratch for one 1-D lower-envelope pass; reused across the lines a worker handles so the hot
 // loop never allocates.
 struct EnvelopeScratch {
-  std::vector<int> vertex;        // parabola apex positions in the envelope
-  std::vector<float> boundary;    // where each parabola starts to be the lowest
-  std::vector<float> f;           // input squared distances of the line
+  std::vector<int> vertex;             // parabola apex positions in the envelope
+  std::vector<float> boundary;         // where each parabola starts to be the lowest
+  std::vector<float> f;                // input squared distances of the line
   std::vector<std::uint32_t> site_of;  // site index carried by each input position
   std::vector<float> out;
   std::vector<std::uint32_t> out_site;
 
-  explicit EnvelopeScratch(std::size_t n)
-      : vertex(n), boundary(n + 1), f(n), site_of(n), out(n), out_site(n) {}
+  explicit EnvelopeScratch(std::size_t n) : vertex(n), boundary(n + 1), f(n), site_of(n), out(n), out_site(n) {}
 };
 
 // One dimension of the transform: out[q] = min_p (q - p)^2 + f[p], with the argmin's site.

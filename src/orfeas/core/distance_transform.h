@@ -24,7 +24,7 @@ struct DistanceField2D {
 
   int width = 0;
   int height = 0;
-  std::vector<float> distance;        // [height, width], pixels
+  std::vector<float> distance;         // [height, width], pixels
   std::vector<std::uint32_t> nearest;  // [height, width], row-major index of the nearest site
 };
 

@@ -47,8 +47,10 @@ TEST(DistanceTransformTest, MatchesBruteForceOnRandomGrids) {
         const std::uint32_t s = fast.nearest[i];
         ASSERT_NE(s, DistanceField2D::kNoSite);
         ASSERT_EQ(cells[s], 1);
-        const auto dx = static_cast<int>(s % static_cast<std::uint32_t>(w)) - static_cast<int>(i % static_cast<std::size_t>(w));
-        const auto dy = static_cast<int>(s / static_cast<std::uint32_t>(w)) - static_cast<int>(i / static_cast<std::size_t>(w));
+        const auto dx =
+            static_cast<int>(s % static_cast<std::uint32_t>(w)) - static_cast<int>(i % static_cast<std::size_t>(w));
+        const auto dy =
+            static_cast<int>(s / static_cast<std::uint32_t>(w)) - static_cast<int>(i / static_cast<std::size_t>(w));
         ASSERT_NEAR(std::hypot(dx, dy), slow.distance[i], 1e-4);
       }
     }

@@ -14,7 +14,9 @@ constexpr int kPopulateWrite = 23;  // Linux 5.14; older kernels answer EINVAL a
 constexpr int kPopulateWrite = MADV_POPULATE_WRITE;
 #endif
 
-std::size_t round_up(std::size_t bytes, std::size_t to) { return (bytes + to - 1) / to * to; }
+std::size_t round_up(std::size_t bytes, std::size_t to) {
+  return (bytes + to - 1) / to * to;
+}
 
 }  // namespace
 

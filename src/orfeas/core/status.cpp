@@ -4,16 +4,26 @@ namespace orfeas {
 
 std::string_view error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return "invalid argument";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kIoError: return "I/O error";
-    case ErrorCode::kUnsupportedFormat: return "unsupported format";
-    case ErrorCode::kCorruptData: return "corrupt data";
-    case ErrorCode::kLimitExceeded: return "limit exceeded";
-    case ErrorCode::kNoForeground: return "no foreground";
-    case ErrorCode::kOutOfMemory: return "out of memory";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kIoError:
+      return "I/O error";
+    case ErrorCode::kUnsupportedFormat:
+      return "unsupported format";
+    case ErrorCode::kCorruptData:
+      return "corrupt data";
+    case ErrorCode::kLimitExceeded:
+      return "limit exceeded";
+    case ErrorCode::kNoForeground:
+      return "no foreground";
+    case ErrorCode::kOutOfMemory:
+      return "out of memory";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kInternal:
+      return "internal error";
   }
   return "unknown error";
 }

@@ -60,7 +60,9 @@ using Status = Result<void>;
 [[nodiscard]] inline tl::unexpected<Error> make_error(ErrorCode code, std::string message) {
   return tl::unexpected<Error>(Error(code, std::move(message)));
 }
-[[nodiscard]] inline Status ok() { return {}; }
+[[nodiscard]] inline Status ok() {
+  return {};
+}
 
 }  // namespace orfeas
 
@@ -68,31 +70,31 @@ using Status = Result<void>;
 #define ORFEAS_CONCAT_(a, b) ORFEAS_CONCAT_INNER_(a, b)
 
 // Returns the error of a Status/Result expression from the enclosing function.
-#define ORFEAS_RETURN_IF_ERROR(expr)                                   \
-  do {                                                                 \
-    auto&& orfeas_status_ = (expr);                                    \
+#define ORFEAS_RETURN_IF_ERROR(expr)                                    \
+  do {                                                                  \
+    auto&& orfeas_status_ = (expr);                                     \
     if (!orfeas_status_) return tl::unexpected(orfeas_status_.error()); \
   } while (false)
 
 // Same, prefixing the message with a context string ("while decoding x.png").
-#define ORFEAS_RETURN_IF_ERROR_CTX(expr, context)                                        \
-  do {                                                                                   \
-    auto&& orfeas_status_ = (expr);                                                      \
+#define ORFEAS_RETURN_IF_ERROR_CTX(expr, context)                                             \
+  do {                                                                                        \
+    auto&& orfeas_status_ = (expr);                                                           \
     if (!orfeas_status_) return tl::unexpected(orfeas_status_.error().with_context(context)); \
   } while (false)
 
 // Declares `lhs` from a Result expression, or returns its error.
 #define ORFEAS_ASSIGN_OR_RETURN(lhs, expr) \
   ORFEAS_ASSIGN_OR_RETURN_IMPL_(ORFEAS_CONCAT_(orfeas_result_, __LINE__), lhs, expr)
-#define ORFEAS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)  \
-  auto tmp = (expr);                                   \
+#define ORFEAS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)      \
+  auto tmp = (expr);                                       \
   if (!tmp) return tl::unexpected(std::move(tmp).error()); \
   lhs = std::move(*tmp)
 
 // Same, prefixing the error's message with a context string.
 #define ORFEAS_ASSIGN_OR_RETURN_CTX(lhs, expr, context) \
   ORFEAS_ASSIGN_OR_RETURN_CTX_IMPL_(ORFEAS_CONCAT_(orfeas_result_, __LINE__), lhs, expr, context)
-#define ORFEAS_ASSIGN_OR_RETURN_CTX_IMPL_(tmp, lhs, expr, context)             \
-  auto tmp = (expr);                                                           \
+#define ORFEAS_ASSIGN_OR_RETURN_CTX_IMPL_(tmp, lhs, expr, context)               \
+  auto tmp = (expr);                                                             \
   if (!tmp) return tl::unexpected(std::move(tmp).error().with_context(context)); \
   lhs = std::move(*tmp)

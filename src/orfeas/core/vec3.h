@@ -23,11 +23,15 @@ struct Vec3f {
   friend bool operator==(Vec3f a, Vec3f b) = default;
 };
 
-inline float dot(Vec3f a, Vec3f b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+inline float dot(Vec3f a, Vec3f b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
 inline Vec3f cross(Vec3f a, Vec3f b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
-inline float length(Vec3f a) { return std::sqrt(dot(a, a)); }
+inline float length(Vec3f a) {
+  return std::sqrt(dot(a, a));
+}
 inline Vec3f normalized(Vec3f a) {
   const float len = length(a);
   return len > 0.0F ? a * (1.0F / len) : Vec3f{0.0F, 0.0F, 0.0F};

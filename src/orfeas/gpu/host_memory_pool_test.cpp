@@ -104,7 +104,10 @@ TEST(GpuHostMemoryPool, CapacityLimitGivesOutOfMemoryAsAValue) {
 
 TEST(GpuHostMemoryPool, OutOfMemoryReleasesTheCacheAndRetries) {
   auto pool = make_pool(8 * kMiB);
-  { auto a = pool->allocate(6 * kMiB); ASSERT_TRUE(a); }
+  {
+    auto a = pool->allocate(6 * kMiB);
+    ASSERT_TRUE(a);
+  }
   EXPECT_EQ(pool->stats().cached_bytes(), 6 * kMiB);
   auto b = pool->allocate(8 * kMiB);  // fits only once the cached 6 MiB block is gone
   ASSERT_TRUE(b);

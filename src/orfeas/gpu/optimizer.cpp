@@ -23,13 +23,18 @@ std::string gigabytes(double bytes) {
   return text;
 }
 
-std::uint64_t saturating_sub(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; }
+std::uint64_t saturating_sub(std::uint64_t a, std::uint64_t b) {
+  return a > b ? a - b : 0;
+}
 
 double confidence_scale(Confidence confidence) {
   switch (confidence) {
-    case Confidence::kHigh: return 1.0;
-    case Confidence::kMedium: return 0.9;
-    case Confidence::kLow: return 0.75;
+    case Confidence::kHigh:
+      return 1.0;
+    case Confidence::kMedium:
+      return 0.9;
+    case Confidence::kLow:
+      return 0.75;
   }
   return 0.75;
 }
@@ -64,13 +69,15 @@ GpuOptimizer::Budget GpuOptimizer::budget_locked() {
     for (DeviceReading& reading : *readings) {
       if (reading.index == options_.device) budget.device = std::move(reading);
     }
-    if (!budget.device) budget.why_cpu = "device " + std::to_string(options_.device) + " not found by " +
-                                         std::string(options_.probe->source());
+    if (!budget.device)
+      budget.why_cpu =
+          "device " + std::to_string(options_.device) + " not found by " + std::string(options_.probe->source());
   }
   if (budget.device) {
     budget.mode = "cuda";
     const std::uint64_t cached = options_.pool != nullptr ? options_.pool->stats().cached_bytes() : 0;
-    const std::uint64_t in_use = saturating_sub(saturating_sub(budget.device->total_bytes, budget.device->free_bytes), cached);
+    const std::uint64_t in_use =
+        saturating_sub(saturating_sub(budget.device->total_bytes, budget.device->free_bytes), cached);
     budget.total_bytes = budget.device->total_bytes;
     const double target = options_.target_utilization * static_cast<double>(budget.total_bytes);
     budget.usable_bytes = saturating_sub(static_cast<std::uint64_t>(target), in_use);
@@ -111,12 +118,12 @@ BatchRecommendation GpuOptimizer::recommend_batch(const JobConfig& config, std::
   const std::string per_item = megabytes(static_cast<double>(out.bytes_per_item)) + " per item (" +
                                std::string(confidence_name(out.confidence)) + " confidence, " +
                                (out.confidence == Confidence::kLow ? "model" : "measured") + ")";
-  const std::string where =
-      budget.mode == "cuda"
-          ? "GPU " + std::to_string(options_.device) + " (" + gigabytes(static_cast<double>(budget.device->free_bytes)) +
-                " free of " + gigabytes(static_cast<double>(budget.total_bytes)) + ")"
-          : "CPU mode (" + budget.why_cpu + "), " + gigabytes(static_cast<double>(budget.total_bytes)) +
-                " system memory available";
+  const std::string where = budget.mode == "cuda"
+                                ? "GPU " + std::to_string(options_.device) + " (" +
+                                      gigabytes(static_cast<double>(budget.device->free_bytes)) + " free of " +
+                                      gigabytes(static_cast<double>(budget.total_bytes)) + ")"
+                                : "CPU mode (" + budget.why_cpu + "), " +
+                                      gigabytes(static_cast<double>(budget.total_bytes)) + " system memory available";
   if (queue_size == 0) {
     out.reason = "The queue is empty: nothing to run on " + where + ".";
     return out;
@@ -130,7 +137,8 @@ BatchRecommendation GpuOptimizer::recommend_batch(const JobConfig& config, std::
   out.max_safe = std::min({out.fit_limit, queue_size, options_.max_batch});
   std::string limit = out.max_safe == out.fit_limit ? "memory" : out.max_safe == queue_size ? "the queue" : "max_batch";
   if (budget.mode == "cuda") {
-    const auto scaled = static_cast<std::size_t>(std::floor(static_cast<double>(out.max_safe) * confidence_scale(out.confidence)));
+    const auto scaled =
+        static_cast<std::size_t>(std::floor(static_cast<double>(out.max_safe) * confidence_scale(out.confidence)));
     out.recommended = std::clamp<std::size_t>(scaled, 1, out.max_safe);
   } else {
     out.recommended = std::clamp<std::size_t>(options_.cpu_workers, 1, out.max_safe);
@@ -183,15 +191,18 @@ OomDecision GpuOptimizer::on_out_of_memory(const JobConfig& config, std::size_t 
   calibration_.raise_floor(key, raised);
   decision.raised_bytes_per_item = calibration_.find(key)->sizing_bytes();
   if (failed_batch_size <= 1) {
-    decision.reason = "A single item of " + key + " ran out of memory: it is reported as failed; per-item estimate "
-                      "raised to " + megabytes(static_cast<double>(decision.raised_bytes_per_item)) + ".";
+    decision.reason = "A single item of " + key +
+                      " ran out of memory: it is reported as failed; per-item estimate "
+                      "raised to " +
+                      megabytes(static_cast<double>(decision.raised_bytes_per_item)) + ".";
   } else {
     decision.split = true;
     decision.first_batch = (failed_batch_size + 1) / 2;
     decision.second_batch = failed_batch_size / 2;
-    decision.reason = "A batch of " + std::to_string(failed_batch_size) + " (" + key + ") ran out of memory: retrying as " +
-                      std::to_string(decision.first_batch) + " + " + std::to_string(decision.second_batch) +
-                      "; per-item estimate raised to " + megabytes(static_cast<double>(decision.raised_bytes_per_item)) + ".";
+    decision.reason = "A batch of " + std::to_string(failed_batch_size) + " (" + key +
+                      ") ran out of memory: retrying as " + std::to_string(decision.first_batch) + " + " +
+                      std::to_string(decision.second_batch) + "; per-item estimate raised to " +
+                      megabytes(static_cast<double>(decision.raised_bytes_per_item)) + ".";
   }
   if (Status saved = save_locked(); !saved) decision.save_error = saved.error();
   return decision;
@@ -299,7 +310,8 @@ MemoryTrend GpuOptimizer::trend_locked() const {
   trend.window_seconds = samples_.back().seconds - samples_.front().seconds;
   trend.rise_bytes = trend.slope_bytes_per_second * trend.window_seconds;
   trend.looks_like_leak = samples_.size() >= options_.min_trend_samples && trend.slope_bytes_per_second > 0 &&
-                          trend.r_squared >= 0.8 && trend.rise_bytes >= static_cast<double>(options_.leak_min_rise_bytes);
+                          trend.r_squared >= 0.8 &&
+                          trend.rise_bytes >= static_cast<double>(options_.leak_min_rise_bytes);
   return trend;
 }
 
@@ -385,6 +397,8 @@ std::vector<Advice> GpuOptimizer::recommendations() {
   return advice;
 }
 
-std::uint64_t GpuOptimizer::release_cache() { return options_.pool != nullptr ? options_.pool->release_cache() : 0; }
+std::uint64_t GpuOptimizer::release_cache() {
+  return options_.pool != nullptr ? options_.pool->release_cache() : 0;
+}
 
 }  // namespace orfeas::gpu

@@ -66,9 +66,9 @@ struct BatchRecommendation {
 };
 
 struct OomDecision {
-  bool split = false;            // false: the batch was a single item, which is reported as failed
-  std::size_t first_batch = 0;   // ⌈n/2⌉
-  std::size_t second_batch = 0;  // ⌊n/2⌋
+  bool split = false;                       // false: the batch was a single item, which is reported as failed
+  std::size_t first_batch = 0;              // ⌈n/2⌉
+  std::size_t second_batch = 0;             // ⌊n/2⌋
   std::uint64_t raised_bytes_per_item = 0;  // the configuration's new per-item floor
   std::string reason;
   std::optional<Error> save_error;  // the calibration could not be written (the decision stands)
@@ -88,9 +88,9 @@ struct MemorySample {
 struct MemoryTrend {
   std::size_t samples = 0;
   double slope_bytes_per_second = 0;
-  double r_squared = 0;      // 0–1: how straight the rise is
+  double r_squared = 0;  // 0–1: how straight the rise is
   double window_seconds = 0;
-  double rise_bytes = 0;     // slope · window
+  double rise_bytes = 0;         // slope · window
   bool looks_like_leak = false;  // enough samples, slope > 0, r² ≥ 0.8, rise ≥ Options::leak_min_rise_bytes
 };
 
@@ -104,13 +104,13 @@ class GpuOptimizer {
  public:
   struct Options {
     std::shared_ptr<DeviceProbe> probe = nullptr;  // null: CPU mode
-    MemoryPool* pool = nullptr;          // borrowed, may be null; must outlive the optimizer
-    std::uint32_t device = 0;            // the device batches run on
-    double target_utilization = 0.85;    // share of the device's total memory we may fill, (0, 1]
-    double safety_margin = 0.10;         // share of the usable memory kept free, [0, 1)
+    MemoryPool* pool = nullptr;                    // borrowed, may be null; must outlive the optimizer
+    std::uint32_t device = 0;                      // the device batches run on
+    double target_utilization = 0.85;              // share of the device's total memory we may fill, (0, 1]
+    double safety_margin = 0.10;                   // share of the usable memory kept free, [0, 1)
     std::size_t max_batch = 64;
-    std::size_t cpu_workers = 0;         // 0: orfeas::worker_count()
-    std::size_t sample_window = 120;     // samples kept for trends and utilisation
+    std::size_t cpu_workers = 0;      // 0: orfeas::worker_count()
+    std::size_t sample_window = 120;  // samples kept for trends and utilisation
     std::size_t min_trend_samples = 8;
     std::uint64_t leak_min_rise_bytes = std::uint64_t{64} << 20;
     std::uint32_t under_utilised_percent = 30;  // mean compute busy % below this → advice
@@ -136,7 +136,7 @@ class GpuOptimizer {
   // The per-item estimate for a configuration and how sure it is.
   [[nodiscard]] std::pair<std::uint64_t, Confidence> per_item_estimate(const JobConfig& config) const;
 
-  MemorySample sample();                       // one reading appended to the window
+  MemorySample sample();                           // one reading appended to the window
   void record_sample(const MemorySample& sample);  // for tests and external samplers
   [[nodiscard]] MemoryTrend memory_trend() const;
   [[nodiscard]] std::vector<Advice> recommendations();

@@ -66,8 +66,8 @@ TEST(GpuOptimizer, FitLimitIsTheBudgetOverThePerItemEstimate) {
   EXPECT_EQ(r.bytes_per_item, per_item);
   EXPECT_EQ(r.confidence, Confidence::kLow);
   EXPECT_EQ(r.fit_limit, expected_fit(80 * kGiB, 20 * kGiB, per_item));  // (0.85·80 − 20) GiB · 0.9 / 90 MB ≈ 515
-  EXPECT_EQ(r.max_safe, 64u);  // max_batch
-  EXPECT_EQ(r.recommended, 48u);  // low confidence: 0.75 · 64
+  EXPECT_EQ(r.max_safe, 64u);                                            // max_batch
+  EXPECT_EQ(r.recommended, 48u);                                         // low confidence: 0.75 · 64
   EXPECT_NE(r.reason.find("GPU 0"), std::string::npos) << r.reason;
 }
 
@@ -93,7 +93,9 @@ TEST(GpuOptimizer, NotEvenOneItemFitsSaysSoAndOffersOne) {
 
 TEST(GpuOptimizer, PropertiesHoldOverRandomReadings) {
   std::mt19937_64 random(12345);
-  auto pick = [&](std::uint64_t lo, std::uint64_t hi) { return std::uniform_int_distribution<std::uint64_t>(lo, hi)(random); };
+  auto pick = [&](std::uint64_t lo, std::uint64_t hi) {
+    return std::uniform_int_distribution<std::uint64_t>(lo, hi)(random);
+  };
   for (int trial = 0; trial < 300; ++trial) {
     const std::uint64_t total = pick(4, 160) * kGiB;
     Fixture f(total, total);
@@ -115,7 +117,8 @@ TEST(GpuOptimizer, PropertiesHoldOverRandomReadings) {
       EXPECT_LE(r.max_safe, queue);
       if (r.fit_limit >= 1) {
         EXPECT_LE(r.max_safe, r.fit_limit);
-        EXPECT_LE(static_cast<double>(r.fixed_bytes + r.max_safe * r.bytes_per_item), 0.85 * static_cast<double>(total));
+        EXPECT_LE(static_cast<double>(r.fixed_bytes + r.max_safe * r.bytes_per_item),
+                  0.85 * static_cast<double>(total));
       }
       EXPECT_EQ(r.fit_limit, static_cast<std::size_t>(r.budget_bytes / r.bytes_per_item));
       EXPECT_GE(r.recommended, previous_recommended) << "free " << free << " of " << total;
@@ -151,7 +154,8 @@ TEST(GpuOptimizer, CalibrationReplacesTheModelAndPersists) {
   const auto [bytes, confidence] = restarted.optimizer->per_item_estimate(config);
   EXPECT_NEAR(static_cast<double>(bytes), x, 0.05 * x);
   EXPECT_EQ(confidence, Confidence::kHigh);
-  EXPECT_EQ(restarted.optimizer->per_item_estimate(make_config("inflate/cuda/r128", 22'000'000)).second, Confidence::kLow);
+  EXPECT_EQ(restarted.optimizer->per_item_estimate(make_config("inflate/cuda/r128", 22'000'000)).second,
+            Confidence::kLow);
 }
 
 TEST(GpuOptimizer, OutOfMemorySplitsRaisesTheEstimateAndCounts) {
@@ -213,7 +217,10 @@ TEST(GpuOptimizer, ReleaseCacheReturnsThePoolsFreedBytes) {
   auto pool = HostMemoryPool::create({});
   ASSERT_TRUE(pool);
   Fixture f(80 * kGiB, 80 * kGiB, pool->get());
-  { auto a = (*pool)->allocate(300 * kMiB), b = (*pool)->allocate(10 * kMiB); ASSERT_TRUE(a && b); }
+  {
+    auto a = (*pool)->allocate(300 * kMiB), b = (*pool)->allocate(10 * kMiB);
+    ASSERT_TRUE(a && b);
+  }
   EXPECT_TRUE(has(f.optimizer->recommendations(), AdviceKind::kReleaseCache));
   EXPECT_EQ(f.optimizer->release_cache(), 310 * kMiB);
   EXPECT_EQ((*pool)->stats().reserved_bytes, 0u);
@@ -240,7 +247,8 @@ TEST(GpuOptimizer, UtilisationAndCapacityAdvice) {
 TEST(GpuOptimizer, LeakTrendDetectedOnlyForASteadySignificantRise) {
   Fixture leaking;
   for (int i = 0; i < 20; ++i) {
-    leaking.optimizer->record_sample({.seconds = i * 1.0, .allocated_bytes = 1 * kGiB + static_cast<std::uint64_t>(i) * 20 * kMiB});
+    leaking.optimizer->record_sample(
+        {.seconds = i * 1.0, .allocated_bytes = 1 * kGiB + static_cast<std::uint64_t>(i) * 20 * kMiB});
   }
   const MemoryTrend trend = leaking.optimizer->memory_trend();
   EXPECT_NEAR(trend.slope_bytes_per_second, 20.0 * kMiB, 1.0);
@@ -256,7 +264,9 @@ TEST(GpuOptimizer, LeakTrendDetectedOnlyForASteadySignificantRise) {
   EXPECT_FALSE(has(sawtooth.optimizer->recommendations(), AdviceKind::kPossibleLeak));
 
   Fixture small;  // steady but tiny rise
-  for (int i = 0; i < 20; ++i) small.optimizer->record_sample({.seconds = i * 1.0, .allocated_bytes = kGiB + static_cast<std::uint64_t>(i) * kMiB});
+  for (int i = 0; i < 20; ++i)
+    small.optimizer->record_sample(
+        {.seconds = i * 1.0, .allocated_bytes = kGiB + static_cast<std::uint64_t>(i) * kMiB});
   EXPECT_FALSE(small.optimizer->memory_trend().looks_like_leak);
 }
 
@@ -272,10 +282,10 @@ TEST(GpuOptimizer, SampleWindowIsBounded) {
 TEST(GpuOptimizer, BestBatchSizeFromRecordedTimings) {
   Fixture f;
   const JobConfig config = kR256;
-  f.optimizer->record_batch(config, 4, 2.0, true);   // 2 items/s
+  f.optimizer->record_batch(config, 4, 2.0, true);                                // 2 items/s
   EXPECT_FALSE(has(f.optimizer->recommendations(), AdviceKind::kBestBatchSize));  // one size only
-  f.optimizer->record_batch(config, 8, 2.0, true);   // 4 items/s
-  f.optimizer->record_batch(config, 16, 1.0, false);  // failed: ignored
+  f.optimizer->record_batch(config, 8, 2.0, true);                                // 4 items/s
+  f.optimizer->record_batch(config, 16, 1.0, false);                              // failed: ignored
   const auto advice = f.optimizer->recommendations();
   ASSERT_TRUE(has(advice, AdviceKind::kBestBatchSize));
   for (const Advice& a : advice) {

@@ -45,7 +45,9 @@ struct PaddedGrid {
   }
 };
 
-int block_count(int points) { return (points + 1 + kBlockCells - 1) / kBlockCells; }  // n + 1 cells
+int block_count(int points) {
+  return (points + 1 + kBlockCells - 1) / kBlockCells;
+}  // n + 1 cells
 
 // Which blocks of cells straddle iso, found from each block's min/max corner value.
 struct ActiveBlocks {
@@ -57,9 +59,9 @@ struct ActiveBlocks {
   bool all_finite = true;
 
   [[nodiscard]] const std::uint8_t* row(int block_y, int block_z) const {
-    return active.data() + (static_cast<std::size_t>(block_z) * static_cast<std::size_t>(by) +
-                            static_cast<std::size_t>(block_y)) *
-                               static_cast<std::size_t>(bx);
+    return active.data() +
+           (static_cast<std::size_t>(block_z) * static_cast<std::size_t>(by) + static_cast<std::size_t>(block_y)) *
+               static_cast<std::size_t>(bx);
   }
 };
 
@@ -68,9 +70,9 @@ ActiveBlocks find_active_blocks(const PaddedGrid& grid, float iso) {
   blocks.bx = block_count(grid.nx);
   blocks.by = block_count(grid.ny);
   blocks.bz = block_count(grid.nz);
-  blocks.active.assign(static_cast<std::size_t>(blocks.bx) * static_cast<std::size_t>(blocks.by) *
-                           static_cast<std::size_t>(blocks.bz),
-                       0);
+  blocks.active.assign(
+      static_cast<std::size_t>(blocks.bx) * static_cast<std::size_t>(blocks.by) * static_cast<std::size_t>(blocks.bz),
+      0);
   blocks.active_per_layer.assign(static_cast<std::size_t>(blocks.bz), 0);
   std::vector<std::uint8_t> finite_per_layer(static_cast<std::size_t>(blocks.bz), 1);
   const auto width = static_cast<std::size_t>(grid.nx) + 2;
@@ -116,9 +118,9 @@ ActiveBlocks find_active_blocks(const PaddedGrid& grid, float iso) {
         bool finite = true;
         for (const float p : poison) finite = finite && p == 0.0F;
         if (!finite) finite_per_layer[block_z] = 0;
-        std::uint8_t* active = blocks.active.data() + (block_z * static_cast<std::size_t>(blocks.by) +
-                                                       static_cast<std::size_t>(block_y)) *
-                                                          static_cast<std::size_t>(blocks.bx);
+        std::uint8_t* active =
+            blocks.active.data() + (block_z * static_cast<std::size_t>(blocks.by) + static_cast<std::size_t>(block_y)) *
+                                       static_cast<std::size_t>(blocks.bx);
         for (int block_x = 0; block_x < blocks.bx; ++block_x) {
           const int px_begin = block_x * kBlockCells;
           const int px_end = std::min(px_begin + kBlockCells, grid.nx + 1);
@@ -138,8 +140,8 @@ ActiveBlocks find_active_blocks(const PaddedGrid& grid, float iso) {
       }
     }
   });
-  blocks.all_finite = std::all_of(finite_per_layer.begin(), finite_per_layer.end(),
-                                  [](std::uint8_t finite) { return finite != 0; });
+  blocks.all_finite =
+      std::all_of(finite_per_layer.begin(), finite_per_layer.end(), [](std::uint8_t finite) { return finite != 0; });
   return blocks;
 }
 
@@ -202,7 +204,7 @@ std::array<CubeEdge, internal::kCubeEdges> cube_edges() {
   std::array<CubeEdge, internal::kCubeEdges> edges{};
   for (int e = 0; e < internal::kCubeEdges; ++e) {
     const auto corners = internal::edge_corners(e);
-    edges[static_cast<std::size_t>(e)] = {e / 4,         corners[0] & 1, (corners[0] >> 1) & 1,
+    edges[static_cast<std::size_t>(e)] = {e / 4,           corners[0] & 1, (corners[0] >> 1) & 1,
                                           corners[0] >> 2, corners[0],     corners[1]};
   }
   return edges;
@@ -210,10 +212,14 @@ std::array<CubeEdge, internal::kCubeEdges> cube_edges() {
 
 class SlabExtractor {
  public:
-  SlabExtractor(const PaddedGrid& grid, const ActiveBlocks& blocks, const GridGeometry& volume,
-                float iso, Slab& slab)
-      : grid_(grid), blocks_(blocks), volume_(volume), iso_(iso), slab_(slab),
-        table_(internal::cube_case_table()), edges_(cube_edges()),
+  SlabExtractor(const PaddedGrid& grid, const ActiveBlocks& blocks, const GridGeometry& volume, float iso, Slab& slab)
+      : grid_(grid),
+        blocks_(blocks),
+        volume_(volume),
+        iso_(iso),
+        slab_(slab),
+        table_(internal::cube_case_table()),
+        edges_(cube_edges()),
         width_(static_cast<std::size_t>(grid.nx) + 2) {}
 
   // False when memory ran out.
@@ -258,9 +264,8 @@ class SlabExtractor {
       std::array<const float*, 4> rows{};  // [dy + 2 dz], rows start at grid x 0 (padded x 1)
       if (interior) {
         for (int r = 0; r < 4; ++r) {
-          rows[static_cast<std::size_t>(r)] =
-              grid_.values + static_cast<std::size_t>(cz - 1 + (r >> 1)) * grid_.plane +
-              static_cast<std::size_t>(cy - 1 + (r & 1)) * grid_.row;
+          rows[static_cast<std::size_t>(r)] = grid_.values + static_cast<std::size_t>(cz - 1 + (r >> 1)) * grid_.plane +
+                                              static_cast<std::size_t>(cy - 1 + (r & 1)) * grid_.row;
         }
       }
       for (int block_x = 0; block_x < blocks_.bx; ++block_x) {
@@ -390,9 +395,9 @@ std::vector<Slab> plan_slabs(const ActiveBlocks& blocks, int layers, int count) 
 Status validate(const VolumeView& volume) {
   const GridGeometry& g = volume.grid;
   if (g.nx < 2 || g.ny < 2 || g.nz < 2) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "marching cubes needs at least 2 grid points per axis, got " + std::to_string(g.nx) + "x" +
-                          std::to_string(g.ny) + "x" + std::to_string(g.nz));
+    return make_error(ErrorCode::kInvalidArgument, "marching cubes needs at least 2 grid points per axis, got " +
+                                                       std::to_string(g.nx) + "x" + std::to_string(g.ny) + "x" +
+                                                       std::to_string(g.nz));
   }
   if (volume.values == nullptr || volume.size != g.count()) {
     return make_error(ErrorCode::kInvalidArgument, "volume holds " + std::to_string(volume.size) +

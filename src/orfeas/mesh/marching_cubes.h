@@ -21,9 +21,9 @@
 // Thread-safety: a pure function of its arguments; it uses worker threads internally.
 #pragma once
 
+#include "orfeas/core/scalar_volume.h"
 #include "orfeas/core/status.h"
 #include "orfeas/mesh/mesh.h"
-#include "orfeas/core/scalar_volume.h"
 
 namespace orfeas::mesh {
 

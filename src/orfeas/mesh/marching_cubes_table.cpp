@@ -6,7 +6,9 @@
 namespace orfeas::mesh::internal {
 namespace {
 
-bool corner_inside(int case_index, int corner) { return ((case_index >> corner) & 1) != 0; }
+bool corner_inside(int case_index, int corner) {
+  return ((case_index >> corner) & 1) != 0;
+}
 
 // The two axes other than `axis`, in the order the edge numbering uses.
 std::array<int, 2> other_axes(int axis) {
@@ -162,8 +164,7 @@ std::vector<std::vector<int>> case_loops(int case_index) {
   for (int start = 0; start < kCubeEdges; ++start) {
     if (next_edge[static_cast<std::size_t>(start)] < 0 || visited[static_cast<std::size_t>(start)]) continue;
     std::vector<int> loop;
-    for (int edge = start; !visited[static_cast<std::size_t>(edge)];
-         edge = next_edge[static_cast<std::size_t>(edge)]) {
+    for (int edge = start; !visited[static_cast<std::size_t>(edge)]; edge = next_edge[static_cast<std::size_t>(edge)]) {
       visited[static_cast<std::size_t>(edge)] = true;
       loop.push_back(edge);
       assert(next_edge[static_cast<std::size_t>(edge)] >= 0);

@@ -33,8 +33,8 @@ inline constexpr int kCubeCases = 256;
 inline constexpr int kMaxCaseTriangles = 12;
 
 struct CubeCase {
-  std::uint16_t edge_mask = 0;      // bit e set when cube edge e is crossed
-  std::uint8_t triangle_count = 0;  // triangles in `edges`
+  std::uint16_t edge_mask = 0;                              // bit e set when cube edge e is crossed
+  std::uint8_t triangle_count = 0;                          // triangles in `edges`
   std::array<std::uint8_t, 3 * kMaxCaseTriangles> edges{};  // [triangle_count, 3] cube edge ids
 };
 

@@ -9,7 +9,9 @@
 namespace orfeas::mesh::internal {
 namespace {
 
-bool inside(int case_index, int corner) { return ((case_index >> corner) & 1) != 0; }
+bool inside(int case_index, int corner) {
+  return ((case_index >> corner) & 1) != 0;
+}
 
 bool crossed(int case_index, int edge) {
   const auto corners = edge_corners(edge);

@@ -15,7 +15,9 @@ ScalarVolume sample_cube(int n, const std::function<float(Vec3f)>& field) {
   return volume;
 }
 
-float sphere_distance(Vec3f p, Vec3f centre, float radius) { return length(p - centre) - radius; }
+float sphere_distance(Vec3f p, Vec3f centre, float radius) {
+  return length(p - centre) - radius;
+}
 
 ScalarVolume sphere_volume(int n, float radius) {
   return sample_cube(n, [radius](Vec3f p) { return sphere_distance(p, Vec3f{}, radius); });

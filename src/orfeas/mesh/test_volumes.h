@@ -5,8 +5,8 @@
 
 #include <functional>
 
-#include "orfeas/core/vec3.h"
 #include "orfeas/core/scalar_volume.h"
+#include "orfeas/core/vec3.h"
 
 namespace orfeas::mesh::testing {
 

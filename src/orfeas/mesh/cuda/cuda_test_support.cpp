@@ -10,7 +10,9 @@
 namespace orfeas::mesh::testing {
 namespace {
 
-bool same_bits(float a, float b) { return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b); }
+bool same_bits(float a, float b) {
+  return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b);
+}
 
 bool close(float a, float b, float tolerance) {
   return tolerance > 0.0F ? std::fabs(a - b) <= tolerance : same_bits(a, b);
@@ -57,9 +59,9 @@ CudaContext require_cuda() {
     if (cpu.triangles[i] != gpu.triangles[i]) {
       const Triangle& a = cpu.triangles[i];
       const Triangle& b = gpu.triangles[i];
-      return ::testing::AssertionFailure() << "triangle " << i << " of " << cpu.triangles.size() << ": CPU (" << a[0]
-                                           << ", " << a[1] << ", " << a[2] << ") GPU (" << b[0] << ", " << b[1]
-                                           << ", " << b[2] << ")";
+      return ::testing::AssertionFailure()
+             << "triangle " << i << " of " << cpu.triangles.size() << ": CPU (" << a[0] << ", " << a[1] << ", " << a[2]
+             << ") GPU (" << b[0] << ", " << b[1] << ", " << b[2] << ")";
     }
   }
   return ::testing::AssertionSuccess() << cpu.positions.size() << " vertices, " << cpu.triangles.size()
@@ -68,8 +70,8 @@ CudaContext require_cuda() {
 
 ::testing::AssertionResult volumes_identical(const ScalarVolume& cpu, const ScalarVolume& gpu) {
   if (cpu.nx != gpu.nx || cpu.ny != gpu.ny || cpu.nz != gpu.nz || cpu.values.size() != gpu.values.size()) {
-    return ::testing::AssertionFailure() << "grids differ: CPU " << cpu.nx << "x" << cpu.ny << "x" << cpu.nz
-                                         << ", GPU " << gpu.nx << "x" << gpu.ny << "x" << gpu.nz;
+    return ::testing::AssertionFailure() << "grids differ: CPU " << cpu.nx << "x" << cpu.ny << "x" << cpu.nz << ", GPU "
+                                         << gpu.nx << "x" << gpu.ny << "x" << gpu.nz;
   }
   if (!(cpu.origin == gpu.origin) || !same_bits(cpu.spacing, gpu.spacing)) {
     return ::testing::AssertionFailure() << "origin or spacing differ";

@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "orfeas/core/scalar_volume.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/gpu/memory_pool.h"
 #include "orfeas/mesh/mesh.h"
-#include "orfeas/core/scalar_volume.h"
 
 namespace orfeas::mesh::testing {
 

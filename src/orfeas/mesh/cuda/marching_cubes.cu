@@ -30,9 +30,9 @@
 #include <vector>
 
 #include "orfeas/gpu/caching_memory_pool.h"
+#include "orfeas/gpu/cuda/cuda_check.h"
 #include "orfeas/mesh/cuda/marching_cubes_cell.h"
 #include "orfeas/mesh/marching_cubes_table.h"
-#include "orfeas/gpu/cuda/cuda_check.h"
 
 namespace orfeas::mesh {
 namespace {
@@ -53,7 +53,9 @@ enum Summary : int { kVertexTotal = 0, kTriangleTotal = 1, kCountFlags = 2, kEmi
 constexpr unsigned long long kFlagNonFinite = 1;
 constexpr unsigned long long kFlagRowMismatch = 2;
 
-__device__ int lane_id() { return static_cast<int>(threadIdx.x) & (kWarp - 1); }
+__device__ int lane_id() {
+  return static_cast<int>(threadIdx.x) & (kWarp - 1);
+}
 
 // Inclusive warp scan.
 __device__ unsigned warp_inclusive_scan(unsigned value) {
@@ -93,7 +95,8 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock)
     vertices += internal::popcount3(internal::owned_edges(case_index));
     triangles += triangle_count[case_index];
     // Each grid point is corner 7 of exactly one cell: check it there.
-    if (cx < volume.nx && cy < volume.ny && cz < volume.nz) finite = finite && isfinite(volume.at(cx + 1, cy + 1, cz + 1));
+    if (cx < volume.nx && cy < volume.ny && cz < volume.nz)
+      finite = finite && isfinite(volume.at(cx + 1, cy + 1, cz + 1));
   }
   vertices = __reduce_add_sync(kFullMask, vertices);
   triangles = __reduce_add_sync(kFullMask, triangles);
@@ -129,9 +132,9 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock)
   const int cy = row % rows_y;
   const int cz = row / rows_y;
 
-  std::uint32_t base[kRowsSeen];   // first vertex of the current chunk, per row seen
-  std::uint32_t carry_id[kRowsSeen] = {0, 0, 0, 0};    // lane 31's first vertex in the last chunk
-  unsigned carry_owned[kRowsSeen] = {0, 0, 0, 0};      // lane 31's owned edges in the last chunk
+  std::uint32_t base[kRowsSeen];                     // first vertex of the current chunk, per row seen
+  std::uint32_t carry_id[kRowsSeen] = {0, 0, 0, 0};  // lane 31's first vertex in the last chunk
+  unsigned carry_owned[kRowsSeen] = {0, 0, 0, 0};    // lane 31's owned edges in the last chunk
   bool row_exists[kRowsSeen];
 #pragma unroll
   for (int r = 0; r < kRowsSeen; ++r) {
@@ -162,8 +165,8 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock)
     const unsigned exclusive = inclusive - packed;
     const unsigned chunk_total = __shfl_sync(kFullMask, inclusive, kWarp - 1);
 
-    std::uint32_t id[kRowsSeen];          // this lane's cell's first vertex, per row
-    std::uint32_t left_id[kRowsSeen];     // the cell at x − 1
+    std::uint32_t id[kRowsSeen];       // this lane's cell's first vertex, per row
+    std::uint32_t left_id[kRowsSeen];  // the cell at x − 1
     unsigned left_owned[kRowsSeen];
 #pragma unroll
     for (int r = 0; r < kRowsSeen; ++r) {
@@ -179,8 +182,7 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock)
 #pragma unroll
     for (int axis = 0; axis < 3; ++axis) {
       if (((owned[3] >> axis) & 1U) == 0) continue;
-      const internal::Float3 p =
-          internal::owned_vertex_position(volume, origin, spacing, cx, cy, cz, axis, iso);
+      const internal::Float3 p = internal::owned_vertex_position(volume, origin, spacing, cx, cy, cz, axis, iso);
       const unsigned long long slot = 3ULL * (id[3] + rank);
       positions[slot] = p.x;
       positions[slot + 1] = p.y;
@@ -206,8 +208,7 @@ __global__ void __launch_bounds__(kWarp* kWarpsPerBlock)
             owner_owned = owner.dx == 0 ? owned[q] : left_owned[q];
           }
         }
-        triangles[3ULL * (my_first + t) + j] =
-            owner_id + internal::popcount3(owner_owned & ((1U << owner.axis) - 1U));
+        triangles[3ULL * (my_first + t) + j] = owner_id + internal::popcount3(owner_owned & ((1U << owner.axis) - 1U));
       }
     }
 
@@ -251,9 +252,9 @@ Status upload_case_table(int device) {
 // The CPU's checks (marching_cubes.cpp, validate) plus what the kernels' indexing needs.
 Status validate(const gpu::DeviceScalarVolume& volume) {
   if (volume.nx < 2 || volume.ny < 2 || volume.nz < 2) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "marching cubes needs at least 2 grid points per axis, got " + std::to_string(volume.nx) +
-                          "x" + std::to_string(volume.ny) + "x" + std::to_string(volume.nz));
+    return make_error(ErrorCode::kInvalidArgument, "marching cubes needs at least 2 grid points per axis, got " +
+                                                       std::to_string(volume.nx) + "x" + std::to_string(volume.ny) +
+                                                       "x" + std::to_string(volume.nz));
   }
   if (volume.values.empty() || volume.values.bytes() < volume.count() * sizeof(float)) {
     return make_error(ErrorCode::kInvalidArgument, "device volume holds fewer values than its grid");
@@ -268,13 +269,17 @@ Status validate(const gpu::DeviceScalarVolume& volume) {
   return ok();
 }
 
-int row_count(const gpu::DeviceScalarVolume& volume) { return (volume.ny + 1) * (volume.nz + 1); }
+int row_count(const gpu::DeviceScalarVolume& volume) {
+  return (volume.ny + 1) * (volume.nz + 1);
+}
 
 PaddedVolume padded(const gpu::DeviceScalarVolume& volume) {
   return {volume.data(), volume.nx, volume.ny, volume.nz};
 }
 
-unsigned block_count(int rows) { return static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock); }
+unsigned block_count(int rows) {
+  return static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
+}
 
 // The device buffers of one call. Declared before the StreamFence so that they outlive it.
 struct Buffers {
@@ -357,10 +362,10 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const gpu::DeviceScalarV
 
   // 3. Totals back, limits, exact mesh buffers.
   std::vector<unsigned long long> totals(volumes.size() * kSummaryWords);
-  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(totals.data(), summary,
-                                                          totals.size() * sizeof(unsigned long long),
-                                                          cudaMemcpyDeviceToHost, cuda_stream),
-                                          "marching cubes: totals"));
+  ORFEAS_RETURN_IF_ERROR(
+      gpu::cuda::check(cudaMemcpyAsync(totals.data(), summary, totals.size() * sizeof(unsigned long long),
+                                       cudaMemcpyDeviceToHost, cuda_stream),
+                       "marching cubes: totals"));
   ORFEAS_RETURN_IF_ERROR(fence.wait("marching cubes: counting"));
   for (std::size_t v = 0; v < volumes.size(); ++v) {
     const unsigned long long* item = totals.data() + v * kSummaryWords;
@@ -388,8 +393,9 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const gpu::DeviceScalarV
     const auto* vertex_offsets = static_cast<const unsigned long long*>(buffers.row_offsets[v].data());
     emit_rows<<<block_count(rows), kWarp * kWarpsPerBlock, 0, cuda_stream>>>(
         padded(volume), internal::Float3{volume.origin.x, volume.origin.y, volume.origin.z}, volume.spacing, iso,
-        volume.ny + 1, rows, vertex_offsets, vertex_offsets + rows + 1, static_cast<float*>(buffers.positions[v].data()),
-        static_cast<std::uint32_t*>(buffers.triangles[v].data()), summary + v * kSummaryWords);
+        volume.ny + 1, rows, vertex_offsets, vertex_offsets + rows + 1,
+        static_cast<float*>(buffers.positions[v].data()), static_cast<std::uint32_t*>(buffers.triangles[v].data()),
+        summary + v * kSummaryWords);
     ORFEAS_RETURN_IF_ERROR(gpu::cuda::check_launch("marching cubes: emit_rows"));
   }
   for (std::size_t v = 0; v < volumes.size(); ++v) {
@@ -397,24 +403,24 @@ Result<std::vector<Mesh>> marching_cubes_cuda(std::span<const gpu::DeviceScalarV
     meshes[v].positions.resize(item[kVertexTotal]);
     meshes[v].triangles.resize(item[kTriangleTotal]);
     if (item[kTriangleTotal] == 0) continue;
-    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(meshes[v].positions.data(), buffers.positions[v].data(),
-                                                            item[kVertexTotal] * sizeof(Vec3f), cudaMemcpyDeviceToHost,
-                                                            cuda_stream),
-                                            "marching cubes: positions back"));
-    ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(meshes[v].triangles.data(), buffers.triangles[v].data(),
-                                                            item[kTriangleTotal] * sizeof(Triangle),
-                                                            cudaMemcpyDeviceToHost, cuda_stream),
-                                            "marching cubes: triangles back"));
+    ORFEAS_RETURN_IF_ERROR(
+        gpu::cuda::check(cudaMemcpyAsync(meshes[v].positions.data(), buffers.positions[v].data(),
+                                         item[kVertexTotal] * sizeof(Vec3f), cudaMemcpyDeviceToHost, cuda_stream),
+                         "marching cubes: positions back"));
+    ORFEAS_RETURN_IF_ERROR(
+        gpu::cuda::check(cudaMemcpyAsync(meshes[v].triangles.data(), buffers.triangles[v].data(),
+                                         item[kTriangleTotal] * sizeof(Triangle), cudaMemcpyDeviceToHost, cuda_stream),
+                         "marching cubes: triangles back"));
   }
-  ORFEAS_RETURN_IF_ERROR(gpu::cuda::check(cudaMemcpyAsync(totals.data(), summary,
-                                                          totals.size() * sizeof(unsigned long long),
-                                                          cudaMemcpyDeviceToHost, cuda_stream),
-                                          "marching cubes: emit flags"));
+  ORFEAS_RETURN_IF_ERROR(
+      gpu::cuda::check(cudaMemcpyAsync(totals.data(), summary, totals.size() * sizeof(unsigned long long),
+                                       cudaMemcpyDeviceToHost, cuda_stream),
+                       "marching cubes: emit flags"));
   ORFEAS_RETURN_IF_ERROR(fence.wait("marching cubes: emitting"));
   for (std::size_t v = 0; v < volumes.size(); ++v) {
     if ((totals[v * kSummaryWords + kEmitFlags] & kFlagRowMismatch) != 0) {
-      return make_error(ErrorCode::kInternal, "volume " + std::to_string(v) +
-                                                  ": marching cubes emitted a row outside its counted range");
+      return make_error(ErrorCode::kInternal,
+                        "volume " + std::to_string(v) + ": marching cubes emitted a row outside its counted range");
     }
   }
   return meshes;

@@ -11,7 +11,8 @@
 // kOutOfMemory when `pool` cannot hold the working buffers or the mesh — then nothing stays
 // allocated and the caller may retry with fewer volumes. `options.threads` is ignored.
 //
-// Device memory, all from `pool` (surface_extraction.h states it for the optimizer), per volume of nx·ny·nz points (rows = (ny + 1)(nz + 1)):
+// Device memory, all from `pool` (surface_extraction.h states it for the optimizer), per volume of nx·ny·nz points
+// (rows = (ny + 1)(nz + 1)):
 //   16 · (rows + 1)          per-row vertex and triangle offsets
 //   12 · V + 12 · T          the mesh (V vertices, T triangles) until it is copied back
 // plus, per call, one scan scratch (cub's, a few KiB) and 32 bytes per volume of counters.
@@ -29,10 +30,10 @@
 #include <vector>
 
 #include "orfeas/core/status.h"
+#include "orfeas/gpu/device_volume.h"
 #include "orfeas/gpu/memory_pool.h"
 #include "orfeas/mesh/marching_cubes.h"
 #include "orfeas/mesh/mesh.h"
-#include "orfeas/gpu/device_volume.h"
 
 namespace orfeas::mesh {
 

@@ -101,7 +101,9 @@ ORFEAS_HOST_DEVICE inline unsigned owned_edges(unsigned case_index) {
          ((far ^ ((case_index >> 3) & 1U)) << 2);
 }
 
-ORFEAS_HOST_DEVICE inline unsigned popcount3(unsigned bits) { return (bits & 1U) + ((bits >> 1) & 1U) + ((bits >> 2) & 1U); }
+ORFEAS_HOST_DEVICE inline unsigned popcount3(unsigned bits) {
+  return (bits & 1U) + ((bits >> 1) & 1U) + ((bits >> 2) & 1U);
+}
 
 // Where the vertex of cube edge `edge` of a cell lives: the owning cell's offset from this cell
 // (each in {-1, 0}; 0 along the edge's axis) and the edge's axis. From the numbering in
@@ -143,10 +145,11 @@ struct Float3 {
 // Position of the vertex on the edge owned by padded cell (cx, cy, cz) along `axis`: the edge runs
 // from grid point (cx, cy, cz) − e_axis to grid point (cx, cy, cz). Same operations as the CPU:
 // grid index (as float) + fraction on the axis, then origin + spacing · index per component.
-ORFEAS_HOST_DEVICE inline Float3 owned_vertex_position(const PaddedVolume& volume, Float3 origin, float spacing,
-                                                       int cx, int cy, int cz, int axis, float iso) {
+ORFEAS_HOST_DEVICE inline Float3 owned_vertex_position(const PaddedVolume& volume, Float3 origin, float spacing, int cx,
+                                                       int cy, int cz, int axis, float iso) {
   const float end = volume.at(cx + 1, cy + 1, cz + 1);
-  const float start = volume.at(cx + 1 - (axis == 0 ? 1 : 0), cy + 1 - (axis == 1 ? 1 : 0), cz + 1 - (axis == 2 ? 1 : 0));
+  const float start =
+      volume.at(cx + 1 - (axis == 0 ? 1 : 0), cy + 1 - (axis == 1 ? 1 : 0), cz + 1 - (axis == 2 ? 1 : 0));
   const float t = edge_fraction(start, end, iso);
   float gx = static_cast<float>(cx - (axis == 0 ? 1 : 0));
   float gy = static_cast<float>(cy - (axis == 1 ? 1 : 0));

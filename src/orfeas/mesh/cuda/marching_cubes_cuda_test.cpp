@@ -21,8 +21,7 @@ namespace {
 using testing::meshes_identical;
 using testing::require_cuda;
 
-void expect_gpu_equals_cpu(testing::CudaContext& cuda, const ScalarVolume& volume, float iso,
-                           const std::string& what) {
+void expect_gpu_equals_cpu(testing::CudaContext& cuda, const ScalarVolume& volume, float iso, const std::string& what) {
   SCOPED_TRACE(what);
   auto cpu = marching_cubes(volume, {.iso = iso});
   ASSERT_TRUE(cpu.has_value()) << cpu.error().message();
@@ -55,8 +54,8 @@ TEST(GpuMarchingCubes, AnalyticSurfacesEqualTheCpu) {
 TEST(GpuMarchingCubes, NoiseEqualsTheCpu) {
   auto cuda = require_cuda();
   ASSERT_TRUE(cuda.ready());
-  for (const auto& [n, seed] : {std::pair{9, 1U}, std::pair{17, 2U}, std::pair{33, 3U}, std::pair{64, 4U},
-                               std::pair{100, 5U}}) {
+  for (const auto& [n, seed] :
+       {std::pair{9, 1U}, std::pair{17, 2U}, std::pair{33, 3U}, std::pair{64, 4U}, std::pair{100, 5U}}) {
     expect_gpu_equals_cpu(cuda, testing::noise_volume(n, seed), 0.0F, "noise " + std::to_string(n));
   }
   expect_gpu_equals_cpu(cuda, testing::noise_volume(50, 6), 0.4F, "noise 50, iso 0.4");
@@ -133,8 +132,8 @@ TEST(GpuMarchingCubes, SeveralVolumesAtOnceAndNothingLeftAllocated) {
   auto cuda = require_cuda();
   ASSERT_TRUE(cuda.ready());
   const std::vector<ScalarVolume> volumes = {testing::sphere_volume(33, 0.7F), testing::noise_volume(21, 9),
-                                                    testing::sample_cube(45, torus),
-                                                    ScalarVolume(6, 6, 6, Vec3f{}, 1.0F, 1.0F)};
+                                             testing::sample_cube(45, torus),
+                                             ScalarVolume(6, 6, 6, Vec3f{}, 1.0F, 1.0F)};
   {
     std::vector<gpu::DeviceScalarVolume> device;
     std::vector<const gpu::DeviceScalarVolume*> views;
@@ -162,7 +161,9 @@ TEST(GpuMarchingCubes, ChainsWithTheSamplerLikeTheCpuPipeline) {
   ASSERT_TRUE(cuda.ready());
   image::Mask mask(200, 200);
   for (int y = 0; y < 200; ++y) {
-    for (int x = 0; x < 200; ++x) mask.at(x, y) = (std::abs(x - 100) < 70 && std::abs(y - 90) < 40) || (x - 60) * (x - 60) + (y - 150) * (y - 150) < 900;
+    for (int x = 0; x < 200; ++x)
+      mask.at(x, y) =
+          (std::abs(x - 100) < 70 && std::abs(y - 90) < 40) || (x - 60) * (x - 60) + (y - 150) * (y - 150) < 900;
   }
   auto field = shape::compute_inflate_field(image::ImageRgba8(200, 200), mask, {.resolution = 150, .thickness = 0.8F});
   ASSERT_TRUE(field.has_value()) << field.error().message();

@@ -82,8 +82,8 @@ void expect_identical(const Mesh& expected, const Mesh& actual, const std::strin
     ASSERT_TRUE(std::bit_cast<std::uint32_t>(a.x) == std::bit_cast<std::uint32_t>(b.x) &&
                 std::bit_cast<std::uint32_t>(a.y) == std::bit_cast<std::uint32_t>(b.y) &&
                 std::bit_cast<std::uint32_t>(a.z) == std::bit_cast<std::uint32_t>(b.z))
-        << what << ": vertex " << i << " (" << a.x << " " << a.y << " " << a.z << ") vs (" << b.x << " " << b.y
-        << " " << b.z << ")";
+        << what << ": vertex " << i << " (" << a.x << " " << a.y << " " << a.z << ") vs (" << b.x << " " << b.y << " "
+        << b.z << ")";
   }
   for (std::size_t i = 0; i < expected.triangles.size(); ++i) {
     ASSERT_EQ(expected.triangles[i], actual.triangles[i]) << what << ": triangle " << i;

@@ -15,16 +15,16 @@
 #include <cstdint>
 
 #include "orfeas/core/status.h"
-#include "orfeas/gpu/memory_pool.h"
 #include "orfeas/gpu/device_volume.h"
+#include "orfeas/gpu/memory_pool.h"
 #include "orfeas/shape/inflate_backend.h"
 
 namespace orfeas::shape {
 
 // Allocates the volume, samples it and waits for the stream. kInvalidArgument for a malformed
 // field, kOutOfMemory when the pool cannot hold volume + columns, kInternal for a CUDA failure.
-[[nodiscard]] Result<gpu::DeviceScalarVolume> sample_inflate_volume_cuda(const InflateField& field, gpu::MemoryPool& pool,
-                                                                    void* stream);
+[[nodiscard]] Result<gpu::DeviceScalarVolume> sample_inflate_volume_cuda(const InflateField& field,
+                                                                         gpu::MemoryPool& pool, void* stream);
 
 namespace internal {
 
