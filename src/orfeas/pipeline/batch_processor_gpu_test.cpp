@@ -69,6 +69,24 @@ TEST(BatchProcessorGpuTest, DeviceWritesTheSameFilesAsTheCpu) {
   }
 }
 
+TEST(BatchProcessorGpuTest, TheLastDeviceRunsThePipelineLikeTheCpu) {
+  const int devices = gpu::cuda_device_count();
+  if (devices < 2) GTEST_SKIP() << "one CUDA device: cuda:N for N > 0 needs a machine with several";
+  const TempDir dir;
+  const fs::path cpu_out = dir.file("cpu.ply");
+  const fs::path gpu_out = dir.file("gpu.ply");
+  auto cpu = make_processor(kCpu, 192);
+  auto last = make_processor({gpu::DeviceKind::kCuda, devices - 1}, 192);
+  ASSERT_TRUE(cpu && last);
+  EXPECT_EQ(last->memory_pool()->name(), "cuda:" + std::to_string(devices - 1));
+  const auto cpu_run = cpu->run({{kDuck, cpu_out, exporter::Format::kPly}});
+  const auto gpu_run = last->run({{kDuck, gpu_out, exporter::Format::kPly}});
+  ASSERT_TRUE(cpu_run.at(0).status.has_value()) << cpu_run.at(0).status.error().message();
+  ASSERT_TRUE(gpu_run.at(0).status.has_value()) << gpu_run.at(0).status.error().message();
+  EXPECT_TRUE(read_bytes(cpu_out) == read_bytes(gpu_out)) << "files differ";
+  EXPECT_GT(last->memory_pool()->stats().peak_allocated_bytes, 0U) << "the work used the last device's pool";
+}
+
 TEST(BatchProcessorGpuTest, StatedMemoryNeedCoversTheMeasuredPeak) {
   const TempDir dir;
   for (int resolution : {256, 512, 768}) {
