@@ -64,6 +64,14 @@ using Status = Result<void>;
   return {};
 }
 
+// `result` with its error, if any, prefixed by `context`: for returning a call's result as it is.
+//   return with_context(write(path), "while writing " + path.string());
+template <class T>
+[[nodiscard]] Result<T> with_context(Result<T> result, std::string_view context) {
+  if (!result) return tl::unexpected(result.error().with_context(context));
+  return result;
+}
+
 }  // namespace orfeas
 
 #define ORFEAS_CONCAT_INNER_(a, b) a##b

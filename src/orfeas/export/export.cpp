@@ -49,15 +49,13 @@ Status export_placed(const mesh::Mesh& mesh, const std::filesystem::path& path, 
 
 Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, Format format,
                    const ExportOptions& options) {
-  return export_placed(mesh, path, format, options).map_error([&](const Error& error) {
-    return error.with_context(fmt::format("while exporting '{}' as {}", path.string(), format_name(format)));
-  });
+  return with_context(export_placed(mesh, path, format, options),
+                      fmt::format("while exporting '{}' as {}", path.string(), format_name(format)));
 }
 
 Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, const ExportOptions& options) {
-  ORFEAS_ASSIGN_OR_RETURN(const Format format, format_from_path(path).map_error([&](const Error& error) {
-    return error.with_context(fmt::format("while exporting '{}'", path.string()));
-  }));
+  ORFEAS_ASSIGN_OR_RETURN_CTX(const Format format, format_from_path(path),
+                              fmt::format("while exporting '{}'", path.string()));
   return export_mesh(mesh, path, format, options);
 }
 

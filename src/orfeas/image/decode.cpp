@@ -211,9 +211,7 @@ Result<ImageRgba8> decode_image(std::span<const std::uint8_t> bytes, const Decod
 
 Result<ImageRgba8> load_image_file(const std::filesystem::path& path, const DecodeLimits& limits) {
   ORFEAS_ASSIGN_OR_RETURN(const std::vector<std::uint8_t> bytes, read_whole_file(path, limits));
-  return decode_image(bytes, limits).map_error([&](const Error& error) {
-    return error.with_context("while decoding " + path.string());
-  });
+  return with_context(decode_image(bytes, limits), "while decoding " + path.string());
 }
 
 }  // namespace orfeas::image

@@ -15,13 +15,10 @@ RecenterOptions recenter_options(const PreprocessOptions& options) {
 // The stages after decoding; `source` names the input in error messages ("the upload", a path).
 Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const PreprocessOptions& options,
                                             const std::string& source) {
-  ORFEAS_ASSIGN_OR_RETURN(const Mask mask, extract_foreground(image, options.foreground).map_error([&](const Error& e) {
-    return e.with_context("while separating the object from the background in " + source);
-  }));
-  ORFEAS_ASSIGN_OR_RETURN(RecenteredImage recentered,
-                          recenter(image, mask, recenter_options(options)).map_error([&](const Error& e) {
-                            return e.with_context("while centring the object of " + source);
-                          }));
+  ORFEAS_ASSIGN_OR_RETURN_CTX(const Mask mask, extract_foreground(image, options.foreground),
+                              "while separating the object from the background in " + source);
+  ORFEAS_ASSIGN_OR_RETURN_CTX(RecenteredImage recentered, recenter(image, mask, recenter_options(options)),
+                              "while centring the object of " + source);
   return PreprocessedImage{std::move(recentered.canvas), std::move(recentered.mask)};
 }
 
@@ -30,9 +27,7 @@ Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const Prepr
 Result<PreprocessedImage> preprocess_image(std::span<const std::uint8_t> bytes, const PreprocessOptions& options) {
   // Bad options are the caller's mistake; say so before spending time on decoding.
   ORFEAS_RETURN_IF_ERROR(validate_recenter_options(recenter_options(options)));
-  ORFEAS_ASSIGN_OR_RETURN(const ImageRgba8 image, decode_image(bytes, options.limits).map_error([](const Error& e) {
-    return e.with_context("while decoding the image");
-  }));
+  ORFEAS_ASSIGN_OR_RETURN_CTX(const ImageRgba8 image, decode_image(bytes, options.limits), "while decoding the image");
   return mask_and_recenter(image, options, "the image");
 }
 

@@ -49,9 +49,7 @@ std::string chrome_trace_json(std::span<const PipelineProfile> profiles) {
 }
 
 Status write_chrome_trace(std::span<const PipelineProfile> profiles, const std::filesystem::path& path) {
-  return write_file_atomically(path, chrome_trace_json(profiles)).map_error([&](const Error& e) {
-    return e.with_context("while writing Chrome trace");
-  });
+  return with_context(write_file_atomically(path, chrome_trace_json(profiles)), "while writing Chrome trace");
 }
 
 }  // namespace orfeas::profiling

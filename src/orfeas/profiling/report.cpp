@@ -185,9 +185,7 @@ std::string report_text(const Report& report) {
 }
 
 Status write_report(const Report& report, const std::filesystem::path& path) {
-  return write_file_atomically(path, report_to_json(report)).map_error([&](const Error& e) {
-    return e.with_context("while writing profile report");
-  });
+  return with_context(write_file_atomically(path, report_to_json(report)), "while writing profile report");
 }
 
 Result<Report> load_report(const std::filesystem::path& path) {
@@ -195,8 +193,7 @@ Result<Report> load_report(const std::filesystem::path& path) {
   if (!in) return make_error(ErrorCode::kNotFound, "cannot open profile report " + path.string());
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) return make_error(ErrorCode::kIoError, "cannot read profile report " + path.string());
-  return parse_report(text).map_error(
-      [&](const Error& e) { return e.with_context("while loading profile report " + path.string()); });
+  return with_context(parse_report(text), "while loading profile report " + path.string());
 }
 
 }  // namespace orfeas::profiling
