@@ -16,6 +16,7 @@
 #include "orfeas/export/format.h"
 #include "orfeas/gpu/device.h"
 #include "orfeas/pipeline/batch_processor.h"
+#include "orfeas/profiling/stage_scope.h"
 #include "orfeas/shape/shape_backend.h"
 
 namespace orfeas::cli {
@@ -169,6 +170,12 @@ int run_generate() {
   const GenerateArgs& a = args();
   if (a.output.empty() && a.out_dir.empty()) {
     std::fprintf(stderr, "orfeas: error: give -o OUT for one image or --out-dir DIR for several\n");
+    return 2;
+  }
+  if (!profiling::kProfilingEnabled && (!a.profile_path.empty() || !a.trace_path.empty())) {
+    std::fprintf(stderr,
+                 "orfeas: error: --profile and --trace need the profiler, which this build leaves out "
+                 "(ORFEAS_WITH_PROFILING=OFF)\n");
     return 2;
   }
   auto jobs = plan_jobs(a);

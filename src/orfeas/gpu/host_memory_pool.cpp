@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "orfeas/core/large_allocator.h"
+
 namespace orfeas::gpu {
 namespace {
 
@@ -40,16 +42,28 @@ HostMemoryPool::RawAllocation HostMemoryPool::raw_allocate(std::size_t bytes) {
     return {RawAllocation::Outcome::kOutOfMemory, nullptr,
             fmt::format("capacity of {} bytes reached", options_.capacity_bytes)};
   }
-  // Bucket sizes are multiples of 512, so of every alignment up to 512; round for the rest.
-  const std::size_t rounded = (bytes + options_.alignment - 1) / options_.alignment * options_.alignment;
-  void* data = std::aligned_alloc(options_.alignment, rounded);
-  if (data == nullptr) return {RawAllocation::Outcome::kOutOfMemory, nullptr, "aligned_alloc returned null"};
+  void* data = nullptr;
+  if (bytes >= kLargeBytes) {
+    // Volumes: mapped 2 MiB-aligned (every alignment this pool allows) and populated in one call,
+    // not faulted in page by page on first touch (see core/large_allocator.h).
+    data = allocate_large(bytes);
+    if (data == nullptr) return {RawAllocation::Outcome::kOutOfMemory, nullptr, "mmap refused"};
+  } else {
+    // Bucket sizes are multiples of 512, so of every alignment up to 512; round for the rest.
+    const std::size_t rounded = (bytes + options_.alignment - 1) / options_.alignment * options_.alignment;
+    data = std::aligned_alloc(options_.alignment, rounded);
+    if (data == nullptr) return {RawAllocation::Outcome::kOutOfMemory, nullptr, "aligned_alloc returned null"};
+  }
   backing_bytes_ += bytes;
   return {RawAllocation::Outcome::kOk, data, {}};
 }
 
 void HostMemoryPool::raw_free(void* data, std::size_t bytes) noexcept {
-  std::free(data);
+  if (bytes >= kLargeBytes) {
+    deallocate_large(data, bytes);
+  } else {
+    std::free(data);
+  }
   backing_bytes_ -= bytes;
 }
 

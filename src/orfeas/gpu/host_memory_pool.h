@@ -3,6 +3,8 @@
 // optional capacity limit on reserved bytes simulates a device running out of memory, and optional
 // scripted stream markers (a fake device's queue; see caching_memory_pool.h) test the stream rules.
 // Without them every marker counts as passed at once: host memory is used synchronously.
+// Blocks of 4 MiB and more (the CPU pipeline's volumes) are mapped and populated in one call, as
+// core/large_allocator.h does, instead of being faulted in page by page on first touch.
 //
 //   ORFEAS_ASSIGN_OR_RETURN(auto pool, gpu::HostMemoryPool::create({.capacity_bytes = 64 << 20}));
 //   auto block = pool->allocate(100 << 20);  // kOutOfMemory, pool->stats().out_of_memory_count == 1
