@@ -193,6 +193,9 @@ int run_generate() {
   if (show_progress) jobs->front().progress = print_progress;
   auto processor = pipeline::BatchProcessor::create(std::move(options));
   if (!processor) return fail(processor.error());
+  if (const auto& warning = (*processor)->calibration_warning()) {
+    std::fprintf(stderr, "orfeas: warning: %s\n", warning->c_str());
+  }
   auto profiler = make_profiler((*processor)->memory_pool());
   if (!profiler) return fail(profiler.error());
   (*processor)->set_profiler(profiler->get());

@@ -108,7 +108,9 @@ int run_gpu() {
     return 1;
   }
   const std::filesystem::path data_dir = a.data_dir.empty() ? default_data_dir() : std::filesystem::path(a.data_dir);
-  (void)(*optimizer)->load_calibration(data_dir);  // a file that does not load is reported and ignored
+  if (const auto warning = (*optimizer)->load_calibration(data_dir)) {  // ignored, and said once
+    std::fprintf(stderr, "orfeas: warning: %s\n", warning->c_str());
+  }
   const gpu::JobConfig config = (*pipeline)->job_config();
   (void)(*optimizer)->sample();
   const gpu::MemoryProfile profile = (*optimizer)->memory_profile();

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "orfeas/core/parallel.h"
 
@@ -213,14 +212,13 @@ std::uint64_t GpuOptimizer::oom_events() const {
   return oom_events_;
 }
 
-Status GpuOptimizer::load_calibration(const std::filesystem::path& dir) {
+std::optional<std::string> GpuOptimizer::load_calibration(const std::filesystem::path& dir) {
   LoadedCalibration loaded = Calibration::load(dir);
-  // A calibration file that does not load never blocks a run: start empty, say so once.
-  if (!loaded.warning.empty()) std::fprintf(stderr, "orfeas: warning: %s\n", loaded.warning.c_str());
   const std::lock_guard lock(mutex_);
   calibration_ = std::move(loaded.calibration);
   data_dir_ = dir;
-  return ok();
+  if (loaded.warning.empty()) return std::nullopt;
+  return std::move(loaded.warning);
 }
 
 MemoryProfile GpuOptimizer::memory_profile() {

@@ -7,7 +7,7 @@
 //
 //   ORFEAS_ASSIGN_OR_RETURN(auto optimizer, gpu::GpuOptimizer::create({.probe = gpu::create_default_probe(),
 //                                                                      .pool = pool.get()}));
-//   ORFEAS_RETURN_IF_ERROR(optimizer->load_calibration(data_dir));
+//   if (auto warning = optimizer->load_calibration(data_dir)) log_once(*warning);
 //   gpu::BatchRecommendation batch = optimizer->recommend_batch(config, queue.size());
 //   pool->reset_peak();  const auto before = pool->stats().allocated_bytes;
 //   ... run batch.recommended jobs; on kOutOfMemory: optimizer->on_out_of_memory(config, n) → split ...
@@ -132,7 +132,9 @@ class GpuOptimizer {
   [[nodiscard]] std::uint64_t oom_events() const;
 
   // Reads <dir>/gpu_calibration.json (absent: start empty) and saves there from now on.
-  [[nodiscard]] Status load_calibration(const std::filesystem::path& dir);
+  // A file that does not load never blocks work: the optimizer starts empty (the next save
+  // replaces the file) and the reason comes back, for the caller to show once.
+  [[nodiscard]] std::optional<std::string> load_calibration(const std::filesystem::path& dir);
   // The per-item estimate for a configuration and how sure it is.
   [[nodiscard]] std::pair<std::uint64_t, Confidence> per_item_estimate(const JobConfig& config) const;
 

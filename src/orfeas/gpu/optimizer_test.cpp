@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 
 #include "orfeas/gpu/host_memory_pool.h"
@@ -135,7 +136,7 @@ TEST(GpuOptimizer, CalibrationReplacesTheModelAndPersists) {
   const double x = 400e6;  // measured: more than the model's 90 MB
   {
     Fixture f;
-    ASSERT_TRUE(f.optimizer->load_calibration(dir.path()));
+    ASSERT_FALSE(f.optimizer->load_calibration(dir.path()).has_value()) << "no file yet: nothing to say";
     std::mt19937 random(3);
     std::uniform_real_distribution<double> noise(-0.02, 0.02);
     for (int i = 0; i < 20; ++i) {
@@ -150,12 +151,27 @@ TEST(GpuOptimizer, CalibrationReplacesTheModelAndPersists) {
     EXPECT_EQ(r.recommended, r.max_safe);  // high confidence: no discount
   }
   Fixture restarted;  // a new process: same numbers from disk
-  ASSERT_TRUE(restarted.optimizer->load_calibration(dir.path()));
+  ASSERT_FALSE(restarted.optimizer->load_calibration(dir.path()).has_value());
   const auto [bytes, confidence] = restarted.optimizer->per_item_estimate(config);
   EXPECT_NEAR(static_cast<double>(bytes), x, 0.05 * x);
   EXPECT_EQ(confidence, Confidence::kHigh);
   EXPECT_EQ(restarted.optimizer->per_item_estimate(make_config("inflate/cuda/r128", 22'000'000)).second,
             Confidence::kLow);
+}
+
+TEST(GpuOptimizer, ACalibrationFileThatDoesNotLoadIsReportedAndReplaced) {
+  const ::orfeas::testing::TempDir dir;
+  std::ofstream(dir.file("gpu_calibration.json")) << R"({"version":2})";
+  Fixture f;
+  const auto warning = f.optimizer->load_calibration(dir.path());
+  ASSERT_TRUE(warning.has_value());
+  EXPECT_NE(warning->find("gpu_calibration.json"), std::string::npos) << *warning;
+  EXPECT_EQ(f.optimizer->per_item_estimate(kR256).second, Confidence::kLow);  // started empty
+  EXPECT_GE(f.optimizer->recommend_batch(kR256, 4).recommended, 1U);          // and works
+  ASSERT_TRUE(f.optimizer->record_measurement(kR256, 2, 200'000'000));        // rewrites the file
+  Fixture restarted;
+  EXPECT_FALSE(restarted.optimizer->load_calibration(dir.path()).has_value());
+  EXPECT_EQ(restarted.optimizer->per_item_estimate(kR256).first, 100'000'000U);
 }
 
 TEST(GpuOptimizer, OutOfMemorySplitsRaisesTheEstimateAndCounts) {

@@ -18,16 +18,20 @@ Result<std::unique_ptr<BatchProcessor>> BatchProcessor::create(BatchOptions opti
     optimizer_options.device = static_cast<std::uint32_t>(pipeline->device().spec.ordinal);
   }
   ORFEAS_ASSIGN_OR_RETURN(auto optimizer, gpu::GpuOptimizer::create(std::move(optimizer_options)));
-  // A calibration file that does not load is reported by the optimizer and ignored: never a reason
-  // to refuse work.
-  if (!options.data_dir.empty()) (void)optimizer->load_calibration(options.data_dir);
+  // A calibration file that does not load is ignored (never a reason to refuse work) and reported.
+  std::optional<std::string> warning;
+  if (!options.data_dir.empty()) warning = optimizer->load_calibration(options.data_dir);
   return std::unique_ptr<BatchProcessor>(
-      new BatchProcessor(std::move(options), std::move(pipeline), std::move(optimizer)));
+      new BatchProcessor(std::move(options), std::move(pipeline), std::move(optimizer), std::move(warning)));
 }
 
 BatchProcessor::BatchProcessor(BatchOptions options, std::unique_ptr<Pipeline> pipeline,
-                               std::unique_ptr<gpu::GpuOptimizer> optimizer)
-    : options_(std::move(options)), pipeline_(std::move(pipeline)), optimizer_(std::move(optimizer)) {}
+                               std::unique_ptr<gpu::GpuOptimizer> optimizer,
+                               std::optional<std::string> calibration_warning)
+    : options_(std::move(options)),
+      pipeline_(std::move(pipeline)),
+      optimizer_(std::move(optimizer)),
+      calibration_warning_(std::move(calibration_warning)) {}
 
 std::vector<JobOutcome> BatchProcessor::run(const std::vector<BatchJob>& jobs,
                                             const std::function<void(const JobOutcome&)>& on_job) {

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,13 +81,15 @@ class BatchProcessor {
   void set_profiler(profiling::Profiler* profiler) { options_.profiler = profiler; }
   [[nodiscard]] gpu::JobConfig job_config() const { return pipeline_->job_config(); }
   [[nodiscard]] std::size_t batches_run() const { return batches_run_; }
+  // Why the calibration file was ignored (it did not load), for the caller to show once.
+  [[nodiscard]] const std::optional<std::string>& calibration_warning() const { return calibration_warning_; }
 
   BatchProcessor(const BatchProcessor&) = delete;
   BatchProcessor& operator=(const BatchProcessor&) = delete;
 
  private:
-  BatchProcessor(BatchOptions options, std::unique_ptr<Pipeline> pipeline,
-                 std::unique_ptr<gpu::GpuOptimizer> optimizer);
+  BatchProcessor(BatchOptions options, std::unique_ptr<Pipeline> pipeline, std::unique_ptr<gpu::GpuOptimizer> optimizer,
+                 std::optional<std::string> calibration_warning);
 
   // One batch through the pipeline; kOutOfMemory when it did not fit (nothing was written).
   [[nodiscard]] Status run_batch(std::vector<JobOutcome>& batch);
@@ -94,6 +97,7 @@ class BatchProcessor {
   BatchOptions options_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<gpu::GpuOptimizer> optimizer_;
+  std::optional<std::string> calibration_warning_;
   std::size_t batches_run_ = 0;
 };
 
