@@ -52,12 +52,12 @@ void print_progress(const pipeline::ProgressEvent& event) {
 }
 
 void print_report(const pipeline::GenerateReport& report) {
-  std::printf("wrote %s (%s, %zu faces, %zu vertices)\n", report.output.c_str(),
-              std::string(exporter::format_name(report.format)).c_str(), report.faces, report.vertices);
+  fmt::print("wrote {} ({}, {} faces, {} vertices)\n", report.output.string(), exporter::format_name(report.format),
+             report.faces, report.vertices);
   for (const pipeline::StageTiming& stage : report.stages) {
-    std::printf("  %-20s %9.1f ms\n", stage.name.c_str(), stage.seconds * 1000.0);
+    fmt::print("  {:<20} {:9.1f} ms\n", stage.name, stage.seconds * 1000.0);
   }
-  std::printf("  %-20s %9.1f ms\n", "total", report.total_seconds * 1000.0);
+  fmt::print("  {:<20} {:9.1f} ms\n", "total", report.total_seconds * 1000.0);
 }
 
 bool is_image_name(const fs::path& path) {
@@ -115,7 +115,7 @@ Result<std::vector<pipeline::BatchJob>> plan_jobs(const GenerateArgs& a) {
 }
 
 int fail(const Error& error) {
-  std::fprintf(stderr, "orfeas: error: %s\n", error.message().c_str());
+  fmt::print(stderr, "orfeas: error: {}\n", error.message());
   return 1;
 }
 
@@ -169,13 +169,13 @@ void add_generate_command(CLI::App& app) {
 int run_generate() {
   const GenerateArgs& a = args();
   if (a.output.empty() && a.out_dir.empty()) {
-    std::fprintf(stderr, "orfeas: error: give -o OUT for one image or --out-dir DIR for several\n");
+    fmt::print(stderr, "orfeas: error: give -o OUT for one image or --out-dir DIR for several\n");
     return 2;
   }
   if (!profiling::kProfilingEnabled && (!a.profile_path.empty() || !a.trace_path.empty())) {
-    std::fprintf(stderr,
-                 "orfeas: error: --profile and --trace need the profiler, which this build leaves out "
-                 "(ORFEAS_WITH_PROFILING=OFF)\n");
+    fmt::print(stderr,
+               "orfeas: error: --profile and --trace need the profiler, which this build leaves out "
+               "(ORFEAS_WITH_PROFILING=OFF)\n");
     return 2;
   }
   auto jobs = plan_jobs(a);
@@ -194,7 +194,7 @@ int run_generate() {
   auto processor = pipeline::BatchProcessor::create(std::move(options));
   if (!processor) return fail(processor.error());
   if (const auto& warning = (*processor)->calibration_warning()) {
-    std::fprintf(stderr, "orfeas: warning: %s\n", warning->c_str());
+    fmt::print(stderr, "orfeas: warning: {}\n", *warning);
   }
   auto profiler = make_profiler((*processor)->memory_pool());
   if (!profiler) return fail(profiler.error());
@@ -204,12 +204,12 @@ int run_generate() {
   std::size_t failed = 0;
   const std::size_t total = jobs->size();
   (*processor)->run(*jobs, [&](const pipeline::JobOutcome& outcome) {
-    if (show_progress) std::fprintf(stderr, "\r\033[K");
+    if (show_progress) fmt::print(stderr, "\r\033[K");
     ++done;
     if (!outcome.status) {
       ++failed;
       std::fflush(stdout);  // keep the per-job lines in order when both streams go to one place
-      std::fprintf(stderr, "orfeas: error: %s\n", outcome.status.error().message().c_str());
+      fmt::print(stderr, "orfeas: error: {}\n", outcome.status.error().message());
       return;
     }
     // --faces not reached: say why, even when quiet (the user asked for a number and did not get it).
@@ -221,14 +221,15 @@ int run_generate() {
     if (single) {
       print_report(outcome.report);
     } else {
-      std::printf("[%zu/%zu] %s → %s (%zu faces, %.0f ms, batch %zu)\n", done, total, outcome.job.input.c_str(),
-                  outcome.report.output.c_str(), outcome.report.faces, outcome.report.total_seconds * 1000.0,
-                  outcome.batch + 1);
+      fmt::print("[{}/{}] {} → {} ({} faces, {:.0f} ms, batch {})\n", done, total, outcome.job.input.string(),
+                 outcome.report.output.string(), outcome.report.faces, outcome.report.total_seconds * 1000.0,
+                 outcome.batch + 1);
     }
   });
   if (!single && !a.quiet) {
-    std::printf("%zu of %zu images done in %zu batches", total - failed, total, (*processor)->batches_run());
-    std::printf(failed > 0 ? "; %zu failed\n" : "\n", failed);
+    fmt::print("{} of {} images done in {} batches", total - failed, total, (*processor)->batches_run());
+    if (failed > 0) fmt::print("; {} failed", failed);
+    fmt::print("\n");
   }
   if (const Status written = write_profile_outputs(**profiler, a.profile_path, a.trace_path); !written) {
     return fail(written.error());

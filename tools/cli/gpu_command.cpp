@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
@@ -35,34 +36,34 @@ double mib(std::uint64_t bytes) {
 }
 
 void print_profile(const gpu::MemoryProfile& profile) {
-  std::printf("mode: %s (source: %s)\n", profile.mode.c_str(), profile.source.c_str());
-  if (!profile.probe_error.empty()) std::printf("  %s\n", profile.probe_error.c_str());
+  fmt::print("mode: {} (source: {})\n", profile.mode, profile.source);
+  if (!profile.probe_error.empty()) fmt::print("  {}\n", profile.probe_error);
   for (const gpu::DeviceReading& d : profile.devices) {
-    std::printf("device %u: %s\n", d.index, d.name.c_str());
-    std::printf("  memory: %.2f GiB total, %.2f GiB used, %.2f GiB free\n", gib(d.total_bytes), gib(d.used_bytes),
-                gib(d.free_bytes));
-    if (d.compute_busy_percent) std::printf("  compute busy: %u %%\n", *d.compute_busy_percent);
-    if (d.memory_busy_percent) std::printf("  memory controller busy: %u %%\n", *d.memory_busy_percent);
-    if (d.temperature_c) std::printf("  temperature: %u °C\n", *d.temperature_c);
+    fmt::print("device {}: {}\n", d.index, d.name);
+    fmt::print("  memory: {:.2f} GiB total, {:.2f} GiB used, {:.2f} GiB free\n", gib(d.total_bytes), gib(d.used_bytes),
+               gib(d.free_bytes));
+    if (d.compute_busy_percent) fmt::print("  compute busy: {} %\n", *d.compute_busy_percent);
+    if (d.memory_busy_percent) fmt::print("  memory controller busy: {} %\n", *d.memory_busy_percent);
+    if (d.temperature_c) fmt::print("  temperature: {} °C\n", *d.temperature_c);
     if (d.power_w) {
-      std::printf("  power: %.0f W", *d.power_w);
-      if (d.power_limit_w) std::printf(" of %.0f W", *d.power_limit_w);
-      std::printf("\n");
+      fmt::print("  power: {:.0f} W", *d.power_w);
+      if (d.power_limit_w) fmt::print(" of {:.0f} W", *d.power_limit_w);
+      fmt::print("\n");
     }
-    std::printf("  processes: %zu\n", d.processes.size());
+    fmt::print("  processes: {}\n", d.processes.size());
     for (const auto& p : d.processes) {
-      std::printf("    %u %s", p.pid, p.name.c_str());
-      if (p.used_bytes) std::printf(" %.0f MiB", mib(*p.used_bytes));
-      std::printf("\n");
+      fmt::print("    {} {}", p.pid, p.name);
+      if (p.used_bytes) fmt::print(" {:.0f} MiB", mib(*p.used_bytes));
+      fmt::print("\n");
     }
   }
   if (profile.allocator) {
-    std::printf("this process (%s): %.0f MiB allocated, %.0f MiB reserved, %.0f MiB cached\n",
-                profile.allocator_name.c_str(), mib(profile.allocator->allocated_bytes),
-                mib(profile.allocator->reserved_bytes), mib(profile.allocator->cached_bytes()));
+    fmt::print("this process ({}): {:.0f} MiB allocated, {:.0f} MiB reserved, {:.0f} MiB cached\n",
+               profile.allocator_name, mib(profile.allocator->allocated_bytes), mib(profile.allocator->reserved_bytes),
+               mib(profile.allocator->cached_bytes()));
   }
-  std::printf("system memory: %.2f GiB total, %.2f GiB available\n", gib(profile.system.total_bytes),
-              gib(profile.system.available_bytes));
+  fmt::print("system memory: {:.2f} GiB total, {:.2f} GiB available\n", gib(profile.system.total_bytes),
+             gib(profile.system.available_bytes));
 }
 
 }  // namespace
@@ -95,7 +96,7 @@ int run_gpu() {
   }
   auto pipeline = pipeline::Pipeline::create(pipeline_options);
   if (!pipeline) {
-    std::fprintf(stderr, "orfeas: error: %s\n", pipeline.error().message().c_str());
+    fmt::print(stderr, "orfeas: error: {}\n", pipeline.error().message());
     return 1;
   }
   gpu::GpuOptimizer::Options options;
@@ -104,12 +105,12 @@ int run_gpu() {
   options.device = a.device;
   auto optimizer = gpu::GpuOptimizer::create(std::move(options));
   if (!optimizer) {
-    std::fprintf(stderr, "orfeas: error: %s\n", optimizer.error().message().c_str());
+    fmt::print(stderr, "orfeas: error: {}\n", optimizer.error().message());
     return 1;
   }
   const std::filesystem::path data_dir = a.data_dir.empty() ? default_data_dir() : std::filesystem::path(a.data_dir);
   if (const auto warning = (*optimizer)->load_calibration(data_dir)) {  // ignored, and said once
-    std::fprintf(stderr, "orfeas: warning: %s\n", warning->c_str());
+    fmt::print(stderr, "orfeas: warning: {}\n", *warning);
   }
   const gpu::JobConfig config = (*pipeline)->job_config();
   (void)(*optimizer)->sample();
@@ -137,18 +138,17 @@ int run_gpu() {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& item : advice) list.push_back(item.message);
     out["recommendations"] = list;
-    std::printf("%s\n", out.dump(2).c_str());
+    fmt::print("{}\n", out.dump(2));
     return 0;
   }
   print_profile(profile);
-  std::printf("\nbatch for %s, queue %zu:\n", config.key.c_str(), a.queue);
-  std::printf("  recommended %zu, max safe %zu (fits %zu), %.0f MiB per item, confidence %s\n", batch.recommended,
-              batch.max_safe, batch.fit_limit, mib(batch.bytes_per_item),
-              std::string(gpu::confidence_name(batch.confidence)).c_str());
-  std::printf("  %s\n", batch.reason.c_str());
-  std::printf("\nrecommendations:\n");
-  if (advice.empty()) std::printf("  none\n");
-  for (const auto& item : advice) std::printf("  - %s\n", item.message.c_str());
+  fmt::print("\nbatch for {}, queue {}:\n", config.key, a.queue);
+  fmt::print("  recommended {}, max safe {} (fits {}), {:.0f} MiB per item, confidence {}\n", batch.recommended,
+             batch.max_safe, batch.fit_limit, mib(batch.bytes_per_item), gpu::confidence_name(batch.confidence));
+  fmt::print("  {}\n", batch.reason);
+  fmt::print("\nrecommendations:\n");
+  if (advice.empty()) fmt::print("  none\n");
+  for (const auto& item : advice) fmt::print("  - {}\n", item.message);
   return 0;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "orfeas/core/parallel.h"
 
 namespace orfeas::gpu {
@@ -11,15 +13,11 @@ namespace {
 constexpr std::uint64_t kMinCacheAdviceBytes = std::uint64_t{256} << 20;
 
 std::string megabytes(double bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.0f MB", bytes / 1e6);
-  return text;
+  return fmt::format("{:.0f} MB", bytes / 1e6);
 }
 
 std::string gigabytes(double bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
-  return text;
+  return fmt::format("{:.1f} GB", bytes / 1e9);
 }
 
 std::uint64_t saturating_sub(std::uint64_t a, std::uint64_t b) {
@@ -45,10 +43,10 @@ Result<std::unique_ptr<GpuOptimizer>> GpuOptimizer::create(Options options) {
     return make_error(ErrorCode::kInvalidArgument, "GPU optimizer: " + what);
   };
   if (!(options.target_utilization > 0.0 && options.target_utilization <= 1.0)) {
-    return invalid("target_utilization must be in (0, 1], got " + std::to_string(options.target_utilization));
+    return invalid(fmt::format("target_utilization must be in (0, 1], got {:f}", options.target_utilization));
   }
   if (!(options.safety_margin >= 0.0 && options.safety_margin < 1.0)) {
-    return invalid("safety_margin must be in [0, 1), got " + std::to_string(options.safety_margin));
+    return invalid(fmt::format("safety_margin must be in [0, 1), got {:f}", options.safety_margin));
   }
   if (options.max_batch == 0) return invalid("max_batch must be at least 1");
   if (options.sample_window < 2) return invalid("sample_window must be at least 2");
@@ -69,8 +67,7 @@ GpuOptimizer::Budget GpuOptimizer::budget_locked() {
       if (reading.index == options_.device) budget.device = std::move(reading);
     }
     if (!budget.device)
-      budget.why_cpu =
-          "device " + std::to_string(options_.device) + " not found by " + std::string(options_.probe->source());
+      budget.why_cpu = fmt::format("device {} not found by {}", options_.device, options_.probe->source());
   }
   if (budget.device) {
     budget.mode = "cuda";
@@ -114,23 +111,25 @@ BatchRecommendation GpuOptimizer::recommend_batch(const JobConfig& config, std::
   out.budget_bytes = saturating_sub(budget.usable_bytes - budget.margin_bytes, out.fixed_bytes);
   out.fit_limit = static_cast<std::size_t>(out.budget_bytes / out.bytes_per_item);
 
-  const std::string per_item = megabytes(static_cast<double>(out.bytes_per_item)) + " per item (" +
-                               std::string(confidence_name(out.confidence)) + " confidence, " +
-                               (out.confidence == Confidence::kLow ? "model" : "measured") + ")";
+  const std::string per_item =
+      fmt::format("{} per item ({} confidence, {})", megabytes(static_cast<double>(out.bytes_per_item)),
+                  confidence_name(out.confidence), out.confidence == Confidence::kLow ? "model" : "measured");
   const std::string where = budget.mode == "cuda"
-                                ? "GPU " + std::to_string(options_.device) + " (" +
-                                      gigabytes(static_cast<double>(budget.device->free_bytes)) + " free of " +
-                                      gigabytes(static_cast<double>(budget.total_bytes)) + ")"
-                                : "CPU mode (" + budget.why_cpu + "), " +
-                                      gigabytes(static_cast<double>(budget.total_bytes)) + " system memory available";
+                                ? fmt::format("GPU {} ({} free of {})", options_.device,
+                                              gigabytes(static_cast<double>(budget.device->free_bytes)),
+                                              gigabytes(static_cast<double>(budget.total_bytes)))
+                                : fmt::format("CPU mode ({}), {} system memory available", budget.why_cpu,
+                                              gigabytes(static_cast<double>(budget.total_bytes)));
   if (queue_size == 0) {
-    out.reason = "The queue is empty: nothing to run on " + where + ".";
+    out.reason = fmt::format("The queue is empty: nothing to run on {}.", where);
     return out;
   }
   if (out.fit_limit == 0) {
     out.recommended = out.max_safe = 1;
-    out.reason = "Not even one item of " + per_item + " fits the " + gigabytes(static_cast<double>(out.budget_bytes)) +
-                 " budget on " + where + "; trying a batch of 1 (an out-of-memory failure then fails the item).";
+    out.reason = fmt::format(
+        "Not even one item of {} fits the {} budget on {}; trying a batch of 1 (an out-of-memory failure then fails "
+        "the item).",
+        per_item, gigabytes(static_cast<double>(out.budget_bytes)), where);
     return out;
   }
   out.max_safe = std::min({out.fit_limit, queue_size, options_.max_batch});
@@ -142,10 +141,10 @@ BatchRecommendation GpuOptimizer::recommend_batch(const JobConfig& config, std::
   } else {
     out.recommended = std::clamp<std::size_t>(options_.cpu_workers, 1, out.max_safe);
   }
-  out.reason = "Batch of " + std::to_string(out.recommended) + " on " + where + ": " + std::to_string(out.fit_limit) +
-               " items of " + per_item + " fit the " + gigabytes(static_cast<double>(out.budget_bytes)) +
-               " budget; at most " + std::to_string(out.max_safe) + " (limited by " + limit + ")" +
-               (budget.mode == "cpu" ? ", one per worker thread (" + std::to_string(options_.cpu_workers) + ")." : ".");
+  out.reason = fmt::format(
+      "Batch of {} on {}: {} items of {} fit the {} budget; at most {} (limited by {}){}", out.recommended, where,
+      out.fit_limit, per_item, gigabytes(static_cast<double>(out.budget_bytes)), out.max_safe, limit,
+      budget.mode == "cpu" ? fmt::format(", one per worker thread ({}).", options_.cpu_workers) : std::string("."));
   return out;
 }
 
@@ -190,18 +189,17 @@ OomDecision GpuOptimizer::on_out_of_memory(const JobConfig& config, std::size_t 
   calibration_.raise_floor(key, raised);
   decision.raised_bytes_per_item = calibration_.find(key)->sizing_bytes();
   if (failed_batch_size <= 1) {
-    decision.reason = "A single item of " + key +
-                      " ran out of memory: it is reported as failed; per-item estimate "
-                      "raised to " +
-                      megabytes(static_cast<double>(decision.raised_bytes_per_item)) + ".";
+    decision.reason =
+        fmt::format("A single item of {} ran out of memory: it is reported as failed; per-item estimate raised to {}.",
+                    key, megabytes(static_cast<double>(decision.raised_bytes_per_item)));
   } else {
     decision.split = true;
     decision.first_batch = (failed_batch_size + 1) / 2;
     decision.second_batch = failed_batch_size / 2;
-    decision.reason = "A batch of " + std::to_string(failed_batch_size) + " (" + key +
-                      ") ran out of memory: retrying as " + std::to_string(decision.first_batch) + " + " +
-                      std::to_string(decision.second_batch) + "; per-item estimate raised to " +
-                      megabytes(static_cast<double>(decision.raised_bytes_per_item)) + ".";
+    decision.reason =
+        fmt::format("A batch of {} ({}) ran out of memory: retrying as {} + {}; per-item estimate raised to {}.",
+                    failed_batch_size, key, decision.first_batch, decision.second_batch,
+                    megabytes(static_cast<double>(decision.raised_bytes_per_item)));
   }
   if (Status saved = save_locked(); !saved) decision.save_error = saved.error();
   return decision;
@@ -318,7 +316,7 @@ std::vector<Advice> GpuOptimizer::recommendations() {
   const std::lock_guard lock(mutex_);
   std::vector<Advice> advice;
   const Budget budget = budget_locked();
-  const std::string gpu = "GPU " + std::to_string(options_.device);
+  const std::string gpu = fmt::format("GPU {}", options_.device);
 
   // Utilisation: the mean busy % over the sample window, or the current reading without samples.
   double busy_sum = 0;
@@ -334,45 +332,40 @@ std::vector<Advice> GpuOptimizer::recommendations() {
     busy_count = 1;
   }
   if (busy_count > 0 && busy_sum / static_cast<double>(busy_count) < options_.under_utilised_percent) {
-    char text[256];
-    std::snprintf(text, sizeof text,
-                  "%s ran kernels only %.0f %% of the time (mean of %zu readings): it is under-utilised; larger "
-                  "batches or more concurrent jobs would use it better.",
-                  gpu.c_str(), busy_sum / static_cast<double>(busy_count), busy_count);
-    advice.push_back({AdviceKind::kUnderUtilised, text});
+    advice.push_back({AdviceKind::kUnderUtilised,
+                      fmt::format("{} ran kernels only {:.0f} % of the time (mean of {} readings): it is "
+                                  "under-utilised; larger batches or more concurrent jobs would use it better.",
+                                  gpu, busy_sum / static_cast<double>(busy_count), busy_count)});
   }
   if (budget.device && budget.device->total_bytes > 0) {
     const double used = static_cast<double>(saturating_sub(budget.device->total_bytes, budget.device->free_bytes));
     const double share = used / static_cast<double>(budget.device->total_bytes);
     if (share > options_.near_capacity_share) {
-      char text[256];
-      std::snprintf(text, sizeof text,
-                    "%s memory is %.0f %% used (%s of %s): near capacity; expect smaller batches and out-of-memory "
-                    "retries.",
-                    gpu.c_str(), 100 * share, gigabytes(used).c_str(),
-                    gigabytes(static_cast<double>(budget.device->total_bytes)).c_str());
-      advice.push_back({AdviceKind::kNearCapacity, text});
+      advice.push_back(
+          {AdviceKind::kNearCapacity,
+           fmt::format("{} memory is {:.0f} % used ({} of {}): near capacity; expect smaller batches "
+                       "and out-of-memory retries.",
+                       gpu, 100 * share, gigabytes(used), gigabytes(static_cast<double>(budget.device->total_bytes)))});
     }
   }
   if (stats.reserved_bytes > 0) {
     const std::uint64_t cached = stats.cached_bytes();
     if (cached >= kMinCacheAdviceBytes &&
         static_cast<double>(cached) > options_.cache_release_share * static_cast<double>(stats.reserved_bytes)) {
-      advice.push_back({AdviceKind::kReleaseCache,
-                        "The memory pool caches " + megabytes(static_cast<double>(cached)) + " of " +
-                            megabytes(static_cast<double>(stats.reserved_bytes)) +
-                            " reserved without using it: release_cache() would return it to the device."});
+      advice.push_back(
+          {AdviceKind::kReleaseCache,
+           fmt::format("The memory pool caches {} of {} reserved without using it: release_cache() "
+                       "would return it to the device.",
+                       megabytes(static_cast<double>(cached)), megabytes(static_cast<double>(stats.reserved_bytes)))});
     }
   }
   const MemoryTrend trend = trend_locked();
   if (trend.looks_like_leak) {
-    char text[256];
-    std::snprintf(text, sizeof text,
-                  "Allocated memory rose steadily by %s over %.0f s (%.1f MB/s, r² %.2f across %zu samples): this "
-                  "looks like a leak.",
-                  megabytes(trend.rise_bytes).c_str(), trend.window_seconds, trend.slope_bytes_per_second / 1e6,
-                  trend.r_squared, trend.samples);
-    advice.push_back({AdviceKind::kPossibleLeak, text});
+    advice.push_back({AdviceKind::kPossibleLeak,
+                      fmt::format("Allocated memory rose steadily by {} over {:.0f} s ({:.1f} MB/s, r² {:.2f} across "
+                                  "{} samples): this looks like a leak.",
+                                  megabytes(trend.rise_bytes), trend.window_seconds, trend.slope_bytes_per_second / 1e6,
+                                  trend.r_squared, trend.samples)});
   }
   // Best batch size per configuration, by items per second over successful runs.
   std::map<std::string, std::vector<std::pair<std::size_t, double>>> throughput;
@@ -382,15 +375,14 @@ std::vector<Advice> GpuOptimizer::recommendations() {
   for (auto& [key, sizes] : throughput) {
     if (sizes.size() < 2) continue;
     std::sort(sizes.begin(), sizes.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-    char text[256];
-    std::snprintf(text, sizeof text, "For %s, batches of %zu ran fastest: %.2f items/s (batches of %zu: %.2f items/s).",
-                  key.c_str(), sizes[0].first, sizes[0].second, sizes[1].first, sizes[1].second);
-    advice.push_back({AdviceKind::kBestBatchSize, text});
+    advice.push_back({AdviceKind::kBestBatchSize,
+                      fmt::format("For {}, batches of {} ran fastest: {:.2f} items/s (batches of {}: {:.2f} items/s).",
+                                  key, sizes[0].first, sizes[0].second, sizes[1].first, sizes[1].second)});
   }
   if (oom_events_ > 0) {
-    advice.push_back({AdviceKind::kOutOfMemory, std::to_string(oom_events_) +
-                                                    " out-of-memory events so far; the per-item estimates of the "
-                                                    "configurations involved were raised."});
+    advice.push_back({AdviceKind::kOutOfMemory, fmt::format("{} out-of-memory events so far; the per-item estimates "
+                                                            "of the configurations involved were raised.",
+                                                            oom_events_)});
   }
   return advice;
 }
