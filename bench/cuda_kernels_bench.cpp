@@ -9,15 +9,11 @@
 // read after the stream is synchronised. Cells = resolution^3. Results go to docs/benchmarks.md.
 #include <cuda_runtime_api.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <sstream>
-#include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "orfeas/core/parallel.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/mesh/cuda/marching_cubes.h"
@@ -28,11 +24,7 @@
 namespace {
 
 using namespace orfeas;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
+using namespace orfeas::bench;
 
 bool check(cudaError_t error, const char* what) {
   if (error == cudaSuccess) return true;
@@ -85,11 +77,7 @@ template <class F>
 double cpu_median_ms(int repeats, F&& body) {
   body();  // warm-up
   std::vector<double> ms;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
+  for (int i = 0; i < repeats; ++i) ms.push_back(time_ms(body));
   return median(ms);
 }
 
@@ -98,19 +86,11 @@ double cpu_median_ms(int repeats, F&& body) {
 int main(int argc, char** argv) {
   int repeats = 5;
   std::vector<int> resolutions = {256, 512};
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--repeats" && i + 1 < argc) {
-      repeats = std::max(1, std::atoi(argv[++i]));
-    } else if (arg == "--resolutions" && i + 1 < argc) {
-      resolutions.clear();
-      std::stringstream list(argv[++i]);
-      for (std::string item; std::getline(list, item, ',');) resolutions.push_back(std::atoi(item.c_str()));
-    } else {
-      std::fprintf(stderr, "usage: %s [--repeats N] [--resolutions 256,512]\n", argv[0]);
-      return 2;
-    }
-  }
+  CLI::App app{"Grid cells per second of volume sampling and marching cubes, CPU against CUDA",
+               "orfeas_cuda_kernels_bench"};
+  add_repeats_option(app, repeats);
+  add_list_option(app, "--resolutions", resolutions, "Grid cells per axis");
+  parse_or_exit(app, argc, argv);
   auto pool = gpu::create_cuda_memory_pool(0);
   auto stream_owner = gpu::create_cuda_stream(0);
   if (!pool || !stream_owner) {

@@ -5,48 +5,19 @@
 //
 // Every stage runs `repeats` times after one warm-up run; the table gives the median of each stage
 // and of the end-to-end total, in milliseconds, as Markdown for docs/benchmarks.md.
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "orfeas/core/parallel.h"
 #include "orfeas/export/format.h"
 #include "orfeas/pipeline/pipeline.h"
 
-namespace {
-
 using namespace orfeas;
+using namespace orfeas::bench;
 namespace fs = std::filesystem;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
-
-template <class Fn>
-double time_ms(Fn&& fn) {
-  const auto start = std::chrono::steady_clock::now();
-  fn();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
-[[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "pipeline_bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
-template <class T>
-T value_or_die(Result<T> result) {
-  if (!result) die(result.error().message());
-  return std::move(*result);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   fs::path image_path = fs::path(ORFEAS_SOURCE_DIR) / "examples/duck.png";
@@ -54,26 +25,14 @@ int main(int argc, char** argv) {
   std::vector<int> resolutions = {128, 256, 384};
   std::size_t faces = pipeline::PipelineOptions{}.post.target_faces;
   std::string format_name = "stl";
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value for " + arg);
-      return argv[++i];
-    };
-    if (arg == "--repeats") {
-      repeats = std::max(1, std::atoi(next().c_str()));
-    } else if (arg == "--resolutions") {
-      resolutions.clear();
-      std::stringstream list(next());
-      for (std::string item; std::getline(list, item, ',');) resolutions.push_back(std::atoi(item.c_str()));
-    } else if (arg == "--faces") {
-      faces = static_cast<std::size_t>(std::atol(next().c_str()));
-    } else if (arg == "--format") {
-      format_name = next();
-    } else {
-      image_path = arg;
-    }
-  }
+  CLI::App app{"Times each pipeline stage for one image at several grid resolutions", "orfeas_pipeline_bench"};
+  app.add_option("image", image_path, "Input image")->capture_default_str();
+  add_repeats_option(app, repeats);
+  add_list_option(app, "--resolutions", resolutions, "Grid cells per axis");
+  app.add_option("--faces", faces, "Target face count for simplification (0 keeps all)")->capture_default_str();
+  app.add_option("--format", format_name, "Output format")->capture_default_str();
+  parse_or_exit(app, argc, argv);
+
   const exporter::Format format = value_or_die(exporter::parse_format(format_name));
   const fs::path output = fs::temp_directory_path() / ("orfeas_bench." + format_name);
 
@@ -107,12 +66,8 @@ int main(int argc, char** argv) {
         mesh = value_or_die(std::move(meshes.front()));
       }
       t[3] = time_ms([&] { value_or_die(pipe->post_processing(mesh)); });
-      t[4] = time_ms([&] {
-        if (auto s = pipe->texture_synthesis(mesh, pre); !s) die(s.error().message());
-      });
-      t[5] = time_ms([&] {
-        if (auto s = pipe->export_mesh(mesh, output, format); !s) die(s.error().message());
-      });
+      t[4] = time_ms([&] { ok_or_die(pipe->texture_synthesis(mesh, pre)); });
+      t[5] = time_ms([&] { ok_or_die(pipe->export_mesh(mesh, output, format)); });
       face_count = mesh.triangles.size();
       if (run == 0) continue;  // warm-up
       double total = 0.0;

@@ -21,20 +21,19 @@
 #include <barrier>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <memory>
-#include <sstream>
-#include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_support.h"
 #include "orfeas/profiling/profiler.h"
 #include "orfeas/profiling/stage_scope.h"
 
 namespace {
 
 using namespace orfeas;
+using namespace orfeas::bench;
 using Clock = std::chrono::steady_clock;
 
 enum class Mode { kClock, kFlat, kNested };
@@ -57,11 +56,6 @@ struct Config {
   long scopes_per_job = 1'000;
   std::vector<int> threads = {1, 16};
 };
-
-[[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "profiler_bench: %s\n", message.c_str());
-  std::exit(1);
-}
 
 double thread_cpu_ns() {
   timespec now{};
@@ -138,41 +132,25 @@ Figures run_repeat(profiling::Profiler* profiler, Mode mode, int threads, const 
   return {total.scope_cpu_ns / scopes, wall_ns * std::min(threads, cores) / scopes};
 }
 
-std::vector<int> parse_list(const std::string& text) {
-  std::vector<int> values;
-  std::stringstream list(text);
-  for (std::string item; std::getline(list, item, ',');) values.push_back(std::atoi(item.c_str()));
-  return values;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Config config;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value for " + arg);
-      return argv[++i];
-    };
-    if (arg == "--repeats") {
-      config.repeats = std::max(1, std::atoi(next().c_str()));
-    } else if (arg == "--scopes") {
-      config.scopes_per_thread = std::max(2L, std::atol(next().c_str()));
-    } else if (arg == "--scopes-per-job") {
-      config.scopes_per_job = std::max(2L, std::atol(next().c_str()));
-    } else if (arg == "--threads") {
-      config.threads = parse_list(next());
-    } else {
-      die("unknown argument " + arg);
-    }
-  }
+  CLI::App app{"Cost of a profiler scope (open + close), flat and nested, on one thread and on many",
+               "orfeas_profiler_bench"};
+  add_repeats_option(app, config.repeats);
+  app.add_option("--scopes", config.scopes_per_thread, "Scopes each thread opens per repeat")
+      ->capture_default_str()
+      ->check(at_least(2));
+  app.add_option("--scopes-per-job", config.scopes_per_job, "Scopes per job (between begin and end_pipeline)")
+      ->capture_default_str()
+      ->check(at_least(2));
+  add_list_option(app, "--threads", config.threads, "Thread counts");
+  parse_or_exit(app, argc, argv);
 
   profiling::Profiler::Options options;
   options.history_capacity = 1;  // the history is not what is measured
-  auto created = profiling::Profiler::create(std::move(options));
-  if (!created) die(created.error().message());
-  const std::unique_ptr<profiling::Profiler> profiler = std::move(*created);
+  const std::unique_ptr<profiling::Profiler> profiler = value_or_die(profiling::Profiler::create(std::move(options)));
 
   std::printf("profiling %s, repeats: %d (+1 warm-up), scopes per thread: %ld, scopes per job: %ld, cores: %u\n\n",
               profiling::kProfilingEnabled ? "on" : "off", config.repeats, config.scopes_per_thread,
@@ -182,7 +160,6 @@ int main(int argc, char** argv) {
       "|---|---|---|---|---|---|---|---|\n");
   for (const Mode mode : {Mode::kClock, Mode::kFlat, Mode::kNested}) {
     for (const int threads : config.threads) {
-      if (threads < 1) die("thread counts must be positive");
       static_cast<void>(run_repeat(profiler.get(), mode, threads, config));  // warm-up
       std::vector<double> scope_ns;
       std::vector<double> job_ns;
@@ -191,11 +168,10 @@ int main(int argc, char** argv) {
         scope_ns.push_back(figures.scope_ns);
         job_ns.push_back(figures.job_ns);
       }
-      std::sort(scope_ns.begin(), scope_ns.end());
-      std::sort(job_ns.begin(), job_ns.end());
-      const std::size_t mid = scope_ns.size() / 2;
-      std::printf("| %s | %d | %.1f | **%.1f** | %.1f | %.1f | %.1f | %.1f |\n", mode_name(mode), threads,
-                  scope_ns.front(), scope_ns[mid], scope_ns.back(), job_ns.front(), job_ns[mid], job_ns.back());
+      const Summary scope = summarize(std::move(scope_ns));
+      const Summary job = summarize(std::move(job_ns));
+      std::printf("| %s | %d | %.1f | **%.1f** | %.1f | %.1f | %.1f | %.1f |\n", mode_name(mode), threads, scope.min,
+                  scope.median, scope.max, job.min, job.median, job.max);
     }
   }
   return 0;

@@ -10,15 +10,13 @@
 // characteristic. No assertions: results go to docs/benchmarks.md.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench_support.h"
 #include "orfeas/core/parallel.h"
 #include "orfeas/mesh/simplify.h"
 #include "orfeas/mesh/topology.h"
@@ -27,18 +25,8 @@
 namespace {
 
 using namespace orfeas;
+using namespace orfeas::bench;
 namespace fs = std::filesystem;
-
-[[noreturn]] void die(const std::string& message) {
-  fmt::print(stderr, "simplify_bench: {}\n", message);
-  std::exit(1);
-}
-
-template <class T>
-T value_or_die(Result<T> result) {
-  if (!result) die(result.error().message());
-  return std::move(*result);
-}
 
 // The surface mesh_extraction hands to post-processing.
 mesh::Mesh extract_surface(const fs::path& image_path, int resolution) {
@@ -61,22 +49,14 @@ int main(int argc, char** argv) {
   int resolution = 256;
   std::size_t faces = 50000;
   int repeats = 9;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value for " + arg);
-      return argv[++i];
-    };
-    if (arg == "--resolution") {
-      resolution = std::atoi(next().c_str());
-    } else if (arg == "--faces") {
-      faces = static_cast<std::size_t>(std::atol(next().c_str()));
-    } else if (arg == "--repeats") {
-      repeats = std::max(1, std::atoi(next().c_str()));
-    } else {
-      image_path = arg;
-    }
-  }
+  CLI::App app{"Times simplify_mesh on the surface the pipeline extracts from an image", "orfeas_simplify_bench"};
+  app.add_option("image", image_path, "Input image")->capture_default_str();
+  app.add_option("--resolution", resolution, "Grid cells per axis of the extracted surface")
+      ->capture_default_str()
+      ->check(at_least(1));
+  app.add_option("--faces", faces, "Target face count")->capture_default_str();
+  add_repeats_option(app, repeats);
+  parse_or_exit(app, argc, argv);
 
   const mesh::Mesh surface = extract_surface(image_path, resolution);
   const mesh::TopologyReport before = value_or_die(mesh::analyze_topology(surface));
@@ -94,9 +74,7 @@ int main(int argc, char** argv) {
   for (int run = 0; run <= repeats; ++run) {
     mesh::Mesh copy = surface;
     const std::clock_t cpu_start = std::clock();
-    const auto start = std::chrono::steady_clock::now();
-    last = value_or_die(mesh::simplify_mesh(std::move(copy), faces));
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double ms = time_ms([&] { last = value_or_die(mesh::simplify_mesh(std::move(copy), faces)); });
     const double cpu = 1000.0 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     if (run > 0) {
       wall_ms.push_back(ms);
@@ -106,10 +84,10 @@ int main(int argc, char** argv) {
   const mesh::TopologyReport after = value_or_die(mesh::analyze_topology(last.mesh));
   const bool closed = after.boundary_edges == 0 && after.nonmanifold_edges == 0;
   const bool oriented = after.inconsistently_oriented_edges == 0 && after.signed_volume > 0.0;
-  for (auto* times : {&wall_ms, &cpu_ms}) {
-    std::sort(times->begin(), times->end());
+  for (const auto* times : {&wall_ms, &cpu_ms}) {
+    const Summary ms = summarize(*times);
     fmt::print("simplify ({}): min {:.1f} ms, median {:.1f} ms, max {:.1f} ms\n", times == &wall_ms ? "wall" : "CPU",
-               times->front(), (*times)[times->size() / 2], times->back());
+               ms.min, ms.median, ms.max);
   }
   fmt::print(
       "result: {} faces{}, closed: {}, oriented: {}, Euler characteristic {}, degenerate faces {}, "
