@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libpng-dev libjpeg62-turbo-dev libwebp-dev libexif-dev
   libcli11-dev libexpected-dev nlohmann-json3-dev libfmt-dev libtbb-dev
+  libboost-dev libsqlite3-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev clang-format ccache)
