@@ -7,6 +7,7 @@
 
 #include "generate_command.h"
 #include "gpu_command.h"
+#include "mesh_command.h"
 #include "profile_command.h"
 
 namespace {
@@ -17,6 +18,7 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   orfeas::cli::add_generate_command(app);
   orfeas::cli::add_gpu_command(app);
+  orfeas::cli::add_mesh_command(app);
   orfeas::cli::add_profile_command(app);
   try {
     app.parse(argc, argv);
@@ -26,6 +28,7 @@ int run(int argc, char** argv) {
   }
   if (app.got_subcommand("generate")) return orfeas::cli::run_generate();
   if (app.got_subcommand("gpu")) return orfeas::cli::run_gpu();
+  if (app.got_subcommand("mesh")) return orfeas::cli::run_mesh();
   if (app.got_subcommand("profile")) return orfeas::cli::run_profile();
   return 2;
 }

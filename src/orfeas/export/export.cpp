@@ -39,7 +39,9 @@ Status export_placed(const mesh::Mesh& mesh, const std::filesystem::path& path, 
   // Checked before placement so messages name the caller's indices, and before the temporary
   // file exists so a bad mesh never touches the disk.
   ORFEAS_RETURN_IF_ERROR(check_exportable(mesh));
-  ORFEAS_ASSIGN_OR_RETURN(const mesh::Mesh placed, place_mesh(mesh, placement_for(format, options.size_mm)));
+  const Placement placement =
+      options.keep_coordinates ? Placement{Frame::kUnchanged, 1.0F} : placement_for(format, options.size_mm);
+  ORFEAS_ASSIGN_OR_RETURN(const mesh::Mesh placed, place_mesh(mesh, placement));
   ORFEAS_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::create(path));
   ORFEAS_RETURN_IF_ERROR(write_format(placed, format, out));
   return out.commit();

@@ -31,6 +31,9 @@ namespace orfeas::exporter {
 
 struct ExportOptions {
   float size_mm = 100.0F;  // longest side of the exported object, millimetres
+  // Write the positions exactly as given (no scaling, rotation or centring; size_mm ignored): for
+  // meshes that are already in the file's units, such as an STL a user brought (mm in, mm out).
+  bool keep_coordinates = false;
 };
 
 [[nodiscard]] Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& path, Format format,

@@ -65,6 +65,7 @@ Result<mesh::Mesh> place_mesh(const mesh::Mesh& model, const Placement& placemen
     }
     placed.positions[i] = rotated(p, placement.frame);
   }
+  if (placement.frame == Frame::kUnchanged) return placed;
   for (Vec3f& n : placed.normals) n = rotated(n, placement.frame);
 
   const Bounds bounds = compute_bounds(placed.positions);

@@ -6,7 +6,9 @@
 //                            (GLB in metres, OBJ and PLY in millimetres);
 //   - Frame::kBuildPlateZUp: rotates Y-up to Z-up, (x, y, z) -> (x, -z, y), a proper rotation so
 //                            triangle winding stays outward, centres X and Y and puts the lowest
-//                            point on Z = 0 (STL in millimetres, as slicers expect).
+//                            point on Z = 0 (STL in millimetres, as slicers expect);
+//   - Frame::kUnchanged:     positions copied as they are (no scale, rotation or centring;
+//                            `longest_side` ignored), for meshes already in the file's units.
 // Normals are rotated with the positions (uniform scaling leaves them unit); colours and
 // triangles are copied unchanged. Arithmetic is done in double and rounded once to float.
 //
@@ -33,7 +35,7 @@ struct Bounds {
 // Axis-aligned bounds of `positions`; all zero when empty.
 [[nodiscard]] Bounds compute_bounds(std::span<const Vec3f> positions);
 
-enum class Frame { kCentredYUp, kBuildPlateZUp };
+enum class Frame { kCentredYUp, kBuildPlateZUp, kUnchanged };
 
 struct Placement {
   Frame frame = Frame::kCentredYUp;

@@ -1,11 +1,22 @@
-// Binary STL reader: the inverse of write_stl(), used to check exports (and by tools that want
-// to look at an STL). Returns the triangle soup as stored; no vertex welding.
+// STL readers: binary (the inverse of write_stl(), used to check exports) and ASCII, from a file or
+// from bytes already in memory (uploads). Return the triangle soup as stored; no vertex welding
+// (meshtools::read_mesh welds).
+//
+//   ORFEAS_ASSIGN_OR_RETURN(const StlMesh stl, parse_stl(bytes));  // binary or ASCII, sniffed
+//
+// Hostile input gives an error value, never a crash or an allocation larger than the input: a
+// binary header's triangle count must match the byte count exactly, and ASCII facets are counted
+// as they are read. Coordinates are returned as stored (NaN and infinities included); callers that
+// build a mesh reject them.
 //
 // Thread-safety: no shared state.
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,13 +32,24 @@ struct StlTriangle {
 };
 
 struct StlMesh {
-  std::string header;  // the 80 header bytes, verbatim
+  std::string header;  // binary: the 80 header bytes, verbatim; ASCII: the name after `solid`
   std::vector<StlTriangle> triangles;
 };
 
-// kNotFound / kIoError when the file cannot be opened or read; kCorruptData when it is shorter
-// than 84 bytes or its size is not 84 + 50 * n for the n in its header (truncated, trailing
-// bytes, or ASCII STL).
+// kCorruptData when shorter than 84 bytes or the size is not 84 + 50 * n for the n in its header
+// (truncated, trailing bytes, or ASCII STL).
+[[nodiscard]] Result<StlMesh> parse_stl_binary(std::span<const std::byte> bytes);
+
+// `solid name` ... `facet normal nx ny nz` `outer loop` `vertex x y z` x3 `endloop` `endfacet` ...
+// `endsolid`. kCorruptData naming the line for anything else (a missing keyword, a bad number, a
+// facet without three vertices, a truncated file); kLimitExceeded past `max_triangles`.
+[[nodiscard]] Result<StlMesh> parse_stl_ascii(std::string_view text, std::size_t max_triangles);
+
+// Binary when the size matches the header's count, otherwise ASCII when it starts with `solid`
+// (binary files may start with `solid` too), otherwise the binary error.
+[[nodiscard]] Result<StlMesh> parse_stl(std::span<const std::byte> bytes, std::size_t max_triangles);
+
+// kNotFound / kIoError when the file cannot be opened or read; otherwise as parse_stl_binary.
 [[nodiscard]] Result<StlMesh> read_stl_binary(const std::filesystem::path& path);
 
 }  // namespace orfeas::exporter
