@@ -579,6 +579,9 @@ void HttpServer::stop() {
   impl.io.stop();
   for (std::thread& thread : impl.threads) thread.join();
   impl.threads.clear();
+  // No thread reads the handlers any more: let them go, so a handler that keeps sessions (which
+  // keep this state alive) forms no cycle with it.
+  shared.websockets.clear();
   const std::lock_guard post_lock(shared.post_mutex);
   shared.can_post = false;
 }

@@ -130,15 +130,20 @@ TEST(WebSocket, ASlowReaderIsDisconnectedWhileOthersAreServed) {
     }
   });
 
-  // The same stream to both, paced; far more than the socket buffers hold, so the slow client's
-  // queue fills and send() gives up on it without ever blocking.
+  // The same stream to both, paced by the fast reader (never more than a few chunks ahead of it,
+  // whatever the machine's speed or a sanitizer's slowdown); far more than the socket buffers
+  // hold, so the slow client's queue fills and send() gives up on it without ever blocking.
   const std::string chunk(64 * 1024, 'x');
+  constexpr std::size_t kAhead = 4;  // < websocket_max_queued_messages
   const auto start = std::chrono::steady_clock::now();
   std::size_t sent = 0;
   while (slow_session->send(chunk) && sent < 20'000) {
     EXPECT_TRUE(fast_session->send(chunk));
     ++sent;
-    std::this_thread::sleep_for(500us);
+    const std::size_t wanted = sent > kAhead ? (sent - kAhead) * chunk.size() : 0;
+    while (fast_received.load() < wanted && std::chrono::steady_clock::now() - start < 20s) {
+      std::this_thread::sleep_for(200us);
+    }
   }
   EXPECT_LT(sent, 20'000U);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
