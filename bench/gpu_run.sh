@@ -8,7 +8,7 @@
 # the device call's `carry`) and are picked up when present:
 #   ../shared/device/debs.sh .devdeps libexpected-dev libcli11-dev libgtest-dev libgmock-dev \
 #     libwebp-dev libwebp7 libwebpdemux2 libwebpmux3 libexif-dev libexif12 \
-#     libtbb-dev libtbb12 libtbbmalloc2 libtbbbind-2-5 libhwloc15
+#     libtbb-dev libtbb12 libtbbmalloc2 libtbbbind-2-5 libhwloc15 libsqlite3-dev libsqlite3-0
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
