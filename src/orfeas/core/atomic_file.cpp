@@ -61,7 +61,7 @@ Status check_replaceable(const std::filesystem::path& target) {
   return ok();
 }
 
-// Creates ".<name>.tmp-XXXXXX" beside the target, exclusively, like mkstemp but with the ordinary
+// Creates ".<name>.tmp-" + six random characters beside the target, exclusively, like mkstemp but with the ordinary
 // mode (mkstemp's is 0600). Returns the descriptor and fills `temp_path`; -1 with errno set.
 int create_temp_file(const std::filesystem::path& target, std::filesystem::path& temp_path) {
   std::random_device entropy;

@@ -12,7 +12,7 @@
 //   ORFEAS_RETURN_IF_ERROR(write_file_atomically("out/report.json", text));  // all at once
 //
 // The temporary file lives in the target's directory (so rename() is atomic) under a hidden name
-// derived from the target and unique per writer: ".model.stl.tmp-XXXXXX", created exclusively
+// derived from the target and unique per writer: ".model.stl.tmp-" and six random characters, created exclusively
 // (O_EXCL), so two writers of one target, in one process or several, never share it; the last
 // commit wins.
 //

@@ -37,25 +37,15 @@ void happens_after(void* /*token*/) {}
 
 // The annotations also on the way out of an exception: a chunk that throws still ends, and the
 // caller still waits for every chunk before TBB rethrows.
-class HappensBeforeOnExit {
+class AnnotateOnExit {
  public:
-  explicit HappensBeforeOnExit(void* token) : token_(token) {}
-  ~HappensBeforeOnExit() { happens_before(token_); }
-  HappensBeforeOnExit(const HappensBeforeOnExit&) = delete;
-  HappensBeforeOnExit& operator=(const HappensBeforeOnExit&) = delete;
+  AnnotateOnExit(void (*annotate)(void*), void* token) : annotate_(annotate), token_(token) {}
+  ~AnnotateOnExit() { annotate_(token_); }
+  AnnotateOnExit(const AnnotateOnExit&) = delete;
+  AnnotateOnExit& operator=(const AnnotateOnExit&) = delete;
 
  private:
-  void* token_;
-};
-
-class HappensAfterOnExit {
- public:
-  explicit HappensAfterOnExit(void* token) : token_(token) {}
-  ~HappensAfterOnExit() { happens_after(token_); }
-  HappensAfterOnExit(const HappensAfterOnExit&) = delete;
-  HappensAfterOnExit& operator=(const HappensAfterOnExit&) = delete;
-
- private:
+  void (*annotate_)(void*);
   void* token_;
 };
 
@@ -116,11 +106,11 @@ void parallel_for(std::size_t begin, std::size_t end, std::size_t min_chunk,
   char loop_started = 0;  // annotation tokens: their addresses only
   char chunks_finished = 0;
   happens_before(&loop_started);
-  const HappensAfterOnExit all_chunks_done(&chunks_finished);  // on return and when a chunk threw
+  const AnnotateOnExit all_chunks_done(happens_after, &chunks_finished);  // on return and when a chunk threw
   tbb::this_task_arena::isolate([&] {
     tbb::parallel_for(ChunkRange(begin, end, chunk_floor), [&](const ChunkRange& chunk) {
       happens_after(&loop_started);
-      const HappensBeforeOnExit chunk_done(&chunks_finished);
+      const AnnotateOnExit chunk_done(happens_before, &chunks_finished);
       fn(chunk.begin(), chunk.end());
     });
   });

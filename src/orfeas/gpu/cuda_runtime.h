@@ -36,7 +36,7 @@ namespace orfeas::gpu {
 // renumber the devices (see match_cuda_devices in device_probe.h).
 struct CudaDeviceIdentity {
   int ordinal = 0;         // what cuda:N, --device N and the pools mean
-  std::string uuid;        // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (a MIG instance: CUDA's own UUID)
+  std::string uuid;        // "GPU-" + the 8-4-4-4-12 hex digits NVML prints (a MIG instance: CUDA's own UUID)
   std::string pci_bus_id;  // "0000:3b:00.0", lower case: domain:bus:device.function
 };
 // One identity per visible device, in ordinal order; empty without CUDA or without a device.

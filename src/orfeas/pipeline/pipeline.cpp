@@ -251,36 +251,38 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
     }
     live = std::move(kept);
   };
+  // A batched stage over the jobs still going, with their scopes, progress and timings. The batch's
+  // kOutOfMemory comes back for the caller to return (the batch is split); any other batch error
+  // fails every job still going.
+  const auto run_batched = [&](std::string_view stage, const auto& fn) {
+    const std::vector<const Job*> stage_jobs = live_jobs();
+    BatchStage clock(stage, stage_jobs, live_reports(), device_.stream);
+    auto items = fn(clock.step_progress());
+    clock.finish([&](std::size_t n) { return items && (*items)[n].has_value(); });
+    if (!items && items.error().code() != ErrorCode::kOutOfMemory) {
+      for (std::size_t i : live) results[i].status = tl::unexpected(items.error());
+      live.clear();
+    }
+    return items;
+  };
   std::vector<mesh::Mesh> meshes(jobs.size());
   if (!live.empty()) {
     std::vector<const image::PreprocessedImage*> batch_images;
     for (std::size_t i : live) batch_images.push_back(&*images[i]);
-    const std::vector<const Job*> shape_jobs = live_jobs();
-    BatchStage shape_stage(kShapeGeneration, shape_jobs, live_reports(), device_.stream);
-    Result<shape::VolumeBatch> volumes = shape_generation(batch_images, shape_stage.step_progress());
-    if (!volumes) {
-      shape_stage.finish([](std::size_t) { return false; });
-      if (volumes.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(volumes.error());
-      for (std::size_t i : live) results[i].status = tl::unexpected(volumes.error());
-      live.clear();
-    } else {
-      shape_stage.finish([&](std::size_t n) { return (*volumes)[n].has_value(); });
+    Result<shape::VolumeBatch> volumes = run_batched(
+        kShapeGeneration, [&](const StepProgress& progress) { return shape_generation(batch_images, progress); });
+    if (!volumes && volumes.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(volumes.error());
+    if (volumes) {
       std::vector<const gpu::DeviceScalarVolume*> batch_volumes;
       for (const auto& volume : *volumes) {
         if (volume) batch_volumes.push_back(&*volume);
       }
       keep_succeeded(*volumes);
       if (!live.empty()) {
-        const std::vector<const Job*> mesh_jobs = live_jobs();
-        BatchStage mesh_stage(kMeshExtraction, mesh_jobs, live_reports(), device_.stream);
-        Result<mesh::MeshBatch> surfaces = mesh_extraction(batch_volumes, mesh_stage.step_progress());
-        if (!surfaces) {
-          mesh_stage.finish([](std::size_t) { return false; });
-          if (surfaces.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(surfaces.error());
-          for (std::size_t i : live) results[i].status = tl::unexpected(surfaces.error());
-          live.clear();
-        } else {
-          mesh_stage.finish([&](std::size_t n) { return (*surfaces)[n].has_value(); });
+        Result<mesh::MeshBatch> surfaces = run_batched(
+            kMeshExtraction, [&](const StepProgress& progress) { return mesh_extraction(batch_volumes, progress); });
+        if (!surfaces && surfaces.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(surfaces.error());
+        if (surfaces) {
           for (std::size_t n = 0; n < live.size(); ++n) {
             if ((*surfaces)[n]) meshes[live[n]] = std::move(*(*surfaces)[n]);
           }
