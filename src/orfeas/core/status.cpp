@@ -24,6 +24,12 @@ std::string_view error_code_name(ErrorCode code) {
       return "unavailable";
     case ErrorCode::kInternal:
       return "internal error";
+    case ErrorCode::kCancelled:
+      return "cancelled";
+    case ErrorCode::kDeadlineExceeded:
+      return "deadline exceeded";
+    case ErrorCode::kResourceExhausted:
+      return "resource exhausted";
   }
   return "unknown error";
 }

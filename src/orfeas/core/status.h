@@ -34,6 +34,9 @@ enum class ErrorCode {
   kOutOfMemory,        // a device or host allocation failed; the caller may retry smaller
   kUnavailable,        // a device, driver or library is not present on this machine
   kInternal,           // a bug or an unexpected library failure
+  kCancelled,          // the caller (or a client of the service) stopped the work
+  kDeadlineExceeded,   // the work did not finish in the time it was given
+  kResourceExhausted,  // a queue or quota is full now; the caller may try again later
 };
 
 std::string_view error_code_name(ErrorCode code);

@@ -66,6 +66,9 @@ TEST(StatusTest, WithContextKeepsValuesAndPrefixesErrors) {
 TEST(StatusTest, CodeNamesAreReadable) {
   EXPECT_EQ(error_code_name(ErrorCode::kLimitExceeded), "limit exceeded");
   EXPECT_EQ(error_code_name(ErrorCode::kCorruptData), "corrupt data");
+  EXPECT_EQ(error_code_name(ErrorCode::kCancelled), "cancelled");
+  EXPECT_EQ(error_code_name(ErrorCode::kDeadlineExceeded), "deadline exceeded");
+  EXPECT_EQ(error_code_name(ErrorCode::kResourceExhausted), "resource exhausted");
 }
 
 }  // namespace

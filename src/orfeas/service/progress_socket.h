@@ -1,0 +1,2 @@
+// Being written: the WebSocket handler of /api/ws over the EventHub; see events.h.
+#pragma once

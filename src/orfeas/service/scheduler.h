@@ -1,0 +1,2 @@
+// Being written (internal to the service): see service.h.
+#pragma once
