@@ -2,15 +2,15 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "orfeas/export/export.h"
-#include "orfeas/mesh/simplify.h"
 #include "orfeas/meshtools/analysis.h"
 #include "orfeas/meshtools/mesh_io.h"
+#include "orfeas/meshtools/mesh_report.h"
 #include "orfeas/meshtools/repair.h"
 
 namespace orfeas::cli {
@@ -39,38 +39,12 @@ int fail(const Error& error) {
 }
 
 // STL carries no unit; slicers take it as millimetres, and so do we.
-std::string unit_of(const std::string& path) {
+std::string_view unit_of(const std::string& path) {
   const Result<exporter::Format> format = meshtools::mesh_format_from_path(path);
-  return format && *format == exporter::Format::kStl ? "mm" : "units";
+  return format ? meshtools::mesh_unit(*format) : "units";
 }
 
-nlohmann::json to_json(const meshtools::MeshAnalysis& a, const std::string& unit) {
-  const mesh::TopologyReport& t = a.topology;
-  const auto vec = [](Vec3f v) { return nlohmann::json::array({v.x, v.y, v.z}); };
-  nlohmann::json pairs = nlohmann::json::array();
-  for (const auto& [f, g] : a.self_intersections.examples) pairs.push_back({f, g});
-  return {{"unit", unit},
-          {"vertices", t.vertices},
-          {"faces", t.faces},
-          {"edges", t.edges},
-          {"watertight", t.watertight()},
-          {"printable", a.printable()},
-          {"boundary_edges", t.boundary_edges},
-          {"nonmanifold_edges", t.nonmanifold_edges},
-          {"inconsistently_oriented_edges", t.inconsistently_oriented_edges},
-          {"consistently_oriented", t.inconsistently_oriented_edges == 0},
-          {"degenerate_faces", t.degenerate_faces},
-          {"components", t.components},
-          {"euler_characteristic", t.euler_characteristic},
-          {"volume", t.signed_volume},
-          {"surface_area", t.area},
-          {"bounding_box",
-           {{"min", vec(a.bounds_min)}, {"max", vec(a.bounds_max)}, {"size", vec(a.bounds_max - a.bounds_min)}}},
-          {"self_intersections",
-           {{"pairs", a.self_intersections.pairs}, {"complete", a.self_intersections.complete}, {"examples", pairs}}}};
-}
-
-void print_analysis(const meshtools::MeshAnalysis& a, const std::string& unit) {
+void print_analysis(const meshtools::MeshAnalysis& a, std::string_view unit) {
   const mesh::TopologyReport& t = a.topology;
   const auto yes_no = [](bool b) { return b ? "yes" : "no"; };
   const Vec3f size = a.bounds_max - a.bounds_min;
@@ -98,13 +72,18 @@ int run_analyze(const MeshArgs& a) {
   if (!mesh) return fail(mesh.error());
   const Result<meshtools::MeshAnalysis> analysis = meshtools::analyze_mesh(*mesh);
   if (!analysis) return fail(analysis.error());
-  const std::string unit = unit_of(a.input);
+  const std::string_view unit = unit_of(a.input);
   if (a.json) {
-    fmt::print("{}\n", to_json(*analysis, unit).dump(2));
+    fmt::print("{}\n", meshtools::analysis_json(*analysis, unit).dump(2));
   } else {
     print_analysis(*analysis, unit);
   }
   return 0;
+}
+
+void print_result(const meshtools::MeshAnalysis& after, const std::string& output) {
+  fmt::print("result: {} faces, watertight: {}, self-intersections: {}, written to {}\n", after.topology.faces,
+             after.topology.watertight() ? "yes" : "no", after.self_intersections.pairs, output);
 }
 
 // The mesh's own units are kept: what came in as millimetres goes out as millimetres.
@@ -120,13 +99,14 @@ int run_repair(MeshArgs& a) {
   Result<mesh::Mesh> mesh = meshtools::read_mesh(a.input);
   if (!mesh) return fail(mesh.error());
   a.repair.fill_holes = !a.no_fill_holes;
-  meshtools::RepairReport report;
-  Result<mesh::Mesh> fixed = meshtools::repair_mesh(std::move(*mesh), a.repair, &report);
+  Result<meshtools::RepairOutcome> fixed = meshtools::repair_and_analyze(std::move(*mesh), a.repair);
   if (!fixed) return fail(fixed.error());
-  if (fixed->empty()) {
-    return fail(Error(ErrorCode::kInvalidArgument, "nothing is left after repair (every face was degenerate)"));
+  if (const Status written = write(fixed->mesh, a.output); !written) return fail(written.error());
+  if (a.json) {
+    fmt::print("{}\n", meshtools::repair_json(*fixed, unit_of(a.input)).dump(2));
+    return 0;
   }
-  if (const Status written = write(*fixed, a.output); !written) return fail(written.error());
+  const meshtools::RepairReport& report = fixed->report;
   fmt::print("vertices welded: {}\n", report.vertices_welded);
   fmt::print("degenerate faces removed: {}\n", report.degenerate_faces_removed);
   fmt::print("duplicate faces removed: {}\n", report.duplicate_faces_removed);
@@ -135,22 +115,24 @@ int run_repair(MeshArgs& a) {
   fmt::print("holes filled: {} ({} faces added, {} left open)\n", report.holes_filled, report.hole_faces_added,
              report.holes_left_open);
   fmt::print("specks removed: {}\n", report.specks_removed);
-  const Result<meshtools::MeshAnalysis> after = meshtools::analyze_mesh(*fixed);
-  if (!after) return fail(after.error());
-  fmt::print("result: {} faces, watertight: {}, self-intersections: {}, written to {}\n", after->topology.faces,
-             after->topology.watertight() ? "yes" : "no", after->self_intersections.pairs, a.output);
+  print_result(fixed->after, a.output);
   return 0;
 }
 
 int run_simplify(const MeshArgs& a) {
   Result<mesh::Mesh> mesh = meshtools::read_mesh(a.input);
   if (!mesh) return fail(mesh.error());
-  const std::size_t before = mesh->triangles.size();
-  Result<mesh::SimplifyResult> simplified = mesh::simplify_mesh(std::move(*mesh), a.faces);
-  if (!simplified) return fail(simplified.error());
-  if (const Status written = write(simplified->mesh, a.output); !written) return fail(written.error());
-  fmt::print("faces: {} -> {} (target {}), written to {}\n", before, simplified->faces, a.faces, a.output);
-  if (!simplified->reached()) fmt::print("note: {}\n", simplified->note);
+  Result<meshtools::SimplifyOutcome> small = meshtools::simplify_and_analyze(std::move(*mesh), a.faces);
+  if (!small) return fail(small.error());
+  if (const Status written = write(small->simplified.mesh, a.output); !written) return fail(written.error());
+  if (a.json) {
+    fmt::print("{}\n", meshtools::simplify_json(*small, unit_of(a.input)).dump(2));
+    return 0;
+  }
+  fmt::print("faces: {} -> {} (target {}), written to {}\n", small->faces_before, small->simplified.faces, a.faces,
+             a.output);
+  if (!small->simplified.reached()) fmt::print("note: {}\n", small->simplified.note);
+  print_result(small->after, a.output);
   return 0;
 }
 
@@ -168,6 +150,7 @@ void add_mesh_command(CLI::App& app) {
   a.repair_cmd = cmd->add_subcommand("repair", "Weld, drop bad faces, fill holes, orient, drop specks");
   a.repair_cmd->add_option("file", a.input, "STL, OBJ or PLY file")->required();
   a.repair_cmd->add_option("-o,--output", a.output, "Repaired mesh (.stl, .obj or .ply)")->required();
+  a.repair_cmd->add_flag("--json", a.json, "Print the report as JSON");
   a.repair_cmd
       ->add_option("--weld-tolerance", a.repair.weld_tolerance,
                    "Also weld vertices closer than this fraction of the bounding-box diagonal")
@@ -185,6 +168,7 @@ void add_mesh_command(CLI::App& app) {
   a.simplify->add_option("file", a.input, "STL, OBJ or PLY file")->required();
   a.simplify->add_option("--faces", a.faces, "Target face count")->required()->check(CLI::PositiveNumber);
   a.simplify->add_option("-o,--output", a.output, "Simplified mesh (.stl, .obj or .ply)")->required();
+  a.simplify->add_flag("--json", a.json, "Print the report as JSON");
 }
 
 int run_mesh() {
