@@ -39,13 +39,17 @@ CREATE TABLE jobs (
   error_code    TEXT NOT NULL DEFAULT '',
   error_message TEXT NOT NULL DEFAULT '',
   retryable     INTEGER NOT NULL DEFAULT 0,
-  attempts      INTEGER NOT NULL DEFAULT 0
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  profile_json  TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX jobs_queue ON jobs (status, batch_key, priority DESC, created_ms, id);
 CREATE INDEX jobs_listing ON jobs (created_ms, id);
 CREATE INDEX jobs_cache ON jobs (input_sha256, cache_key, finished_ms) WHERE status = 'completed';
 CREATE INDEX jobs_finished ON jobs (finished_ms) WHERE finished_ms IS NOT NULL;
 )sql";
+
+// Version 1 → 2: the profile of each run (stage timings as JSON).
+constexpr std::string_view kMigrationToV2 = "ALTER TABLE jobs ADD COLUMN profile_json TEXT NOT NULL DEFAULT '';";
 
 #define ORFEAS_JOB_COLUMNS                                                                          \
   "id, status, priority, created_ms, started_ms, finished_ms, format, resolution, size_mm, faces, " \
@@ -283,7 +287,20 @@ class JobStore::Impl {
          "RETURNING " ORFEAS_JOB_COLUMNS},
         {&finish_,
          "UPDATE jobs SET status = ?2, finished_ms = ?3, result_path = ?4, error_code = ?5, "
-         "error_message = ?6, retryable = ?7 WHERE id = ?1 AND status = 'running'"},
+         "error_message = ?6, retryable = ?7, profile_json = ?8 WHERE id = ?1 AND status = 'running'"},
+        {&insert_completed_,
+         "INSERT INTO jobs (id, status, priority, created_ms, started_ms, finished_ms, format, resolution, size_mm, "
+         "faces, backend, device, batch_key, cache_key, input_sha256, upload_path, result_path, profile_json) "
+         "VALUES (?1, 'completed', ?2, ?3, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+        {&profile_, "SELECT profile_json FROM jobs WHERE id = ?1"},
+        {&queue_head_,
+         "SELECT batch_key, format, resolution, size_mm, faces, backend, device, created_ms, "
+         "(SELECT COUNT(*) FROM jobs q WHERE q.status = 'queued' AND q.batch_key = j.batch_key) FROM jobs j "
+         "WHERE status = 'queued' AND (?4 = 1 OR device IN (?1, ?2, ?3)) ORDER BY priority DESC, created_ms, id "
+         "LIMIT 1"},
+        {&queue_position_,
+         "SELECT COUNT(*) FROM jobs q, jobs j WHERE j.id = ?1 AND j.status = 'queued' AND q.status = 'queued' AND "
+         "(q.priority > j.priority OR (q.priority = j.priority AND (q.created_ms, q.id) <= (j.created_ms, j.id)))"},
         {&cancel_,
          "UPDATE jobs SET status = 'cancelled', finished_ms = ?2 WHERE id = ?1 AND status IN ('queued', "
          "'running')"},
@@ -339,20 +356,82 @@ class JobStore::Impl {
     return read_job(use);
   }
 
-  Result<Job> insert(const JobRequest& request) {
+  // ?1 … ?13 of both inserts: the request, its keys and the time now.
+  void bind_request(Use& use, const JobRequest& request) const {
+    const GenerationParams& p = request.params;
+    use.bind(1, request.id).bind(2, request.priority).bind(3, now()).bind(4, p.format).bind(5, p.resolution);
+    use.bind(6, p.size_mm).bind(7, p.faces).bind(8, p.backend).bind(9, p.device).bind(10, p.batch_key());
+    use.bind(11, p.cache_key()).bind(12, request.input_sha256).bind(13, request.upload_path);
+  }
+
+  static Status check_request(const JobRequest& request) {
     if (!is_valid_job_id(request.id)) {
       return make_error(ErrorCode::kInvalidArgument, fmt::format("malformed job id '{}'", request.id));
     }
     if (!is_lower_hex(request.input_sha256, 64)) {
       return make_error(ErrorCode::kInvalidArgument, "input hash is not 64 lowercase hex digits");
     }
+    return ok();
+  }
+
+  Result<Job> insert_completed(const JobRequest& request, std::string_view result_path, std::string_view profile_json) {
+    ORFEAS_RETURN_IF_ERROR(check_request(request));
+    std::lock_guard lock(mutex_);
+    {
+      Use use(insert_completed_);
+      bind_request(use, request);
+      use.bind(14, result_path).bind(15, profile_json);
+      ORFEAS_RETURN_IF_ERROR_CTX(use.run(), fmt::format("while inserting job {}", request.id));
+    }
+    return get_locked(request.id);
+  }
+
+  Result<std::string> profile(std::string_view id) {
+    std::lock_guard lock(mutex_);
+    Use use(profile_);
+    use.bind(1, id);
+    ORFEAS_ASSIGN_OR_RETURN(const bool row, use.step());
+    if (!row) return make_error(ErrorCode::kNotFound, fmt::format("no job {}", id));
+    return use.text(0);
+  }
+
+  Result<std::optional<QueueHead>> queue_head(std::span<const std::string> devices) {
+    if (devices.size() > 3) return make_error(ErrorCode::kInvalidArgument, "at most three device names");
+    std::lock_guard lock(mutex_);
+    Use use(queue_head_);
+    for (int i = 0; i < 3; ++i) {
+      if (!devices.empty()) use.bind(i + 1, devices[std::min<std::size_t>(i, devices.size() - 1)]);
+    }
+    use.bind(4, devices.empty() ? 1 : 0);
+    ORFEAS_ASSIGN_OR_RETURN(const bool row, use.step());
+    if (!row) return std::optional<QueueHead>();
+    QueueHead head;
+    head.batch_key = use.text(0);
+    head.params = {.format = use.text(1),
+                   .resolution = static_cast<int>(use.integer(2)),
+                   .size_mm = use.real(3),
+                   .faces = use.integer(4),
+                   .backend = use.text(5),
+                   .device = use.text(6)};
+    head.created_ms = use.integer(7);
+    head.queued_with_key = use.integer(8);
+    return std::optional<QueueHead>(std::move(head));
+  }
+
+  Result<std::int64_t> queue_position(std::string_view id) {
+    std::lock_guard lock(mutex_);
+    Use use(queue_position_);
+    use.bind(1, id);
+    ORFEAS_ASSIGN_OR_RETURN(const bool row, use.step());
+    return row ? use.integer(0) : 0;
+  }
+
+  Result<Job> insert(const JobRequest& request) {
+    ORFEAS_RETURN_IF_ERROR(check_request(request));
     std::lock_guard lock(mutex_);
     {
       Use use(insert_);
-      const GenerationParams& p = request.params;
-      use.bind(1, request.id).bind(2, request.priority).bind(3, now()).bind(4, p.format).bind(5, p.resolution);
-      use.bind(6, p.size_mm).bind(7, p.faces).bind(8, p.backend).bind(9, p.device).bind(10, p.batch_key());
-      use.bind(11, p.cache_key()).bind(12, request.input_sha256).bind(13, request.upload_path);
+      bind_request(use, request);
       ORFEAS_RETURN_IF_ERROR_CTX(use.run(), fmt::format("while inserting job {}", request.id));
     }
     return get_locked(request.id);
@@ -409,15 +488,15 @@ class JobStore::Impl {
     return jobs;
   }
 
-  Status finish(std::string_view id, JobStatus status, std::string_view result_path, const Error* error,
-                bool retryable) {
+  Status finish(std::string_view id, JobStatus status, std::string_view result_path, const Error* error, bool retryable,
+                std::string_view profile_json) {
     std::lock_guard lock(mutex_);
     {
       Use use(finish_);
       use.bind(1, id).bind(2, job_status_name(status)).bind(3, now()).bind(4, result_path);
       use.bind(5, error != nullptr ? error_code_name(error->code()) : std::string_view());
       use.bind(6, error != nullptr ? std::string_view(error->message()) : std::string_view());
-      use.bind(7, retryable ? 1 : 0);
+      use.bind(7, retryable ? 1 : 0).bind(8, profile_json);
       ORFEAS_RETURN_IF_ERROR_CTX(use.run(), fmt::format("while finishing job {}", id));
     }
     if (sqlite3_changes(db_.get()) == 1) return ok();
@@ -498,7 +577,7 @@ class JobStore::Impl {
   std::filesystem::path path_;
   JobStoreOptions options_;
   Statement begin_, commit_, rollback_, insert_, get_, list_, first_batch_key_, claim_, finish_, cancel_, requeue_,
-      counts_, find_cached_, expired_paths_, expire_;
+      counts_, find_cached_, expired_paths_, expire_, insert_completed_, profile_, queue_head_, queue_position_;
 };
 
 namespace {
@@ -532,7 +611,14 @@ Status check_or_create_schema(sqlite3* db, const std::filesystem::path& path) {
   if (version < 1) {
     return make_error(ErrorCode::kCorruptData, fmt::format("{} has no job store schema version", path.string()));
   }
-  return with_context(execute(db, "PRAGMA journal_mode = WAL"), "while switching to WAL");
+  ORFEAS_RETURN_IF_ERROR_CTX(execute(db, "PRAGMA journal_mode = WAL"), "while switching to WAL");
+  if (version < 2) {
+    // In one transaction: a crash leaves version 1 as it was, and the next open migrates again.
+    ORFEAS_RETURN_IF_ERROR_CTX(
+        execute(db, fmt::format("BEGIN IMMEDIATE; {} PRAGMA user_version = 2; COMMIT;", kMigrationToV2)),
+        "while migrating the job store schema from version 1 to 2");
+  }
+  return ok();
 }
 
 }  // namespace
@@ -578,11 +664,24 @@ Result<JobPage> JobStore::list(const ListQuery& query) {
 Result<std::vector<Job>> JobStore::claim_next_batch(std::string_view batch_key, int max_jobs) {
   return impl_->claim_next_batch(batch_key, max_jobs);
 }
-Status JobStore::mark_completed(std::string_view id, std::string_view result_path) {
-  return impl_->finish(id, JobStatus::kCompleted, result_path, nullptr, false);
+Status JobStore::mark_completed(std::string_view id, std::string_view result_path, std::string_view profile_json) {
+  return impl_->finish(id, JobStatus::kCompleted, result_path, nullptr, false, profile_json);
 }
-Status JobStore::mark_failed(std::string_view id, const Error& error, bool retryable) {
-  return impl_->finish(id, JobStatus::kFailed, "", &error, retryable);
+Status JobStore::mark_failed(std::string_view id, const Error& error, bool retryable, std::string_view profile_json) {
+  return impl_->finish(id, JobStatus::kFailed, "", &error, retryable, profile_json);
+}
+Result<Job> JobStore::insert_completed(const JobRequest& request, std::string_view result_path,
+                                       std::string_view profile_json) {
+  return impl_->insert_completed(request, result_path, profile_json);
+}
+Result<std::string> JobStore::profile_json(std::string_view id) {
+  return impl_->profile(id);
+}
+Result<std::optional<QueueHead>> JobStore::queue_head(std::span<const std::string> devices) {
+  return impl_->queue_head(devices);
+}
+Result<std::int64_t> JobStore::queue_position(std::string_view id) {
+  return impl_->queue_position(id);
 }
 Result<Job> JobStore::cancel(std::string_view id) {
   return impl_->cancel(id);

@@ -12,7 +12,8 @@
 // (a backup, the sqlite3 shell) waits instead of failing. Every change is one transaction.
 //
 // Schema: PRAGMA application_id marks the file as ours and PRAGMA user_version holds the schema
-// version (kSchemaVersion). open() creates the schema in an empty file, and refuses — never
+// version (kSchemaVersion). open() creates the schema in an empty file, migrates an older one in
+// one transaction (1 → 2 adds each job's profile), and refuses — never
 // rewrites or drops — a file that is not an SQLite database (kCorruptData), an SQLite database of
 // another application (kUnsupportedFormat) or one with a newer schema (kUnsupportedFormat).
 //
@@ -28,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +39,7 @@
 
 namespace orfeas::jobs {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;  // 2: profile_json (version 1 files are migrated at open)
 inline constexpr std::string_view kDatabaseFileName = "jobs.sqlite3";
 
 struct JobStoreOptions {
@@ -77,6 +79,14 @@ struct JobPage {
   std::optional<PageCursor> next_cursor;  // set when more jobs may follow
 };
 
+// The job that runs next (among those for some devices) and how many queued jobs share its batch key.
+struct QueueHead {
+  std::string batch_key;
+  GenerationParams params;
+  std::int64_t created_ms = 0;
+  std::int64_t queued_with_key = 0;
+};
+
 struct JobCounts {
   std::array<std::int64_t, kJobStatusCount> by_status{};  // indexed by JobStatus
   [[nodiscard]] std::int64_t of(JobStatus status) const { return by_status[static_cast<std::size_t>(status)]; }
@@ -107,15 +117,31 @@ class JobStore {
   // first. Empty when nothing is queued. Atomic: concurrent callers never get the same job.
   [[nodiscard]] Result<std::vector<Job>> claim_next_batch(std::string_view batch_key, int max_jobs);
 
-  // running → completed with its result. kNotFound for an unknown id; kInvalidArgument when the job
-  // is not running (cancelled meanwhile: the caller deletes the result it made).
-  [[nodiscard]] Status mark_completed(std::string_view id, std::string_view result_path);
+  // Adds a job already completed now with `result_path` (the content cache's answer).
+  [[nodiscard]] Result<Job> insert_completed(const JobRequest& request, std::string_view result_path,
+                                             std::string_view profile_json);
+
+  // The queued job that runs next among those whose device preference is one of `devices` (1 to 3
+  // names, e.g. {"auto", "cpu"}; empty: any), or nullopt when there is none.
+  [[nodiscard]] Result<std::optional<QueueHead>> queue_head(std::span<const std::string> devices);
+  // 1 for the job that runs next, … ; 0 when the job is not queued (or unknown).
+  [[nodiscard]] Result<std::int64_t> queue_position(std::string_view id);
+
+  // running → completed with its result and the run's profile (JSON text, may be empty). kNotFound
+  // for an unknown id; kInvalidArgument when the job is not running (cancelled meanwhile: the
+  // caller deletes the result it made).
+  [[nodiscard]] Status mark_completed(std::string_view id, std::string_view result_path,
+                                      std::string_view profile_json = {});
   // running → failed with the error (its code name and message). Same errors as mark_completed.
-  [[nodiscard]] Status mark_failed(std::string_view id, const Error& error, bool retryable);
+  [[nodiscard]] Status mark_failed(std::string_view id, const Error& error, bool retryable,
+                                   std::string_view profile_json = {});
+  // The profile stored with the job's end ("" when none). kNotFound for an unknown id.
+  [[nodiscard]] Result<std::string> profile_json(std::string_view id);
   // queued or running → cancelled; a final job stays as it is. Returns the job as it is afterwards.
   [[nodiscard]] Result<Job> cancel(std::string_view id);
 
-  // Start-up after a crash: every running job is queued again with attempts + 1. Returns how many.
+  // Start-up after a crash, or a drain's end: every running job is queued again with attempts + 1.
+  // Returns how many.
   [[nodiscard]] Result<int> requeue_running();
   [[nodiscard]] Result<JobCounts> counts();
 

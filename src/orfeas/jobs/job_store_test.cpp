@@ -388,16 +388,121 @@ TEST(JobStoreOpenTest, NewerSchemaIsRefusedAndKept) {
     request.upload_path = "u";
     ASSERT_TRUE((*store)->insert(request));
   }
-  write_pragma(dir.file("jobs.sqlite3"), "PRAGMA user_version = 2");
+  write_pragma(dir.file("jobs.sqlite3"), "PRAGMA user_version = 3");
   const Result<std::unique_ptr<JobStore>> newer = JobStore::open(dir.path());
   ASSERT_FALSE(newer);
   EXPECT_EQ(newer.error().code(), ErrorCode::kUnsupportedFormat);
-  EXPECT_NE(newer.error().message().find("schema version 2"), std::string::npos) << newer.error().message();
+  EXPECT_NE(newer.error().message().find("schema version 3"), std::string::npos) << newer.error().message();
 
-  write_pragma(dir.file("jobs.sqlite3"), "PRAGMA user_version = 1");
+  write_pragma(dir.file("jobs.sqlite3"), "PRAGMA user_version = 2");
   const Result<std::unique_ptr<JobStore>> again = JobStore::open(dir.path());
   ASSERT_TRUE(again) << again.error().message();
   EXPECT_TRUE((*again)->get(id)) << "the refused file was left as it was";
+}
+
+TEST_F(JobStoreTest, QueueHeadAndPositionsFollowTheClaimOrder) {
+  const Job low = insert(-5, {.resolution = 32});
+  const Job high = insert(10, {.resolution = 64, .device = "cpu"});
+  const Job same_key = insert(0, {.resolution = 64, .device = "cpu"});
+  EXPECT_EQ(*store_->queue_position(high.id), 1);
+  EXPECT_EQ(*store_->queue_position(same_key.id), 2);
+  EXPECT_EQ(*store_->queue_position(low.id), 3);
+
+  const std::vector<std::string> cpu = {"auto", "cpu"};
+  const auto head = store_->queue_head(cpu);
+  ASSERT_TRUE(head && head->has_value());
+  EXPECT_EQ((*head)->batch_key, high.params.batch_key());
+  EXPECT_EQ((*head)->params, high.params);
+  EXPECT_EQ((*head)->queued_with_key, 2);
+  EXPECT_EQ((*head)->created_ms, high.created_ms);
+
+  // A worker of another device passes over the jobs for the CPU.
+  const std::vector<std::string> cuda = {"auto", "cuda", "cuda:0"};
+  const auto cuda_head = store_->queue_head(cuda);
+  ASSERT_TRUE(cuda_head && cuda_head->has_value());
+  EXPECT_EQ((*cuda_head)->batch_key, low.params.batch_key());
+  EXPECT_EQ((*cuda_head)->queued_with_key, 1);
+
+  ASSERT_EQ(claim((*head)->batch_key, 8).size(), 2U);
+  EXPECT_EQ(*store_->queue_position(high.id), 0) << "running";
+  EXPECT_EQ(*store_->queue_position(low.id), 1);
+  EXPECT_FALSE(store_->queue_head(cpu)->has_value() && (*store_->queue_head(cpu))->batch_key != low.params.batch_key());
+  ASSERT_EQ(claim("", 8).size(), 1U);
+  EXPECT_FALSE(store_->queue_head(std::vector<std::string>{})->has_value());
+}
+
+TEST_F(JobStoreTest, ProfileIsStoredWithTheEndOfARun) {
+  const Job job = insert();
+  EXPECT_EQ(*store_->profile_json(job.id), "");
+  ASSERT_EQ(claim("", 1).size(), 1U);
+  ASSERT_TRUE(store_->mark_completed(job.id, "results/" + job.id + ".stl", R"({"total_s":1})"));
+  EXPECT_EQ(*store_->profile_json(job.id), R"({"total_s":1})");
+  EXPECT_EQ(store_->profile_json("0123456789abcdef0123456789abcdef").error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(JobStoreTest, InsertCompletedAddsAFinishedJobTheCacheFinds) {
+  const Result<std::string> id = new_job_id();
+  ASSERT_TRUE(id);
+  const JobRequest request{.id = *id,
+                           .priority = 3,
+                           .params = {.format = "glb"},
+                           .input_sha256 = sha256_hex("bytes"),
+                           .upload_path = "uploads/" + *id + ".png"};
+  const Result<Job> job = store_->insert_completed(request, "results/" + *id + ".glb", R"({"stages":[]})");
+  ASSERT_TRUE(job) << job.error().message();
+  EXPECT_EQ(job->status, JobStatus::kCompleted);
+  EXPECT_EQ(job->result_path, "results/" + *id + ".glb");
+  ASSERT_TRUE(job->finished_ms.has_value());
+  EXPECT_EQ(*store_->profile_json(*id), R"({"stages":[]})");
+  const auto found = store_->find_completed_by_cache_key(sha256_hex("bytes"), request.params);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->id, *id);
+}
+
+TEST(JobStoreOpenTest, VersionOneFileIsMigratedKeepingItsJobs) {
+  const testing::TempDir dir;
+  const std::string id(32, 'a');
+  {
+    // The version 1 schema, as the first release wrote it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("jobs.sqlite3").c_str(), &db), SQLITE_OK);
+    const std::string sql = R"sql(
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY NOT NULL, status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed',
+  'cancelled')), priority INTEGER NOT NULL, created_ms INTEGER NOT NULL, started_ms INTEGER, finished_ms INTEGER,
+  format TEXT NOT NULL, resolution INTEGER NOT NULL, size_mm REAL NOT NULL, faces INTEGER NOT NULL,
+  backend TEXT NOT NULL, device TEXT NOT NULL, batch_key TEXT NOT NULL, cache_key TEXT NOT NULL,
+  input_sha256 TEXT NOT NULL, upload_path TEXT NOT NULL, result_path TEXT NOT NULL DEFAULT '',
+  error_code TEXT NOT NULL DEFAULT '', error_message TEXT NOT NULL DEFAULT '', retryable INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0) STRICT;
+CREATE INDEX jobs_queue ON jobs (status, batch_key, priority DESC, created_ms, id);
+INSERT INTO jobs (id, status, priority, created_ms, format, resolution, size_mm, faces, backend, device, batch_key,
+  cache_key, input_sha256, upload_path) VALUES (')sql" +
+                            id + R"sql(', 'queued', 0, 5, 'stl', 128, 100.0, 0, 'inflate',
+  'auto', 'inflate/r128/auto', 'inflate/r128/f0/s100000um/stl', ')sql" +
+                            std::string(64, 'b') + R"sql(',
+  'uploads/)sql" + id + R"sql(.png');
+PRAGMA application_id = 1330793043;
+PRAGMA user_version = 1;)sql";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  for (int open = 0; open < 2; ++open) {  // migrated once, then opened as version 2
+    const Result<std::unique_ptr<JobStore>> store = JobStore::open(dir.path());
+    ASSERT_TRUE(store) << store.error().message();
+    const Result<Job> job = (*store)->get(id);
+    ASSERT_TRUE(job) << job.error().message();
+    EXPECT_EQ(job->created_ms, 5);
+    EXPECT_EQ(*(*store)->profile_json(id), "");
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("jobs.sqlite3").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(statement, 0), kSchemaVersion);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
 }
 
 TEST(JobStoreOpenTest, ForeignDatabaseIsRefused) {

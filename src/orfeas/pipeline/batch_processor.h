@@ -9,6 +9,7 @@
 // fit the device's pool together (kOutOfMemory) is split in two and retried — the optimizer raises
 // its per-item estimate and counts the event — until a single job that still does not fit fails
 // with kOutOfMemory. Each batch's measured peak (the pool's accounting) calibrates the optimizer.
+// Both are BatchFitter's (batch_fitter.h), shared with the server's scheduler.
 //
 // Every job is a profiler pipeline named after its input, with one scope per stage.
 //
@@ -27,6 +28,7 @@
 #include "orfeas/core/status.h"
 #include "orfeas/gpu/memory_pool.h"
 #include "orfeas/gpu/optimizer.h"
+#include "orfeas/pipeline/batch_fitter.h"
 #include "orfeas/pipeline/pipeline.h"
 #include "orfeas/profiling/profiler.h"
 
@@ -91,12 +93,10 @@ class BatchProcessor {
   BatchProcessor(BatchOptions options, std::unique_ptr<Pipeline> pipeline, std::unique_ptr<gpu::GpuOptimizer> optimizer,
                  std::optional<std::string> calibration_warning);
 
-  // One batch through the pipeline; kOutOfMemory when it did not fit (nothing was written).
-  [[nodiscard]] Status run_batch(std::vector<JobOutcome>& batch);
-
   BatchOptions options_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<gpu::GpuOptimizer> optimizer_;
+  BatchFitter fitter_;
   std::optional<std::string> calibration_warning_;
   std::size_t batches_run_ = 0;
 };

@@ -179,6 +179,10 @@ Result<PostProcessStats> Pipeline::post_processing(mesh::Mesh& mesh) const {
   return post_process(mesh, options_.post);
 }
 
+Result<PostProcessStats> Pipeline::post_processing(mesh::Mesh& mesh, const PostProcessOptions& post) const {
+  return post_process(mesh, post);
+}
+
 Status Pipeline::texture_synthesis(mesh::Mesh& mesh, const image::PreprocessedImage& image) const {
   return texture::synthesize_vertex_colors(mesh, image.canvas, image.mask);
 }
@@ -188,15 +192,26 @@ Status Pipeline::export_mesh(const mesh::Mesh& mesh, const std::filesystem::path
   return exporter::export_mesh(mesh, output, format, options_.output);
 }
 
+Status Pipeline::export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& output, exporter::Format format,
+                             const exporter::ExportOptions& output_options) const {
+  return exporter::export_mesh(mesh, output, format, output_options);
+}
+
 Result<GenerateReport> Pipeline::generate(const std::filesystem::path& input, const std::filesystem::path& output,
                                           const ProgressCallback& progress) const {
   ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::format_from_path(output));
-  return generate(input, output, format, RunContext{.progress = progress});
+  RunContext context;
+  context.progress = progress;
+  return generate(input, output, format, context);
 }
 
 Result<GenerateReport> Pipeline::generate(const std::filesystem::path& input, const std::filesystem::path& output,
                                           exporter::Format format, const RunContext& context) const {
-  const Job job{input, output, format, context};
+  Job job;
+  job.input = input;
+  job.output = output;
+  job.format = format;
+  job.context = context;
   ORFEAS_ASSIGN_OR_RETURN(std::vector<JobResult> results, run_batch(std::span<const Job>(&job, 1)));
   if (!results.front().status) return tl::unexpected(results.front().status.error());
   return std::move(results.front().report);
@@ -251,6 +266,19 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
     }
     live = std::move(kept);
   };
+  // Drops the jobs whose caller asked them to stop, recording why.
+  const auto drop_stopped = [&] {
+    std::vector<std::size_t> kept;
+    for (const std::size_t i : live) {
+      const StopCheck& stop = jobs[i].context.stop;
+      if (Status go = stop ? contained("stop check", stop) : ok(); go) {
+        kept.push_back(i);
+      } else {
+        results[i].status = std::move(go);
+      }
+    }
+    live = std::move(kept);
+  };
   // A batched stage over the jobs still going, with their scopes, progress and timings. The batch's
   // kOutOfMemory comes back for the caller to return (the batch is split); any other batch error
   // fails every job still going.
@@ -266,6 +294,7 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
     return items;
   };
   std::vector<mesh::Mesh> meshes(jobs.size());
+  drop_stopped();
   if (!live.empty()) {
     std::vector<const image::PreprocessedImage*> batch_images;
     for (std::size_t i : live) batch_images.push_back(&*images[i]);
@@ -273,11 +302,14 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
         kShapeGeneration, [&](const StepProgress& progress) { return shape_generation(batch_images, progress); });
     if (!volumes && volumes.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(volumes.error());
     if (volumes) {
-      std::vector<const gpu::DeviceScalarVolume*> batch_volumes;
-      for (const auto& volume : *volumes) {
-        if (volume) batch_volumes.push_back(&*volume);
+      std::vector<const gpu::DeviceScalarVolume*> volume_of(jobs.size(), nullptr);
+      for (std::size_t n = 0; n < live.size(); ++n) {
+        if ((*volumes)[n]) volume_of[live[n]] = &*(*volumes)[n];
       }
       keep_succeeded(*volumes);
+      drop_stopped();
+      std::vector<const gpu::DeviceScalarVolume*> batch_volumes;
+      for (const std::size_t i : live) batch_volumes.push_back(volume_of[i]);
       if (!live.empty()) {
         Result<mesh::MeshBatch> surfaces = run_batched(
             kMeshExtraction, [&](const StepProgress& progress) { return mesh_extraction(batch_volumes, progress); });
@@ -300,10 +332,15 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
       GenerateReport& report = results[i].report;
       mesh::Mesh& mesh = meshes[i];
       StageClock clock(jobs[i].context, report.stages);
+      PostProcessOptions post = options_.post;
+      if (jobs[i].target_faces) post.target_faces = *jobs[i].target_faces;
+      exporter::ExportOptions output = options_.output;
+      if (jobs[i].size_mm) output.size_mm = *jobs[i].size_mm;
       results[i].status = contained("post-processing and export", [&]() -> Status {
-        ORFEAS_ASSIGN_OR_RETURN(report.post, clock.run(kPostProcessing, [&] { return post_processing(mesh); }));
+        ORFEAS_ASSIGN_OR_RETURN(report.post, clock.run(kPostProcessing, [&] { return post_processing(mesh, post); }));
         ORFEAS_RETURN_IF_ERROR(clock.run(kTextureSynthesis, [&] { return texture_synthesis(mesh, *images[i]); }));
-        ORFEAS_RETURN_IF_ERROR(clock.run(kExport, [&] { return export_mesh(mesh, jobs[i].output, jobs[i].format); }));
+        ORFEAS_RETURN_IF_ERROR(
+            clock.run(kExport, [&] { return export_mesh(mesh, jobs[i].output, jobs[i].format, output); }));
         return ok();
       });
       report.vertices = mesh.positions.size();

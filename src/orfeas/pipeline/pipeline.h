@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -99,12 +100,18 @@ struct ProgressEvent {
 };
 using ProgressCallback = std::function<void(const ProgressEvent&)>;
 
-// What a caller may attach to one job: progress events and a profiler job whose stage scopes the
-// run opens (one per stage, named as in kStageNames).
+// Asked before every stage of a job (and before each batched stage for every job in it): ok() to
+// go on, or the error that stops the job there (kCancelled, kDeadlineExceeded). A stopped job keeps
+// that error and writes no output. Called on the thread running the job's stage; must be cheap.
+using StopCheck = std::function<Status()>;
+
+// What a caller may attach to one job: progress events, a profiler job whose stage scopes the run
+// opens (one per stage, named as in kStageNames), and a way to stop it between stages.
 struct RunContext {
   ProgressCallback progress;
   profiling::Profiler* profiler = nullptr;  // borrowed; nullptr: no profiling
   profiling::JobId job = profiling::kNoJob;
+  StopCheck stop;  // empty: the job always runs to its end
 };
 
 // One job of a batch: read `input`, write `output` in `format`.
@@ -113,6 +120,9 @@ struct Job {
   std::filesystem::path output;
   exporter::Format format = exporter::Format::kStl;
   RunContext context;
+  // Per-job settings over the pipeline's options, so jobs that differ only in these share a batch.
+  std::optional<float> size_mm;             // the export's size_mm
+  std::optional<std::size_t> target_faces;  // post-processing's face budget (0: none)
 };
 
 struct JobResult {
@@ -146,9 +156,12 @@ class Pipeline {
   [[nodiscard]] Result<mesh::MeshBatch> mesh_extraction(std::span<const gpu::DeviceScalarVolume* const> volumes,
                                                         const StepProgress& progress = {}) const;
   [[nodiscard]] Result<PostProcessStats> post_processing(mesh::Mesh& mesh) const;
+  [[nodiscard]] Result<PostProcessStats> post_processing(mesh::Mesh& mesh, const PostProcessOptions& post) const;
   [[nodiscard]] Status texture_synthesis(mesh::Mesh& mesh, const image::PreprocessedImage& image) const;
   [[nodiscard]] Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& output,
                                    exporter::Format format) const;
+  [[nodiscard]] Status export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& output, exporter::Format format,
+                                   const exporter::ExportOptions& output_options) const;
 
   // The configuration as the optimizer sees it: a calibration key ("inflate/cuda/r256") and what
   // a batch needs on the device, as the shape backend and mesh extraction state it.

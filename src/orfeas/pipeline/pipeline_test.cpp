@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "orfeas/export/stl_reader.h"
 #include "orfeas/mesh/topology.h"
 #include "orfeas/testing/temp_dir.h"
 
@@ -194,6 +195,87 @@ TEST_F(GenerateTest, FailsFastOnBadOutputAndLeavesNothing) {
   const auto bad_input = pipeline->generate(dir_ / "missing.png", dir_ / "out.stl");
   ASSERT_FALSE(bad_input.has_value());
   EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+// A job for run_batch from the disc image.
+Job disc_job(const fs::path& output, exporter::Format format = exporter::Format::kStl) {
+  Job job;
+  job.input = fs::path(ORFEAS_SOURCE_DIR) / "tests/data/disc_rgba.png";
+  job.output = output;
+  job.format = format;
+  return job;
+}
+
+TEST_F(GenerateTest, AStopCheckEndsOnlyItsJobAtTheNextStageAndWritesNothing) {
+  const auto pipeline = make_pipeline(32);
+  std::vector<Job> jobs = {disc_job(dir_ / "kept.stl"), disc_job(dir_ / "stopped.stl")};
+  std::vector<std::string> stopped_stages;
+  bool stop = false;
+  jobs[1].context.progress = [&](const ProgressEvent& event) {
+    if (!event.done && event.steps == 0) stopped_stages.emplace_back(event.stage);
+    if (event.done && event.stage == kMeshExtraction) stop = true;  // cancelled during mesh extraction
+  };
+  jobs[1].context.stop = [&]() -> Status {
+    if (stop) return make_error(ErrorCode::kCancelled, "cancelled by the test");
+    return ok();
+  };
+  const auto results = pipeline->run_batch(jobs);
+  ASSERT_TRUE(results.has_value()) << results.error().message();
+  ASSERT_TRUE((*results)[0].status.has_value()) << (*results)[0].status.error().message();
+  ASSERT_FALSE((*results)[1].status.has_value());
+  EXPECT_EQ((*results)[1].status.error().code(), ErrorCode::kCancelled);
+  const std::vector<std::string> expected = {std::string(kImagePreprocessing), std::string(kShapeGeneration),
+                                             std::string(kMeshExtraction)};
+  EXPECT_EQ(stopped_stages, expected) << "no stage starts after the stop";
+  EXPECT_TRUE(fs::is_regular_file(dir_ / "kept.stl"));
+  EXPECT_FALSE(fs::exists(dir_ / "stopped.stl"));
+}
+
+TEST_F(GenerateTest, AStopBeforeTheBatchedStagesLeavesTheJobOutOfThem) {
+  const auto pipeline = make_pipeline(32);
+  std::vector<Job> jobs = {disc_job(dir_ / "late.stl")};
+  jobs[0].context.progress = [](const ProgressEvent& event) {
+    EXPECT_NE(event.stage, kShapeGeneration) << "the stopped job never reaches the device";
+  };
+  int checks = 0;
+  jobs[0].context.stop = [&]() -> Status {
+    if (++checks > 1) return make_error(ErrorCode::kDeadlineExceeded, "too late");
+    return ok();
+  };
+  const auto results = pipeline->run_batch(jobs);
+  ASSERT_TRUE(results.has_value());
+  ASSERT_FALSE((*results)[0].status.has_value());
+  EXPECT_EQ((*results)[0].status.error().code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_FALSE(fs::exists(dir_ / "late.stl"));
+}
+
+TEST_F(GenerateTest, SizeAndFaceBudgetArePerJobWithinOneBatch) {
+  const auto pipeline = make_pipeline(48);
+  std::vector<Job> jobs = {disc_job(dir_ / "default.stl"), disc_job(dir_ / "small.stl")};
+  jobs[1].size_mm = 20.0F;
+  jobs[1].target_faces = 300;
+  const auto results = pipeline->run_batch(jobs);
+  ASSERT_TRUE(results.has_value());
+  for (const JobResult& result : *results) ASSERT_TRUE(result.status.has_value()) << result.status.error().message();
+  EXPECT_GT((*results)[0].report.faces, 1000U);
+  EXPECT_LE((*results)[1].report.faces, 300U);
+  EXPECT_EQ((*results)[1].report.post.target_faces, 300U);
+  // The longest side of each file, in millimetres.
+  const auto longest_side = [](const fs::path& path) {
+    const auto stl = exporter::read_stl_binary(path);
+    EXPECT_TRUE(stl.has_value());
+    Vec3f lo{1e9F, 1e9F, 1e9F};
+    Vec3f hi{-1e9F, -1e9F, -1e9F};
+    for (const auto& triangle : stl->triangles) {
+      for (const Vec3f& p : triangle.vertices) {
+        lo = {std::min(lo.x, p.x), std::min(lo.y, p.y), std::min(lo.z, p.z)};
+        hi = {std::max(hi.x, p.x), std::max(hi.y, p.y), std::max(hi.z, p.z)};
+      }
+    }
+    return std::max({hi.x - lo.x, hi.y - lo.y, hi.z - lo.z});
+  };
+  EXPECT_NEAR(longest_side(dir_ / "default.stl"), 100.0F, 0.01F);
+  EXPECT_NEAR(longest_side(dir_ / "small.stl"), 20.0F, 0.01F);
 }
 
 }  // namespace

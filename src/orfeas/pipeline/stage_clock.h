@@ -26,9 +26,13 @@ class StageClock {
  public:
   StageClock(const RunContext& context, std::vector<StageTiming>& timings) : context_(context), timings_(timings) {}
 
-  // `fn` returns a Result or a Status; the end event is sent only when it succeeded.
+  // `fn` returns a Result or a Status; the end event is sent only when it succeeded. When the
+  // context's stop check answers an error first, the stage does not run and that error comes back.
   template <class Fn>
-  auto run(std::string_view stage, Fn&& fn) {
+  auto run(std::string_view stage, Fn&& fn) -> decltype(std::forward<Fn>(fn)()) {
+    if (context_.stop) {
+      if (Status go = context_.stop(); !go) return tl::unexpected(std::move(go).error());
+    }
     const std::size_t index = stage_index(stage);
     if (context_.progress) context_.progress({.stage = stage, .index = index});
     const profiling::StageScope scope(context_.profiler, context_.job, stage);
