@@ -93,6 +93,9 @@ class EventHub {
     bool all = false;
     std::set<std::string, std::less<>> jobs;
   };
+  // Takes `subscriber` off the job's list (and the list away once empty); mutex_ held.
+  void drop_from_job_locked(SubscriberId subscriber, const std::string& job);
+
   mutable std::mutex mutex_;
   SubscriberId next_id_ = 1;
   std::unordered_map<SubscriberId, Subscriber> subscribers_;

@@ -8,11 +8,12 @@
 // Names (all prefixed orfeas_):
 //   jobs_submitted_total, jobs_finished_total{status}, cache_hits_total, oom_retries_total   counters
 //   batch_size (histogram: 1 2 4 8 16 32 64), stage_duration_seconds{stage} (histogram:
-//   0.005 … 60 s), job_duration_seconds (histogram, queued → final)
+//   0.005 … 60 s), job_duration_seconds (histogram 0.1 … 1800 s, submitted → final)
 //   from the snapshot, gauges: jobs{status} (every state, from the store), queue_length,
 //   workers{device}, gpu_memory_total_bytes{device}, gpu_memory_used_bytes{device},
 //   gpu_utilization_percent{device} (when the device reports it), up (1).
-// Label values are escaped as the format says (\\, \", \n).
+// Label values are escaped as the format says (\\, \", \n). Device families are left out for
+// devices that do not report the reading, and entirely when none does.
 // Thread-safety: every method may be called from any thread (atomics and one mutex per histogram).
 #pragma once
 
