@@ -10,9 +10,14 @@
 // adds /api/openapi.json.
 //
 // Errors are `{"error": {"code", "message"}}` (serve::json_error) with code one of api_error_code().
+// With an API key, a request to an /api route without `Authorization: Bearer <key>` is a 401
+// `unauthorized` (the key compared in constant time); with a CORS origin, /api answers carry
+// Access-Control-Allow-Origin and every /api path answers OPTIONS preflights (without the key, as
+// browsers send none). Every 429 carries Retry-After (Service::retry_after_s()).
 // Thread-safety: the handlers may run on many threads at once.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,15 +26,25 @@
 
 #include "orfeas/core/status.h"
 #include "orfeas/serve/http_types.h"
+#include "orfeas/serve/multipart.h"
 #include "orfeas/serve/router.h"
+#include "orfeas/service/request_params.h"
 #include "orfeas/service/service.h"
 
 namespace orfeas::service {
 
 struct ApiOptions {
-  std::optional<std::string> api_key;       // set: every /api route needs "Authorization: Bearer <key>"
-  std::optional<std::string> cors_origin;   // set: CORS headers for this origin ("*" for any); off otherwise
-  std::filesystem::path web_root;           // the built web UI (index.html, assets/); empty: no UI routes
+  std::optional<std::string> api_key;      // set: every /api route needs "Authorization: Bearer <key>"
+  std::optional<std::string> cors_origin;  // set: CORS headers for this origin ("*" for any); off otherwise
+  std::filesystem::path web_root;          // the built web UI (index.html, assets/); empty: no UI routes
+};
+
+// A query parameter, for the OpenAPI document.
+struct ApiParam {
+  std::string name;
+  std::string type = "string";  // OpenAPI schema type: string, integer, number, boolean
+  std::string description;
+  bool required = false;
 };
 
 struct ApiRoute {
@@ -38,6 +53,7 @@ struct ApiRoute {
   std::string summary;      // one line for the OpenAPI document
   std::string description;  // parameters and answers, Markdown, may be empty
   serve::Handler handler;
+  std::vector<ApiParam> query = {};  // its query parameters (path parameters come from the pattern)
 };
 
 // The error code string of the API for a library error: "invalid_argument", "not_found",
@@ -54,6 +70,28 @@ struct ApiRoute {
 [[nodiscard]] std::vector<ApiRoute> ops_routes(Service& service);
 [[nodiscard]] std::vector<ApiRoute> mesh_routes(const Service& service);
 [[nodiscard]] std::vector<ApiRoute> web_routes(const std::filesystem::path& web_root);
+
+// Shared by the route groups.
+// "2026-11-30T05:20:30.123Z" for a Unix time in milliseconds.
+[[nodiscard]] std::string iso8601_utc(std::int64_t unix_ms);
+// The Content-Type of a result file: model/stl, model/gltf-binary, model/obj, application/ply
+// (application/octet-stream for anything else).
+[[nodiscard]] std::string_view mesh_content_type(std::string_view format);
+// A file as an answer to a GET: ETag (size and modification time), If-None-Match → 304, Range
+// (bytes=a-b, a-, -n; one range) → 206 with Content-Range or 416, Accept-Ranges, and
+// Content-Disposition attachment with `download_name` (built by the caller from ids, never from a
+// request). kNotFound answers a file that is gone.
+[[nodiscard]] serve::Response file_response(const serve::Request& request, const std::filesystem::path& file,
+                                            std::string_view content_type, std::string_view download_name);
+// A multipart form split into its file parts (views into request.body) and its other fields.
+// kInvalidArgument for a malformed form or a field given twice with different values.
+struct FormData {
+  std::vector<serve::MultipartPart> files;
+  ParamFields fields;
+};
+[[nodiscard]] Result<FormData> read_form(const serve::Request& request);
+// The API error code of a failed job ("out_of_memory"), from what the store keeps; empty when none.
+[[nodiscard]] std::string job_error_code(const jobs::Job& job);
 
 // The OpenAPI 3 document (JSON text) describing `routes`.
 [[nodiscard]] std::string openapi_document(const std::vector<ApiRoute>& routes);
