@@ -15,16 +15,6 @@ nlohmann::json parse_profile(const std::string& text) {
   return parsed;
 }
 
-// Jobs::Job gains a stored profile in the service's work; until then a completed event has none.
-template <typename J>
-std::string stored_profile_of(const J& job) {
-  if constexpr (requires { job.profile_json; }) {
-    return std::string(job.profile_json);
-  } else {
-    return {};
-  }
-}
-
 }  // namespace
 
 std::string_view event_type_name(EventType type) {
@@ -90,7 +80,6 @@ std::optional<JobEvent> final_event_of(const jobs::Job& job) {
     case jobs::JobStatus::kCompleted:
       event.type = EventType::kCompleted;
       event.result_url = "/api/jobs/" + job.id + "/result";
-      event.profile_json = stored_profile_of(job);
       break;
     case jobs::JobStatus::kFailed:
       event.type = EventType::kFailed;

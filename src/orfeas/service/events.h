@@ -60,7 +60,9 @@ struct JobEvent {
 };
 
 // The final event of a job that will not change again (completed, failed, cancelled): what a
-// subscriber to a finished job receives at once. nullopt for a queued or running job.
+// subscriber to a finished job receives at once. nullopt for a queued or running job. The job
+// store keeps a completed job's profile beside the job, so `profile_json` is left empty here; the
+// caller adds Service::profile_json(id) when it has it.
 [[nodiscard]] std::optional<JobEvent> final_event_of(const jobs::Job& job);
 
 // Where events go: one per WebSocket connection (or test recorder).
