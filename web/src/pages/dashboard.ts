@@ -14,12 +14,6 @@ export function formatMb(mb: number | null): string {
   return mb >= 1024 ? `${(mb / 1024).toFixed(1)} GiB` : `${Math.round(mb)} MiB`;
 }
 
-// utilization as the server sends it: a fraction (0–1) or a percentage (0–100).
-function asPercent(value: number | null): number | null {
-  if (value === null) return null;
-  return value <= 1 ? value * 100 : value;
-}
-
 interface StageShare {
   name: string;
   percent: number | null;
@@ -37,7 +31,11 @@ export function stageShares(summary: unknown): StageShare[] {
     const share = object
       ? firstNumber(object, 'avg_percent', 'percent', 'share_percent', 'share', 'fraction')
       : asNumber(entry);
-    const seconds = object ? firstNumber(object, 'mean_s', 'avg_s', 'average_s', 'mean_seconds', 'seconds', 'total_s') : null;
+    const milliseconds = object ? firstNumber(object, 'mean_ms', 'avg_ms') : null;
+    const seconds = object
+      ? firstNumber(object, 'mean_s', 'avg_s', 'average_s', 'mean_seconds', 'seconds') ??
+        (milliseconds !== null ? milliseconds / 1000 : null)
+      : null;
     const percent = share !== null && share <= 1 && (object?.share !== undefined || object?.fraction !== undefined)
       ? share * 100 : share;
     const previous = out.get(name);
@@ -82,12 +80,17 @@ export function setUpDashboardPage(): { start: () => void; stop: () => void } {
     const total = firstNumber(gpu, 'total_mb');
     const used = firstNumber(gpu, 'used_mb');
     const free = firstNumber(gpu, 'free_mb') ?? (total !== null && used !== null ? total - used : null);
-    const utilization = asPercent(firstNumber(gpu, 'utilization', 'utilization_percent'));
+    const utilization = firstNumber(gpu, 'utilization', 'utilization_percent');
+    // Without a GPU the server reports the host's memory, and there is no utilisation to show.
+    const onGpu = gpu?.gpu_available !== false && gpu?.mode !== 'cpu';
+    byId('page-dashboard').dataset.mode = onGpu ? 'gpu' : 'cpu';
+    byId('memory-title').textContent = onGpu ? 'GPU memory' : 'Host memory (no GPU: jobs run on the CPU)';
     byId('gpu-used').textContent = formatMb(used);
     byId('gpu-total').textContent = formatMb(total);
     byId('gpu-free').textContent = formatMb(free);
     setMeter('gpu-memory', total && used !== null ? (used / total) * 100 : null);
-    byId('gpu-utilization').textContent = utilization === null ? '–' : `${Math.round(utilization)} %`;
+    byId('gpu-utilization').textContent =
+      utilization !== null ? `${Math.round(utilization)} %` : onGpu ? 'not reported' : 'no GPU';
     setMeter('gpu-utilization', utilization);
     byId('gpu-updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
 
@@ -100,7 +103,7 @@ export function setUpDashboardPage(): { start: () => void; stop: () => void } {
     const rows = devices.map((device, index) => {
       const name = typeof device.name === 'string' ? device.name : `device ${index}`;
       const id = typeof device.id === 'string' || typeof device.id === 'number' ? String(device.id) : String(index);
-      const deviceUtil = asPercent(firstNumber(device, 'utilization', 'utilization_percent'));
+      const deviceUtil = firstNumber(device, 'utilization', 'utilization_percent');
       return el('tr', {},
         el('td', { text: id }),
         el('th', { scope: 'row', text: name }),
@@ -109,7 +112,7 @@ export function setUpDashboardPage(): { start: () => void; stop: () => void } {
         el('td', { class: 'num', text: deviceUtil === null ? '–' : `${Math.round(deviceUtil)} %` }));
     });
     box.replaceChildren(el('table', { class: 'table' },
-      el('thead', {}, el('tr', {}, ...['Id', 'Device', 'Used', 'Total', 'Utilisation'].map((h) => el('th', { scope: 'col', text: h })))),
+      el('thead', {}, el('tr', {}, ...['Id', 'Device', 'Used', 'Total', 'Utilisation'].map((h, i) => el('th', { scope: 'col', class: i >= 2 ? 'num' : '', text: h })))),
       el('tbody', {}, ...rows)));
   };
 
