@@ -94,6 +94,23 @@ void run_callback(const char* what, const std::function<void()>& callback) {
   }
 }
 
+// Our Request from Beast's: method, path, query (percent-decoded), headers and, moved, the body.
+// kInvalidArgument for a broken query escape.
+Result<Request> to_request(http::request<http::string_body>& message) {
+  Request request;
+  request.method_text = std::string(message.method_string());
+  request.method = parse_method(request.method_text);
+  const std::string_view target(message.target().data(), message.target().size());
+  const std::size_t question = target.find('?');
+  request.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) {
+    ORFEAS_ASSIGN_OR_RETURN(request.query, parse_query(target.substr(question + 1)));
+  }
+  for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
+  request.body = std::move(message.body());
+  return request;
+}
+
 class WebSocketConnection;
 
 // What handlers hold: the outgoing queue and a weak reference to the connection, which its pending
@@ -376,12 +393,24 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
 
   void upgrade() {
     http::request<http::string_body> request = parser_->release();
+    version_ = request.version();
     const std::string_view target(request.target().data(), request.target().size());
     const std::string path(target.substr(0, target.find('?')));
     if (shared().stopping) return write(json_error(503, "unavailable", "the server is stopping"), false, false);
     const auto it = shared().websockets.find(path);
     if (it == shared().websockets.end())
       return write(json_error(404, "not_found", "no WebSocket endpoint at " + path), false, false);
+    // The handler's say before the handshake (its API key check). An upgrade has no body, so
+    // moving it out leaves the handshake what it reads: the headers.
+    Result<Request> our_request = to_request(request);
+    if (!our_request) return write(json_error(400, "bad_request", our_request.error().message()), false, false);
+    std::optional<Response> refusal;
+    try {
+      refusal = it->second->accept(*our_request);
+    } catch (const std::exception& e) {
+      refusal = json_error(500, "internal", e.what());
+    }
+    if (refusal) return write(std::move(*refusal), false, false);
     auto connection = std::make_shared<WebSocketConnection>(std::move(stream_), count_.pointer(), path, it->second);
     shared().opened(connection);
     connection->accept(std::move(request));
@@ -392,19 +421,9 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     http::request<http::string_body> message = parser_->release();
     version_ = message.version();
     const bool keep_alive = message.keep_alive();
-    Request request;
-    request.method_text = std::string(message.method_string());
-    request.method = parse_method(request.method_text);
-    const std::string_view target(message.target().data(), message.target().size());
-    const std::size_t question = target.find('?');
-    request.path = std::string(target.substr(0, question));
-    if (question != std::string_view::npos) {
-      Result<QueryParams> query = parse_query(target.substr(question + 1));
-      if (!query) return write(json_error(400, "bad_request", query.error().message()), false, false);
-      request.query = std::move(*query);
-    }
-    for (const auto& field : message) request.headers.add(std::string(field.name_string()), std::string(field.value()));
-    request.body = std::move(message.body());
+    Result<Request> parsed = to_request(message);
+    if (!parsed) return write(json_error(400, "bad_request", parsed.error().message()), false, false);
+    const Request& request = *parsed;
     Response response;
     try {
       response = shared().router.handle(request);
@@ -528,6 +547,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const Options& options, R
   impl->port = impl->acceptor.local_endpoint(ec).port();
   if (ec) return make_error(ErrorCode::kUnavailable, "cannot read the bound port: " + ec.message());
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+std::optional<Response> WebSocketHandler::accept(const Request& /*request*/) {
+  return std::nullopt;
 }
 
 void HttpServer::add_websocket(std::string path, std::shared_ptr<WebSocketHandler> handler) {

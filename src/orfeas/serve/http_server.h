@@ -12,7 +12,8 @@
 //
 // Limits: header bytes (431), body bytes (413), a deadline for reading a request's headers and one
 // for its body from their first byte (slowloris), an idle keep-alive deadline; all answered as
-// `json_error` when an answer is still possible. Handlers run on the server's threads.
+// `json_error` when an answer is still possible. Handlers run on the server's threads. A WebSocket
+// upgrade goes to its path's handler, whose accept() may refuse it with an HTTP answer.
 //
 // Thread-safety: create/add_websocket/start/stop from one thread; port() from any. Handlers and
 // WebSocket callbacks run on the server's threads, several at once.
@@ -22,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,6 +53,11 @@ class WebSocketSession {
 class WebSocketHandler {
  public:
   virtual ~WebSocketHandler() = default;
+  // Called with the upgrade request (method, path, query, headers; no body) before the handshake:
+  // nullopt accepts it; a response is sent instead of the upgrade and the connection closed (e.g.
+  // 401 when browsers, which cannot set headers on a WebSocket, bring no key in the query either).
+  // The default accepts every upgrade. What it throws is answered 500.
+  [[nodiscard]] virtual std::optional<Response> accept(const Request& request);
   virtual void on_open(const std::shared_ptr<WebSocketSession>& session) = 0;
   virtual void on_text(const std::shared_ptr<WebSocketSession>& session, std::string_view text) = 0;
   // Once per session that had on_open, whoever closed it.

@@ -1,8 +1,11 @@
-// WebSockets on loopback: echo, a slow reader dropped while others are served, stop().
+// WebSockets on loopback: echo, a slow reader dropped while others are served, stop(), and the
+// handler's accept() refusing upgrades.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -174,6 +177,114 @@ TEST(WebSocket, StopClosesConnections) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   EXPECT_TRUE(fixture.handler->wait_closed(1));
   EXPECT_FALSE(session->send("after stop"));  // safe after the server stopped
+}
+
+// Accepts upgrades that carry ?key=k (or throws for ?key=throw), remembering the request it saw.
+class GatedHandler final : public WebSocketHandler {
+ public:
+  std::optional<Response> accept(const Request& request) override {
+    const std::lock_guard lock(mutex_);
+    seen_ = request;
+    const auto key = request.query.find("key");
+    if (key != request.query.end() && key->second == "throw") throw std::runtime_error("accept failed");
+    if (key != request.query.end() && key->second == "k") return std::nullopt;
+    Response refusal = json_error(401, "unauthorized", "no key");
+    refusal.headers.set("WWW-Authenticate", "Bearer");
+    return refusal;
+  }
+  void on_open(const std::shared_ptr<WebSocketSession>&) override { ++opened; }
+  void on_text(const std::shared_ptr<WebSocketSession>& session, std::string_view text) override {
+    session->send("gated:" + std::string(text));
+  }
+  void on_close(const std::shared_ptr<WebSocketSession>&) override {}
+
+  Request seen() {
+    const std::lock_guard lock(mutex_);
+    return seen_;
+  }
+  std::atomic<int> opened{0};
+
+ private:
+  std::mutex mutex_;
+  Request seen_;
+};
+
+// An upgrade request written by hand, so a refusal's whole HTTP answer can be read.
+http::response<http::string_body> raw_upgrade(std::uint16_t port, const std::string& target) {
+  asio::io_context io;
+  tcp::socket socket = connect_loopback(io, port);
+  http::request<http::string_body> message(http::verb::get, target, 11);
+  message.set(http::field::connection, "Upgrade");
+  message.set(http::field::upgrade, "websocket");
+  message.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  message.set(http::field::sec_websocket_version, "13");
+  return exchange(socket, std::move(message));
+}
+
+struct GatedFixture {
+  GatedFixture() {
+    HttpServer::Options options;
+    options.port = 0;
+    auto created = HttpServer::create(options, Router{});
+    EXPECT_TRUE(created);
+    server = std::move(*created);
+    server->add_websocket("/gated", handler);
+    EXPECT_TRUE(server->start());
+  }
+  std::shared_ptr<GatedHandler> handler = std::make_shared<GatedHandler>();
+  std::unique_ptr<HttpServer> server;
+};
+
+TEST(WebSocket, AcceptSeesTheUpgradeRequestAndLetsItThrough) {
+  GatedFixture fixture;
+  asio::io_context io;
+  Client client(connect_loopback(io, fixture.server->port()));
+  client.set_option(
+      websocket::stream_base::decorator([](websocket::request_type& request) { request.set("X-Probe", "yes"); }));
+  client.handshake("127.0.0.1", "/gated?key=k&note=a%20b");
+  EXPECT_EQ(echo(client, "hi"), "gated:hi");
+  const Request seen = fixture.handler->seen();
+  EXPECT_EQ(seen.method, Method::kGet);
+  EXPECT_EQ(seen.path, "/gated");
+  EXPECT_EQ(seen.query.at("note"), "a b");
+  EXPECT_EQ(seen.headers.get("x-probe").value_or(""), "yes");
+  EXPECT_EQ(fixture.handler->opened.load(), 1);
+}
+
+TEST(WebSocket, ARefusalIsAnsweredInsteadOfTheUpgrade) {
+  GatedFixture fixture;
+  const auto response = raw_upgrade(fixture.server->port(), "/gated?key=wrong");
+  EXPECT_EQ(response.result_int(), 401);
+  EXPECT_EQ(response[http::field::www_authenticate], "Bearer");
+  EXPECT_EQ(response[http::field::content_type], "application/json");
+  EXPECT_EQ(response.body(), R"({"error":{"code":"unauthorized","message":"no key"}})");
+  EXPECT_FALSE(response.keep_alive());
+  // A Beast client sees the handshake fail, and no session was opened.
+  asio::io_context io;
+  Client client(connect_loopback(io, fixture.server->port()));
+  EXPECT_THROW(client.handshake("127.0.0.1", "/gated"), boost::system::system_error);
+  EXPECT_EQ(fixture.handler->opened.load(), 0);
+}
+
+TEST(WebSocket, AnAcceptThatThrowsIsAnswered500) {
+  GatedFixture fixture;
+  const auto response = raw_upgrade(fixture.server->port(), "/gated?key=throw");
+  EXPECT_EQ(response.result_int(), 500);
+  EXPECT_NE(response.body().find("accept failed"), std::string::npos) << response.body();
+  EXPECT_EQ(fixture.handler->opened.load(), 0);
+}
+
+TEST(WebSocket, ABrokenQueryInTheUpgradeIs400) {
+  GatedFixture fixture;
+  const auto response = raw_upgrade(fixture.server->port(), "/gated?key=%zz");
+  EXPECT_EQ(response.result_int(), 400);
+  EXPECT_EQ(fixture.handler->opened.load(), 0);
+}
+
+TEST(WebSocket, HandlersWithoutAnAcceptTakeEveryUpgrade) {
+  Fixture fixture;
+  const auto response = raw_upgrade(fixture.server->port(), "/ws?anything=1");
+  EXPECT_EQ(response.result_int(), 101);
 }
 
 }  // namespace
