@@ -3,16 +3,18 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <csignal>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include "cli_common.h"
 #include "orfeas/serve/http_server.h"
-#include "orfeas/serve/router.h"
+#include "orfeas/service/api.h"
+#include "orfeas/service/service.h"
 
 namespace orfeas::cli {
 namespace {
@@ -20,8 +22,18 @@ namespace {
 struct ServeArgs {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
+  std::string data_dir;  // empty: default_data_dir()
+  std::string api_key;   // empty: $ORFEAS_API_KEY, else none
+  std::size_t max_queue = 1000;
+  std::size_t max_upload_mb = 32;
+  long long max_queue_delay_ms = 50;
+  std::string device = "auto";
   unsigned threads = 4;
-  std::size_t max_body_mib = 32;
+  long long job_timeout_s = 600;
+  double expire_after_h = 24.0 * 7;
+  std::string cors_origin;
+  std::string web_root;  // empty: the source tree's web/dist when it exists; "none": no UI
+  long long request_timeout_s = 60;
 };
 
 ServeArgs& args() {
@@ -29,60 +41,20 @@ ServeArgs& args() {
   return instance;
 }
 
-// One route: what it answers and how the OpenAPI document describes it. The document is made from
-// this list, so it names exactly the routes that exist.
-struct RouteSpec {
-  serve::Method method;
-  std::string pattern;
-  std::string summary;
-  serve::Handler handler;
-};
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
+int fail(std::string_view message) {
+  fmt::print(stderr, "orfeas serve: error: {}\n", message);
+  return 1;
 }
 
-nlohmann::json openapi_document(const std::vector<RouteSpec>& routes) {
-  nlohmann::json paths = nlohmann::json::object();
-  for (const RouteSpec& route : routes) {
-    nlohmann::json operation = {
-        {"summary", route.summary},
-        {"responses",
-         {{"200", {{"description", "OK"}, {"content", {{"application/json", nlohmann::json::object()}}}}}}},
-    };
-    nlohmann::json parameters = nlohmann::json::array();
-    for (std::size_t open = route.pattern.find('{'); open != std::string::npos;
-         open = route.pattern.find('{', open + 1)) {
-      const std::size_t close = route.pattern.find('}', open);
-      parameters.push_back({{"name", route.pattern.substr(open + 1, close - open - 1)},
-                            {"in", "path"},
-                            {"required", true},
-                            {"schema", {{"type", "string"}}}});
-    }
-    if (!parameters.empty()) operation["parameters"] = parameters;
-    paths[route.pattern][lower(serve::method_name(route.method))] = operation;
-  }
-  return {
-      {"openapi", "3.0.3"},
-      {"info", {{"title", "ORFEAS"}, {"version", "0.1.0"}, {"description", "Image to 3D mesh service"}}},
-      {"paths", paths},
-  };
-}
-
-std::vector<RouteSpec> make_routes() {
-  std::vector<RouteSpec> routes;
-  routes.push_back({serve::Method::kGet, "/healthz", "Liveness: answers {\"status\":\"ok\"} while the server runs",
-                    [](const serve::Request&, const serve::PathParams&) {
-                      return serve::json_response(200, R"({"status":"ok"})");
-                    }});
-  routes.push_back({serve::Method::kGet, "/api/openapi.json", "This description of the API", nullptr});
-  const std::string document = openapi_document(routes).dump(2);
-  routes.back().handler = [document](const serve::Request&, const serve::PathParams&) {
-    return serve::json_response(200, document);
-  };
-  return routes;
+std::filesystem::path web_root_of(const ServeArgs& a) {
+  if (a.web_root == "none") return {};
+  if (!a.web_root.empty()) return a.web_root;
+#if defined(ORFEAS_WEB_DIST)
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(std::filesystem::path(ORFEAS_WEB_DIST) / "index.html", ec))
+    return ORFEAS_WEB_DIST;
+#endif
+  return {};
 }
 
 }  // namespace
@@ -92,53 +64,100 @@ void add_serve_command(CLI::App& app) {
   ServeArgs& a = args();
   serve->add_option("--host", a.host, "IP address to listen on")->capture_default_str();
   serve->add_option("--port", a.port, "TCP port; 0 picks a free one")->capture_default_str();
-  serve->add_option("--threads", a.threads, "threads serving connections")
+  serve->add_option("--data-dir", a.data_dir,
+                    "jobs, uploads and results (default: $ORFEAS_DATA_DIR, else ~/.local/share/orfeas)");
+  serve->add_option("--api-key", a.api_key,
+                    "require 'Authorization: Bearer KEY' on /api routes (better: $ORFEAS_API_KEY, not seen in ps)");
+  serve->add_option("--max-queue", a.max_queue, "queued jobs beyond which submissions get 429")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  serve->add_option("--max-upload-mb", a.max_upload_mb, "largest image upload (MiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
+  serve->add_option("--max-queue-delay-ms", a.max_queue_delay_ms, "how long a batch may wait to fill")
+      ->capture_default_str()
+      ->check(CLI::Range(0LL, 60'000LL));
+  serve->add_option("--device", a.device, "auto (every GPU, else the CPU), cpu, cuda or cuda:N")
+      ->capture_default_str()
+      ->check([](const std::string& device) -> std::string {
+        if (device == "auto" || device == "cpu" || device == "cuda") return {};
+        if (device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
+            device.find_first_not_of("0123456789", 5) == std::string::npos)
+          return {};
+        return "must be auto, cpu, cuda or cuda:N";
+      });
+  serve->add_option("--threads", a.threads, "threads serving HTTP connections")
       ->capture_default_str()
       ->check(CLI::Range(1U, 256U));
-  serve->add_option("--max-body-mib", a.max_body_mib, "largest request body accepted (MiB)")->capture_default_str();
+  serve->add_option("--job-timeout-s", a.job_timeout_s, "a job running longer fails (deadline_exceeded)")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 7LL * 24 * 3600));
+  serve->add_option("--expire-after-h", a.expire_after_h, "finished jobs and their files are deleted after this")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 24.0 * 365 * 10));
+  serve->add_option("--cors-origin", a.cors_origin, "allow browsers from this origin ('*' for any); off by default");
+  serve->add_option("--web-root", a.web_root,
+                    "the built web UI (default: the source tree's web/dist when built; 'none': no UI)");
+  serve->add_option("--request-timeout-s", a.request_timeout_s, "time a client has to send a request's body")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 3600LL));
 }
 
 int run_serve() {
   const ServeArgs& a = args();
-  serve::Router router;
-  for (RouteSpec& route : make_routes()) {
-    if (const Status added = router.add(route.method, route.pattern, std::move(route.handler)); !added) {
-      fmt::print(stderr, "orfeas serve: error: {}\n", added.error().message());
-      return 1;
-    }
-  }
-  serve::HttpServer::Options options;
-  options.host = a.host;
-  options.port = a.port;
-  options.threads = a.threads;
-  options.max_body_bytes = a.max_body_mib * 1024 * 1024;
 
-  // The signals are taken synchronously by this thread: blocked before the server's threads start,
-  // so they inherit the mask and none of them is interrupted.
+  // The signals are taken synchronously by this thread: blocked before any other thread starts
+  // (the service's workers, the server's), so they inherit the mask and none is interrupted.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto server = serve::HttpServer::create(options, std::move(router));
-  if (!server) {
-    fmt::print(stderr, "orfeas serve: error: {}\n", server.error().message());
-    return 1;
+  service::ServiceOptions options;
+  options.data_dir = a.data_dir.empty() ? default_data_dir() : std::filesystem::path(a.data_dir);
+  options.device = a.device;
+  options.max_queue = a.max_queue;
+  options.max_upload_bytes = a.max_upload_mb << 20U;
+  options.max_queue_delay = std::chrono::milliseconds(a.max_queue_delay_ms);
+  options.job_timeout = std::chrono::seconds(a.job_timeout_s);
+  options.expire_after = std::chrono::milliseconds(static_cast<long long>(a.expire_after_h * 3600.0 * 1000.0));
+  auto service = service::Service::open(options);
+  if (!service) return fail(service.error().message());
+
+  service::ApiOptions api;
+  if (!a.api_key.empty()) {
+    api.api_key = a.api_key;
+  } else if (const char* key = std::getenv("ORFEAS_API_KEY"); key != nullptr && *key != '\0') {
+    api.api_key = key;
   }
-  if (const Status started = (*server)->start(); !started) {
-    fmt::print(stderr, "orfeas serve: error: {}\n", started.error().message());
-    return 1;
-  }
+  if (!a.cors_origin.empty()) api.cors_origin = a.cors_origin;
+  api.web_root = web_root_of(a);
+  auto router = service::make_router(**service, api);
+  if (!router) return fail(router.error().message());
+
+  serve::HttpServer::Options http;
+  http.host = a.host;
+  http.port = a.port;
+  http.threads = a.threads;
+  // An upload plus its form's fields; a batch of several images must fit in this too.
+  http.max_body_bytes = options.max_upload_bytes + (std::size_t{1} << 20U);
+  http.read_timeout = std::chrono::seconds(a.request_timeout_s);
+  auto server = serve::HttpServer::create(http, std::move(*router));
+  if (!server) return fail(server.error().message());
+  if (const Status started = (*server)->start(); !started) return fail(started.error().message());
+
   const bool ipv6 = a.host.find(':') != std::string::npos;
   fmt::print("listening on http://{}:{}\n", ipv6 ? "[" + a.host + "]" : a.host, (*server)->port());
+  if (!api.web_root.empty()) fmt::print("web UI from {}\n", api.web_root.string());
   std::fflush(stdout);
 
   int received = 0;
   sigwait(&signals, &received);
   fmt::print("received {}, stopping\n", received == SIGTERM ? "SIGTERM" : "SIGINT");
   std::fflush(stdout);
-  (*server)->stop();
+  (*server)->stop();    // no new requests; those in flight finish
+  (*service)->drain();  // running batches finish (or go back to the queue), nothing new is claimed
   return 0;
 }
 
