@@ -18,7 +18,6 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <initializer_list>
 #include <iterator>
 #include <new>
 #include <optional>
@@ -162,11 +161,12 @@ meshtools::AnalysisOptions analysis_options() {
 }
 
 // Every query parameter is one the route knows: a misspelt option is an error, not a default.
-Status check_query(const serve::Request& request, std::initializer_list<std::string_view> known) {
+Status check_query(const serve::Request& request, const std::vector<ApiParam>& known) {
   for (const auto& [name, value] : request.query) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
+    const auto is_name = [&name](const ApiParam& param) { return param.name == name; };
+    if (std::find_if(known.begin(), known.end(), is_name) == known.end()) {
       std::string names;
-      for (const std::string_view k : known) names += fmt::format("{}{}", names.empty() ? "" : ", ", k);
+      for (const ApiParam& param : known) names += fmt::format("{}{}", names.empty() ? "" : ", ", param.name);
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("unknown query parameter '{}' (this route takes {})", name, names));
     }
@@ -215,19 +215,6 @@ Result<exporter::Format> output_format(const serve::Request& request, const Uplo
   return readable_format(found->second);
 }
 
-std::string_view content_type_of(exporter::Format format) {
-  switch (format) {
-    case exporter::Format::kStl:
-      return "model/stl";
-    case exporter::Format::kObj:
-      return "model/obj";
-    case exporter::Format::kPly:
-    case exporter::Format::kGlb:
-      break;
-  }
-  return "application/octet-stream";  // PLY has no registered media type
-}
-
 // Deletes a scratch file on every path out.
 class ScratchFile {
  public:
@@ -270,7 +257,7 @@ serve::Response mesh_file_response(std::string bytes, exporter::Format format, s
                                    const nlohmann::json& report) {
   serve::Response response;
   response.status = 200;
-  response.content_type = std::string(content_type_of(format));
+  response.content_type = std::string(mesh_content_type(exporter::format_name(format)));
   response.body = std::move(bytes);
   response.headers.set("Content-Disposition",
                        fmt::format("attachment; filename=\"{}.{}\"", stem, exporter::format_name(format)));
@@ -281,7 +268,6 @@ serve::Response mesh_file_response(std::string bytes, exporter::Format format, s
 }
 
 Result<serve::Response> analyze(const serve::Request& request, const MeshRouteOptions& options) {
-  ORFEAS_RETURN_IF_ERROR(check_query(request, {"input", "self_intersections"}));
   ORFEAS_ASSIGN_OR_RETURN(const auto search, bool_param(request, "self_intersections"));
   ORFEAS_ASSIGN_OR_RETURN(const Upload upload, upload_of(request));
   ORFEAS_ASSIGN_OR_RETURN(const mesh::Mesh mesh, read_upload(upload, options));
@@ -292,8 +278,6 @@ Result<serve::Response> analyze(const serve::Request& request, const MeshRouteOp
 }
 
 Result<serve::Response> repair(const serve::Request& request, const MeshRouteOptions& options) {
-  ORFEAS_RETURN_IF_ERROR(
-      check_query(request, {"input", "format", "weld_tolerance", "max_hole_edges", "fill_holes", "speck_fraction"}));
   ORFEAS_ASSIGN_OR_RETURN(const meshtools::RepairOptions repair, repair_options(request));
   ORFEAS_ASSIGN_OR_RETURN(const Upload upload, upload_of(request));
   ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, output_format(request, upload));
@@ -306,7 +290,6 @@ Result<serve::Response> repair(const serve::Request& request, const MeshRouteOpt
 }
 
 Result<serve::Response> simplify(const serve::Request& request, const MeshRouteOptions& options) {
-  ORFEAS_RETURN_IF_ERROR(check_query(request, {"input", "format", "faces"}));
   ORFEAS_ASSIGN_OR_RETURN(const auto faces, number_param<std::size_t>(request, "faces", 1, kMaxFaces));
   if (!faces) return make_error(ErrorCode::kInvalidArgument, "?faces=N (the target face count) is required");
   ORFEAS_ASSIGN_OR_RETURN(const Upload upload, upload_of(request));
@@ -321,11 +304,14 @@ Result<serve::Response> simplify(const serve::Request& request, const MeshRouteO
 
 using MeshHandler = Result<serve::Response> (*)(const serve::Request&, const MeshRouteOptions&);
 
-// Errors become the API's error bodies; nothing thrown leaves (a bad_alloc on a huge mesh included).
-serve::Handler handler_of(MeshHandler handle, MeshRouteOptions options) {
-  return [handle, options = std::move(options)](const serve::Request& request, const serve::PathParams&) {
+// The query is checked against `params`; errors become the API's error bodies; nothing thrown
+// leaves (a bad_alloc on a huge mesh included).
+serve::Handler handler_of(MeshHandler handle, MeshRouteOptions options, std::vector<ApiParam> params) {
+  return [handle, options = std::move(options), params = std::move(params)](const serve::Request& request,
+                                                                            const serve::PathParams&) {
     try {
-      Result<serve::Response> response = handle(request, options);
+      Result<serve::Response> response =
+          check_query(request, params).and_then([&] { return handle(request, options); });
       return response ? std::move(*response) : error_response(response.error());
     } catch (const std::bad_alloc&) {
       return error_response(Error(ErrorCode::kOutOfMemory, "the mesh does not fit in the server's memory"));
@@ -334,6 +320,10 @@ serve::Handler handler_of(MeshHandler handle, MeshRouteOptions options) {
     }
   };
 }
+
+const ApiParam kInputParam{"input", "string",
+                           "stl, obj or ply: the upload's format (otherwise from the file name or the bytes)"};
+const ApiParam kFormatParam{"format", "string", "stl, obj or ply: the answer's format (default: the input's)"};
 
 constexpr std::string_view kUploadDoc =
     "Body: the mesh file as it is, or multipart/form-data with the file in the field `mesh`. "
@@ -353,26 +343,38 @@ std::vector<ApiRoute> mesh_routes(const Service& service) {
   MeshRouteOptions options;
   options.max_bytes = service.options().max_upload_bytes;
   options.scratch_dir = service.data_dir() / "tmp";
+  const std::vector<ApiParam> analyze_params = {
+      kInputParam, {"self_intersections", "boolean", "false skips the self-intersection search (default true)"}};
+  const std::vector<ApiParam> repair_params = {
+      kInputParam,
+      kFormatParam,
+      {"weld_tolerance", "number",
+       "also weld vertices closer than this fraction of the bounding-box diagonal, 0 to 0.1 (default 0)"},
+      {"max_hole_edges", "integer", "leave longer holes open (default 10000)"},
+      {"fill_holes", "boolean", "false leaves holes open (default true)"},
+      {"speck_fraction", "number",
+       "drop components with fewer faces than this fraction of the largest, 0 to 1 (default 0.01)"}};
+  const std::vector<ApiParam> simplify_params = {
+      kInputParam, kFormatParam, {"faces", "integer", "the target face count, 1 to 5000000", true}};
   std::vector<ApiRoute> routes;
-  routes.push_back({serve::Method::kPost, "/api/mesh/analyze",
-                    "Analyse an STL, OBJ or PLY file: watertight, edges, orientation, volume, self-intersections",
-                    fmt::format("{} `?self_intersections=false` skips that search. Answer: the report as JSON, "
-                                "as `orfeas mesh analyze --json` prints it.",
-                                kUploadDoc),
-                    handler_of(&analyze, options)});
+  routes.push_back(
+      {serve::Method::kPost, "/api/mesh/analyze",
+       "Analyse an STL, OBJ or PLY file: watertight, edges, orientation, volume, self-intersections",
+       fmt::format("{} Answer: the report as JSON, as `orfeas mesh analyze --json` prints it.", kUploadDoc),
+       handler_of(&analyze, options, analyze_params), analyze_params});
   routes.push_back({serve::Method::kPost, "/api/mesh/repair",
                     "Repair an STL, OBJ or PLY file: weld, drop bad faces, fill holes, orient, drop specks",
-                    fmt::format("{} Options as `orfeas mesh repair`: `weld_tolerance` (0..0.1 of the bounding-box "
-                                "diagonal), `max_hole_edges`, `fill_holes=false`, `speck_fraction` (0..1).{} Report: "
-                                "`{{\"repair\": {{counts}}, \"result\": analysis}}`.",
+                    fmt::format("{}{} Report (as `orfeas mesh repair --json`): `{{\"repair\": {{counts}}, \"result\": "
+                                "analysis}}`.",
                                 kUploadDoc, kReportDoc),
-                    handler_of(&repair, options)});
-  routes.push_back({serve::Method::kPost, "/api/mesh/simplify",
-                    "Simplify an STL, OBJ or PLY file to `?faces=N`, keeping a closed surface closed",
-                    fmt::format("{}{} Report: `{{\"faces_before\", \"target_faces\", \"faces\", \"reached\", "
-                                "\"note\", \"result\": analysis}}`.",
-                                kUploadDoc, kReportDoc),
-                    handler_of(&simplify, options)});
+                    handler_of(&repair, options, repair_params), repair_params});
+  routes.push_back(
+      {serve::Method::kPost, "/api/mesh/simplify",
+       "Simplify an STL, OBJ or PLY file to `?faces=N`, keeping a closed surface closed",
+       fmt::format("{}{} Report (as `orfeas mesh simplify --json`): `{{\"faces_before\", \"target_faces\", "
+                   "\"faces\", \"reached\", \"note\", \"result\": analysis}}`.",
+                   kUploadDoc, kReportDoc),
+       handler_of(&simplify, options, simplify_params), simplify_params});
   return routes;
 }
 

@@ -173,8 +173,15 @@ TEST_F(MeshRoutesTest, ThreeRoutesWithDescriptions) {
   EXPECT_EQ(routes_[0].pattern, "/api/mesh/analyze");
   EXPECT_EQ(routes_[1].pattern, "/api/mesh/repair");
   EXPECT_EQ(routes_[2].pattern, "/api/mesh/simplify");
+  // The query parameters the OpenAPI document lists: `faces` is simplify's one required one.
+  ASSERT_EQ(routes_[2].query.size(), 3U);
+  EXPECT_EQ(routes_[2].query[2].name, "faces");
+  EXPECT_EQ(routes_[2].query[2].type, "integer");
+  EXPECT_TRUE(routes_[2].query[2].required);
+  EXPECT_EQ(routes_[1].query.size(), 6U);
   for (const ApiRoute& route : routes_) {
     EXPECT_EQ(route.method, serve::Method::kPost);
+    EXPECT_EQ(route.query.front().name, "input");
     EXPECT_FALSE(route.summary.empty());
     // Repair and simplify answer a file and say where the report is.
     const bool answers_a_file = route.pattern != "/api/mesh/analyze";
@@ -308,7 +315,7 @@ TEST_F(MeshRoutesTest, SimplifyMeetsTheBudgetAndKeepsTheSphereClosed) {
   const std::string sphere = sphere_obj(15, 32);  // 2 * 32 * 15 = 960 faces
   const serve::Response response = post("/api/mesh/simplify", sphere, {{"faces", "200"}, {"format", "ply"}});
   ASSERT_EQ(response.status, 200) << response.body;
-  EXPECT_EQ(response.content_type, "application/octet-stream");
+  EXPECT_EQ(response.content_type, "application/ply");
   EXPECT_EQ(response.headers.get("Content-Disposition").value_or(""), "attachment; filename=\"simplified.ply\"");
   const nlohmann::json report = report_of(response);
   EXPECT_EQ(report["faces_before"], 960);

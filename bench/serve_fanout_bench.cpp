@@ -1,0 +1,338 @@
+// WebSocket fan-out of a running `orfeas serve`: how long after an event is triggered each of N
+// subscribers has it.
+//
+//   build/release/bin/orfeas_serve_fanout_bench --port 8080 [--subscribers 1000] [--events 100]
+//                                               [--image examples/duck.png] [--client-threads 1]
+//
+// The server puts no timestamp in its events, so the clock starts in this process just before the
+// action that publishes one: a DELETE of a queued job, which publishes `cancelled` at once. Setup:
+// N WebSocket connections to /api/ws, each sending {"type":"subscribe","jobs":"*"}; two jobs at
+// priority 100 keep the worker busy, then `events` + 1 jobs at priority -100 wait in the queue (each
+// with its own size_mm, so the content cache never answers one). Per waiting job: GET it (skipped
+// unless still queued), note the time, DELETE it, and wait until every subscriber has its
+// `cancelled` (or 2 s). The first is a warm-up that proves every subscription is live.
+//
+// Printed, over events × subscribers: p50 / p99 / max of
+//   - latency: DELETE sent → `cancelled` read by the subscriber (the HTTP request, the store's
+//     update, the publish and the fan-out, and this process's own reading, on the same machine);
+//   - spread: the event's first subscriber's receipt → this subscriber's (the fan-out alone).
+// Received messages are read by --client-threads threads that share the machine with the server, so
+// on a small machine the client's own reading is part of what is measured. No assertions: results
+// go to docs/benchmarks.md.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bench_support.h"
+
+namespace {
+
+using namespace orfeas::bench;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// One triggered event: when it was triggered and when each subscriber read it.
+struct EventRecord {
+  Clock::time_point sent;
+  std::vector<Clock::time_point> received;  // in arrival order
+};
+
+// What the readers fill in: the events being measured, by job id.
+class Receipts {
+ public:
+  void expect(const std::string& job) {
+    const std::lock_guard lock(mutex_);
+    events_[job].received.reserve(1024);
+  }
+  void sent(const std::string& job, Clock::time_point when) {
+    const std::lock_guard lock(mutex_);
+    events_[job].sent = when;
+  }
+  void received(const std::string& job, Clock::time_point when) {
+    const std::lock_guard lock(mutex_);
+    const auto found = events_.find(job);
+    if (found != events_.end()) found->second.received.push_back(when);
+  }
+  [[nodiscard]] std::size_t count(const std::string& job) const {
+    const std::lock_guard lock(mutex_);
+    const auto found = events_.find(job);
+    return found == events_.end() ? 0 : found->second.received.size();
+  }
+  [[nodiscard]] EventRecord take(const std::string& job) {
+    const std::lock_guard lock(mutex_);
+    EventRecord record = std::move(events_[job]);
+    events_.erase(job);
+    return record;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, EventRecord> events_;
+};
+
+// The job id of a `cancelled` event, read without a JSON parser (the reader is on the measured path).
+std::optional<std::string> cancelled_job(std::string_view message) {
+  if (message.find(R"("type":"cancelled")") == std::string_view::npos) return std::nullopt;
+  constexpr std::string_view kKey = R"("job":")";
+  const std::size_t at = message.find(kKey);
+  if (at == std::string_view::npos) return std::nullopt;
+  const std::size_t start = at + kKey.size();
+  const std::size_t end = message.find('"', start);
+  if (end == std::string_view::npos) return std::nullopt;
+  return std::string(message.substr(start, end - start));
+}
+
+// One subscriber: a WebSocket connection subscribed to every job, reading until closed.
+class Subscriber : public std::enable_shared_from_this<Subscriber> {
+ public:
+  Subscriber(asio::io_context& io, Receipts& receipts) : ws_(io), receipts_(receipts) {}
+
+  void connect(const tcp::resolver::results_type& endpoints, const std::string& host) {
+    asio::connect(ws_.next_layer(), endpoints);
+    ws_.next_layer().set_option(tcp::no_delay(true));
+    ws_.handshake(host, "/api/ws");
+    ws_.text(true);
+    ws_.write(asio::buffer(std::string(R"({"type":"subscribe","jobs":"*"})")));
+  }
+  void start() { read(); }
+  void close() {
+    beast::error_code ignored;
+    ws_.next_layer().close(ignored);
+  }
+  [[nodiscard]] bool closed() const { return closed_.load(); }
+
+ private:
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
+      const Clock::time_point now = Clock::now();
+      if (error) {
+        self->closed_.store(true);
+        return;
+      }
+      const auto data = self->buffer_.cdata();
+      const std::string_view message(static_cast<const char*>(data.data()), data.size());
+      if (const std::optional<std::string> job = cancelled_job(message)) self->receipts_.received(*job, now);
+      self->buffer_.consume(self->buffer_.size());
+      self->read();
+    });
+  }
+
+  websocket::stream<tcp::socket> ws_;
+  beast::flat_buffer buffer_;
+  Receipts& receipts_;  // borrowed: outlives the io_context's run
+  std::atomic<bool> closed_{false};
+};
+
+// A keep-alive HTTP/1.1 connection for the requests that trigger events.
+class HttpClient {
+ public:
+  HttpClient(asio::io_context& io, const tcp::resolver::results_type& endpoints, std::string host)
+      : stream_(io), host_(std::move(host)) {
+    asio::connect(stream_, endpoints);
+    stream_.set_option(tcp::no_delay(true));
+  }
+
+  std::pair<int, std::string> request(http::verb verb, const std::string& target, std::string body = {},
+                                      const std::string& content_type = {}) {
+    http::request<http::string_body> request{verb, target, 11};
+    request.set(http::field::host, host_);
+    if (!content_type.empty()) request.set(http::field::content_type, content_type);
+    request.body() = std::move(body);
+    request.prepare_payload();
+    http::write(stream_, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream_, buffer, response);
+    return {static_cast<int>(response.result_int()), std::move(response.body())};
+  }
+
+ private:
+  tcp::socket stream_;
+  std::string host_;
+};
+
+void raise_fd_limit(std::size_t needed) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) die("getrlimit failed");
+  if (limit.rlim_cur >= needed) return;
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) limit.rlim_max = needed;  // root may raise it
+  limit.rlim_cur = needed;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    die(fmt::format("cannot raise the open-file limit to {} (ulimit -n; run as root or raise the hard limit)", needed));
+  }
+}
+
+// Nearest-rank percentile of sorted samples, p in [0, 100].
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0.0;
+  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+void print_distribution(const std::string& name, std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  fmt::print("{}: p50 {:.3f} ms, p90 {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms ({} samples)\n", name, percentile(ms, 50),
+             percentile(ms, 90), percentile(ms, 99), ms.empty() ? 0.0 : ms.back(), ms.size());
+}
+
+std::string submit(HttpClient& client, const std::string& image, int priority, double size_mm) {
+  const auto [status, body] = client.request(
+      http::verb::post, fmt::format("/api/jobs?priority={}&size_mm={:.3f}", priority, size_mm), image, "image/png");
+  if (status != 202 && status != 200 && status != 201) die(fmt::format("POST /api/jobs answered {}: {}", status, body));
+  const nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
+  if (!answer.is_object() || !answer.contains("id")) die("POST /api/jobs answered no id: " + body);
+  return answer["id"].get<std::string>();
+}
+
+std::string status_of(HttpClient& client, const std::string& job) {
+  const auto [status, body] = client.request(http::verb::get, "/api/jobs/" + job);
+  if (status != 200) die(fmt::format("GET /api/jobs/{} answered {}: {}", job, status, body));
+  const nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
+  return answer.is_object() && answer.contains("status") ? answer["status"].get<std::string>() : "?";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int subscribers = 1000;
+  int events = 100;
+  int client_threads = 1;
+  std::filesystem::path image_path = std::filesystem::path(ORFEAS_SOURCE_DIR) / "examples/duck.png";
+  CLI::App app{"Event latency of a running orfeas serve's WebSocket fan-out to N subscribers",
+               "orfeas_serve_fanout_bench"};
+  app.add_option("--host", host, "Server address")->capture_default_str();
+  app.add_option("--port", port, "Server port")->capture_default_str()->check(CLI::Range(1, 65535));
+  app.add_option("--subscribers", subscribers, "WebSocket connections, each subscribed to every job")
+      ->capture_default_str()
+      ->check(at_least(1));
+  app.add_option("--events", events, "Measured events (one cancelled queued job each)")
+      ->capture_default_str()
+      ->check(at_least(1));
+  app.add_option("--client-threads", client_threads, "Threads reading the subscribers' sockets")
+      ->capture_default_str()
+      ->check(at_least(1));
+  app.add_option("--image", image_path, "Image the jobs are made of (PNG)")->capture_default_str();
+  parse_or_exit(app, argc, argv);
+
+  raise_fd_limit(static_cast<std::size_t>(subscribers) + 64);
+  std::ifstream image_file(image_path, std::ios::binary);
+  const std::string image((std::istreambuf_iterator<char>(image_file)), std::istreambuf_iterator<char>());
+  if (image.empty()) die("cannot read " + image_path.string());
+
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(host, std::to_string(port));
+  Receipts receipts;
+  std::vector<std::shared_ptr<Subscriber>> subs;
+  const double connect_ms = time_ms([&] {
+    for (int i = 0; i < subscribers; ++i) {
+      auto sub = std::make_shared<Subscriber>(io, receipts);
+      try {
+        sub->connect(endpoints, host);
+      } catch (const std::exception& e) {
+        die(fmt::format("subscriber {}: {}", i, e.what()));
+      }
+      subs.push_back(std::move(sub));
+    }
+  });
+  for (const auto& sub : subs) sub->start();
+  auto guard = asio::make_work_guard(io);
+  std::vector<std::thread> readers;
+  for (int i = 0; i < client_threads; ++i) readers.emplace_back([&io] { io.run(); });
+  fmt::print("subscribers: {} connected and subscribed in {:.0f} ms, {} reader thread(s)\n", subscribers, connect_ms,
+             client_threads);
+
+  // The server reads each subscription asynchronously; the warm-up event below checks them all.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  asio::io_context http_io;
+  HttpClient client(http_io, endpoints, host);
+  // Two jobs keep the worker busy; the rest wait behind them at the lowest priority.
+  for (int i = 0; i < 2; ++i) (void)submit(client, image, 100, 100.0 + i);
+  std::vector<std::string> waiting;
+  for (int i = 0; i <= events; ++i) waiting.push_back(submit(client, image, -100, 10.0 + 0.001 * i));
+
+  std::vector<double> latency_ms;
+  std::vector<double> spread_ms;
+  std::vector<double> delete_ms;
+  int measured = 0;
+  int skipped = 0;
+  std::size_t missing = 0;
+  for (std::size_t i = 0; i < waiting.size(); ++i) {
+    const std::string& job = waiting[i];
+    const bool warm_up = i == 0;
+    if (status_of(client, job) != "queued") {
+      (void)client.request(http::verb::delete_, "/api/jobs/" + job);
+      ++skipped;
+      continue;
+    }
+    receipts.expect(job);
+    const Clock::time_point sent = Clock::now();
+    receipts.sent(job, sent);
+    const auto [status, body] = client.request(http::verb::delete_, "/api/jobs/" + job);
+    delete_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+    if (status != 200) die(fmt::format("DELETE /api/jobs/{} answered {}: {}", job, status, body));
+    const Clock::time_point deadline = Clock::now() + std::chrono::seconds(2);
+    while (receipts.count(job) < subs.size() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    const EventRecord record = receipts.take(job);
+    if (warm_up) {
+      if (record.received.size() < subs.size()) {
+        die(fmt::format("warm-up: {} of {} subscribers heard the event", record.received.size(), subs.size()));
+      }
+      continue;
+    }
+    ++measured;
+    missing += subs.size() - std::min(subs.size(), record.received.size());
+    if (record.received.empty()) continue;
+    const Clock::time_point first = *std::min_element(record.received.begin(), record.received.end());
+    for (const Clock::time_point at : record.received) {
+      latency_ms.push_back(std::chrono::duration<double, std::milli>(at - record.sent).count());
+      spread_ms.push_back(std::chrono::duration<double, std::milli>(at - first).count());
+    }
+  }
+  const auto dropped = std::count_if(subs.begin(), subs.end(), [](const auto& sub) { return sub->closed(); });
+
+  fmt::print("events: {} measured, {} skipped (no longer queued), {} receipts missing, {} connections dropped\n",
+             measured, skipped, missing, dropped);
+  print_distribution("latency (DELETE sent -> cancelled read)", latency_ms);
+  print_distribution("spread (first subscriber -> this one)", spread_ms);
+  print_distribution("DELETE round trip", delete_ms);
+
+  // The readers stop before the sockets close: a socket is used by one thread at a time.
+  guard.reset();
+  io.stop();
+  for (std::thread& reader : readers) reader.join();
+  for (const auto& sub : subs) sub->close();
+  return 0;
+}
