@@ -51,7 +51,8 @@ export function initialProgress(id: string): JobProgress {
   };
 }
 
-function profileOf(value: unknown): JobProgress['profile'] {
+// A job's stage timings, {total_s, stages: [{name, seconds}]}, from an event or GET …/profile.
+export function profileOf(value: unknown): JobProgress['profile'] {
   const profile = asObject(value);
   if (!profile) return null;
   const stages: StageTime[] = [];

@@ -162,6 +162,10 @@ describe('the web UI against orfeas serve', () => {
       assert.ok(pixels.modelShare > 0.01, `the model covers ${(pixels.modelShare * 100).toFixed(2)} % of the view`);
       assert.match(await page.locator('#viewer-caption').textContent(), /\d+(\.\d)? × \d+(\.\d)? × \d+(\.\d)? mm/);
 
+      // Where the job's time went, from its profile.
+      await page.locator('#profile:not([hidden]) #profile-chart svg').waitFor({ timeout: 10_000 });
+      assert.ok(await page.locator('#profile-chart text.bar-value').count() >= 3, 'the job profile has fewer than 3 stages');
+
       const stl = await download(page);
       assert.match(stl.name, /\.stl$/);
       assert.ok(stl.bytes.length > 84, `the STL has ${stl.bytes.length} bytes`);

@@ -3,7 +3,7 @@
 
 import { getJson, messageOf } from '../api';
 import { drawBarChart, type Bar } from '../chart';
-import { byId, el, showError } from '../dom';
+import { byId, el, formatSeconds, showError } from '../dom';
 import { asNumber, asObject, firstNumber, type Json } from '../json';
 import { stageLabel } from '../progress';
 
@@ -130,8 +130,8 @@ export function setUpDashboardPage(): { start: () => void; stop: () => void } {
       .map((s) => {
         const value = (havePercent ? s.percent : s.seconds) ?? 0;
         const text = havePercent
-          ? `${value.toFixed(1)} %${s.seconds !== null ? ` · ${s.seconds.toFixed(2)} s` : ''}`
-          : `${value.toFixed(2)} s`;
+          ? `${value.toFixed(1)} %${s.seconds !== null ? ` · ${formatSeconds(s.seconds)}` : ''}`
+          : formatSeconds(value);
         return { label: stageLabel(s.name), value, text, tone: severityTone(severities.get(s.name)) };
       });
     drawBarChart(byId('stage-chart'), havePercent ? 'Share of a job\'s time by stage' : 'Mean seconds by stage', bars);

@@ -1,12 +1,12 @@
 // The Generate page: pick or drop an image, choose the format, quality and size, submit, follow
 // the job's progress live, see the model on a print bed and download it.
 
-import { ApiError, attachmentName, messageOf, request } from '../api';
+import { ApiError, attachmentName, getJson, messageOf, request } from '../api';
 import { drawBarChart } from '../chart';
-import { byId, el, formatBytes, saveBlob, showError } from '../dom';
+import { byId, el, formatBytes, formatSeconds, saveBlob, showError } from '../dom';
 import { cancelJob, followJob, submitJob } from '../jobs';
 import {
-  applyRecord, formatEta, initialProgress, isFinal, kStages, stageLabel, type JobProgress,
+  applyRecord, formatEta, initialProgress, isFinal, kStages, profileOf, stageLabel, type JobProgress,
 } from '../progress';
 import { formatOfName, formatSize, MeshViewer, webGlAvailable, type MeshFormat } from '../viewer';
 
@@ -138,12 +138,15 @@ export function setUpGeneratePage(): void {
     result = { blob, name };
     downloadButton.disabled = false;
     resultInfo.textContent = `${name}, ${formatBytes(blob.size)}`;
-    if (state.profile && state.profile.stages.length > 0) {
+    // The timings come with the WebSocket's completed event; after polling, from …/profile.
+    const timings = state.profile ??
+      profileOf(await getJson(`/api/jobs/${encodeURIComponent(state.id)}/profile`).catch(() => null));
+    if (timings && timings.stages.length > 0) {
       profile.hidden = false;
-      const total = state.profile.totalSeconds;
-      drawBarChart(profileChart, `Seconds per stage${total !== null ? `, ${total.toFixed(1)} s in all` : ''}`,
-        state.profile.stages.map((stage) => ({
-          label: stageLabel(stage.name), value: stage.seconds, text: `${stage.seconds.toFixed(2)} s`,
+      const total = timings.totalSeconds;
+      drawBarChart(profileChart, `Time per stage${total !== null ? `, ${formatSeconds(total)} in all` : ''}`,
+        timings.stages.map((stage) => ({
+          label: stageLabel(stage.name), value: stage.seconds, text: formatSeconds(stage.seconds),
         })));
     }
     const meshFormat: MeshFormat | null = formatOfName(name) ?? formatOfName(`x.${chosen}`);
