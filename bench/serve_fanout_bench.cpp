@@ -2,13 +2,15 @@
 // subscribers has it.
 //
 //   build/release/bin/orfeas_serve_fanout_bench --port 8080 [--subscribers 1000] [--events 100]
+//                                               [--blockers 20] [--blocker-resolution 512]
 //                                               [--image examples/duck.png] [--client-threads 1]
 //
 // The server puts no timestamp in its events, so the clock starts in this process just before the
 // action that publishes one: a DELETE of a queued job, which publishes `cancelled` at once. Setup:
-// N WebSocket connections to /api/ws, each sending {"type":"subscribe","jobs":"*"}; two jobs at
-// priority 100 keep the worker busy, then `events` + 1 jobs at priority -100 wait in the queue (each
-// with its own size_mm, so the content cache never answers one). Per waiting job: GET it (skipped
+// N WebSocket connections to /api/ws, each sending {"type":"subscribe","jobs":"*"}; --blockers jobs
+// at priority 100 and --blocker-resolution keep the worker busy (their progress events reach every
+// subscriber meanwhile, as a busy server's would), then `events` + 1 jobs at priority -100 wait in
+// the queue (each with its own size_mm, so the content cache never answers one). Per waiting job: GET it (skipped
 // unless still queued), note the time, DELETE it, and wait until every subscriber has its
 // `cancelled` (or 2 s). The first is a warm-up that proves every subscription is live.
 //
@@ -113,7 +115,8 @@ std::optional<std::string> cancelled_job(std::string_view message) {
 // One subscriber: a WebSocket connection subscribed to every job, reading until closed.
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
-  Subscriber(asio::io_context& io, Receipts& receipts) : ws_(io), receipts_(receipts) {}
+  Subscriber(asio::io_context& io, Receipts& receipts, std::atomic<int>& acknowledged)
+      : ws_(io), receipts_(receipts), acknowledged_(acknowledged) {}
 
   void connect(const tcp::resolver::results_type& endpoints, const std::string& host) {
     asio::connect(ws_.next_layer(), endpoints);
@@ -139,7 +142,11 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
       }
       const auto data = self->buffer_.cdata();
       const std::string_view message(static_cast<const char*>(data.data()), data.size());
-      if (const std::optional<std::string> job = cancelled_job(message)) self->receipts_.received(*job, now);
+      if (const std::optional<std::string> job = cancelled_job(message)) {
+        self->receipts_.received(*job, now);
+      } else if (message.find(R"("type":"subscribed")") != std::string_view::npos) {
+        self->acknowledged_.fetch_add(1);
+      }
       self->buffer_.consume(self->buffer_.size());
       self->read();
     });
@@ -147,7 +154,8 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
 
   websocket::stream<tcp::socket> ws_;
   beast::flat_buffer buffer_;
-  Receipts& receipts_;  // borrowed: outlives the io_context's run
+  Receipts& receipts_;              // borrowed: outlives the io_context's run
+  std::atomic<int>& acknowledged_;  // borrowed: subscriptions the server has acknowledged
   std::atomic<bool> closed_{false};
 };
 
@@ -203,9 +211,8 @@ void print_distribution(const std::string& name, std::vector<double> ms) {
              percentile(ms, 90), percentile(ms, 99), ms.empty() ? 0.0 : ms.back(), ms.size());
 }
 
-std::string submit(HttpClient& client, const std::string& image, int priority, double size_mm) {
-  const auto [status, body] = client.request(
-      http::verb::post, fmt::format("/api/jobs?priority={}&size_mm={:.3f}", priority, size_mm), image, "image/png");
+std::string submit(HttpClient& client, const std::string& image, const std::string& query) {
+  const auto [status, body] = client.request(http::verb::post, "/api/jobs?" + query, image, "image/png");
   if (status != 202 && status != 200 && status != 201) die(fmt::format("POST /api/jobs answered {}: {}", status, body));
   const nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
   if (!answer.is_object() || !answer.contains("id")) die("POST /api/jobs answered no id: " + body);
@@ -227,6 +234,8 @@ int main(int argc, char** argv) {
   int subscribers = 1000;
   int events = 100;
   int client_threads = 1;
+  int blockers = 20;
+  int blocker_resolution = 512;
   std::filesystem::path image_path = std::filesystem::path(ORFEAS_SOURCE_DIR) / "examples/duck.png";
   CLI::App app{"Event latency of a running orfeas serve's WebSocket fan-out to N subscribers",
                "orfeas_serve_fanout_bench"};
@@ -241,6 +250,12 @@ int main(int argc, char** argv) {
   app.add_option("--client-threads", client_threads, "Threads reading the subscribers' sockets")
       ->capture_default_str()
       ->check(at_least(1));
+  app.add_option("--blockers", blockers, "Jobs at priority 100 that keep the worker busy while events are measured")
+      ->capture_default_str()
+      ->check(at_least(1));
+  app.add_option("--blocker-resolution", blocker_resolution, "Their grid resolution (slower as it grows)")
+      ->capture_default_str()
+      ->check(CLI::Range(8, 1024));
   app.add_option("--image", image_path, "Image the jobs are made of (PNG)")->capture_default_str();
   parse_or_exit(app, argc, argv);
 
@@ -253,10 +268,11 @@ int main(int argc, char** argv) {
   tcp::resolver resolver(io);
   const auto endpoints = resolver.resolve(host, std::to_string(port));
   Receipts receipts;
+  std::atomic<int> acknowledged{0};
   std::vector<std::shared_ptr<Subscriber>> subs;
   const double connect_ms = time_ms([&] {
     for (int i = 0; i < subscribers; ++i) {
-      auto sub = std::make_shared<Subscriber>(io, receipts);
+      auto sub = std::make_shared<Subscriber>(io, receipts, acknowledged);
       try {
         sub->connect(endpoints, host);
       } catch (const std::exception& e) {
@@ -269,17 +285,27 @@ int main(int argc, char** argv) {
   auto guard = asio::make_work_guard(io);
   std::vector<std::thread> readers;
   for (int i = 0; i < client_threads; ++i) readers.emplace_back([&io] { io.run(); });
-  fmt::print("subscribers: {} connected and subscribed in {:.0f} ms, {} reader thread(s)\n", subscribers, connect_ms,
-             client_threads);
 
-  // The server reads each subscription asynchronously; the warm-up event below checks them all.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const Clock::time_point ack_deadline = Clock::now() + std::chrono::seconds(30);
+  while (acknowledged.load() < subscribers && Clock::now() < ack_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (acknowledged.load() < subscribers) {
+    die(fmt::format("{} of {} subscriptions acknowledged", acknowledged.load(), subscribers));
+  }
+  fmt::print("subscribers: {} connected in {:.0f} ms and acknowledged, {} reader thread(s)\n", subscribers, connect_ms,
+             client_threads);
   asio::io_context http_io;
   HttpClient client(http_io, endpoints, host);
-  // Two jobs keep the worker busy; the rest wait behind them at the lowest priority.
-  for (int i = 0; i < 2; ++i) (void)submit(client, image, 100, 100.0 + i);
+  // Slow jobs keep the worker busy; the measured ones wait behind them at the lowest priority. Each
+  // has its own size_mm, so none is a content-cache hit.
+  for (int i = 0; i < blockers; ++i) {
+    (void)submit(client, image, fmt::format("priority=100&resolution={}&size_mm={}", blocker_resolution, 100 + i));
+  }
   std::vector<std::string> waiting;
-  for (int i = 0; i <= events; ++i) waiting.push_back(submit(client, image, -100, 10.0 + 0.001 * i));
+  for (int i = 0; i <= events; ++i) {
+    waiting.push_back(submit(client, image, fmt::format("priority=-100&size_mm={:.3f}", 10.0 + 0.001 * i)));
+  }
 
   std::vector<double> latency_ms;
   std::vector<double> spread_ms;

@@ -8,16 +8,18 @@
 #   fanout  bin/orfeas_serve_fanout_bench: SUBSCRIBERS WebSocket subscribers to "*", EVENTS events,
 #           p50/p99/max latency from the triggering DELETE to each subscriber's receipt.
 #   jobs    JOBS jobs of the server's default settings (no parameters: STL, resolution 128, the
-#           inflate backend on the CPU), submitted at once, each a different copy of examples/duck.png
-#           (a tEXt chunk apart, so the content cache answers none); wall time from the first submit
-#           to the last completion, and jobs/hour.
+#           inflate backend on the CPU), submitted at once over one keep-alive connection, each a
+#           different copy of examples/duck.png (a tEXt chunk apart, so the content cache answers
+#           none); wall time from the first submit until every job is final (polled every 50 ms),
+#           and jobs/hour.
 #
 # Each measurement starts its own `orfeas serve` from the release build (BUILD_DIR, default
 # build/release: `cmake --preset release && cmake --build --preset release`) on a fresh temporary data
 # directory, with the open-file limit raised, and stops it (SIGTERM) afterwards.
 #
 # Environment: BUILD_DIR, DURATION (10), CONNECTIONS ("16 64 256"), WRK_THREADS (2), SUBSCRIBERS
-# (1000), EVENTS (200), CLIENT_THREADS (1), JOBS (8), SERVE_ARGS (extra `orfeas serve` options).
+# (1000), EVENTS (200), CLIENT_THREADS (1), BLOCKERS (20),
+# BLOCKER_RESOLUTION (512), JOBS (200), SERVE_ARGS (extra `orfeas serve` options).
 # Needs curl, python3 and wrk. No assertions: the figures go to docs/benchmarks.md.
 set -euo pipefail
 
@@ -31,7 +33,7 @@ wrk_threads=${WRK_THREADS:-2}
 subscribers=${SUBSCRIBERS:-1000}
 events=${EVENTS:-200}
 client_threads=${CLIENT_THREADS:-1}
-jobs=${JOBS:-8}
+jobs=${JOBS:-200}
 mode=${1:-status}
 
 [[ -x $orfeas ]] || { echo "serve_load.sh: no $orfeas (build the release preset first)" >&2; exit 1; }
@@ -95,7 +97,7 @@ wait_final() {  # wait_final ID -> the final status
 describe() {
   echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
   echo "commit: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src tools bench || echo ' (with local changes)')"
-  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 measure_status() {
@@ -126,40 +128,52 @@ measure_fanout() {
   start_server
   echo "== WebSocket fan-out: $subscribers subscribers, $events events"
   "$bench" --port "$port" --subscribers "$subscribers" --events "$events" --client-threads "$client_threads" \
-    --image "$image"
+    --blockers "${BLOCKERS:-20}" --blocker-resolution "${BLOCKER_RESOLUTION:-512}" --image "$image"
   stop_server
 }
 
 measure_jobs() {
   start_server
-  local copies=$data/images
-  mkdir -p "$copies"
-  # Copies of the duck that differ only in a PNG tEXt chunk: the same pixels, other bytes.
-  python3 - "$image" "$copies" "$jobs" <<'EOF'
-import struct, sys, zlib
-source, folder, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+  echo "== $jobs jobs of the default settings, submitted at once"
+  # One keep-alive client: submits every job (copies of the duck that differ only in a PNG tEXt chunk:
+  # the same pixels, other bytes, so the content cache answers none), then polls each until final.
+  python3 - "$port" "$image" "$jobs" <<'EOF'
+import http.client, json, struct, sys, time, zlib
+port, source, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 data = open(source, "rb").read()
 end = data.rindex(b"IEND") - 4
-for i in range(count):
+def copy(i):
     payload = b"Comment\x00bench copy %d" % i
     chunk = struct.pack(">I", len(payload)) + b"tEXt" + payload + struct.pack(">I", zlib.crc32(b"tEXt" + payload))
-    open(f"{folder}/duck-{i}.png", "wb").write(data[:end] + chunk + data[end:])
-EOF
-  echo "== $jobs jobs of the default settings, submitted at once"
-  local ids=() start finish failed=0 id status
-  start=$(date +%s.%N)
-  for i in $(seq 0 $((jobs - 1))); do ids+=("$(submit "$copies/duck-$i.png")"); done
-  curl -sS "$base/api/jobs/${ids[0]}" | python3 -c 'import json, sys; j = json.load(sys.stdin); print("first job:", json.dumps({k: j[k] for k in j if k in ("params", "device", "backend", "resolution", "format")}))' || true
-  for id in "${ids[@]}"; do
-    status=$(wait_final "$id")
-    [[ $status == completed ]] || failed=$((failed + 1))
-  done
-  finish=$(date +%s.%N)
-  python3 - "$start" "$finish" "$jobs" "$failed" <<'EOF'
-import sys
-start, finish, jobs, failed = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-wall = finish - start
-print(f"{jobs} jobs ({failed} not completed) in {wall:.1f} s: {wall / jobs:.2f} s per job, {jobs * 3600 / wall:.0f} jobs/hour")
+    return data[:end] + chunk + data[end:]
+images = [copy(i) for i in range(count)]
+client = http.client.HTTPConnection("127.0.0.1", port)
+def call(method, path, body=None, headers={}):
+    client.request(method, path, body=body, headers=headers)
+    response = client.getresponse()
+    return response.status, json.loads(response.read())
+start = time.monotonic()
+ids = []
+for image in images:
+    status, answer = call("POST", "/api/jobs", image, {"Content-Type": "image/png"})
+    if status != 202:
+        sys.exit(f"POST /api/jobs answered {status}: {answer}")
+    ids.append(answer["id"])
+submitted = time.monotonic() - start
+pending, failed, first = set(ids), 0, None
+while pending:
+    for job in list(pending):
+        status, answer = call("GET", f"/api/jobs/{job}")
+        if answer.get("status") in ("completed", "failed", "cancelled"):
+            pending.discard(job)
+            failed += answer["status"] != "completed"
+            first = first or answer
+    time.sleep(0.05)
+wall = time.monotonic() - start
+params = first.get("params", {k: first[k] for k in ("resolution", "format", "backend", "device") if k in first})
+print(f"job settings (the server's defaults): {json.dumps(params)}")
+print(f"{count} jobs submitted in {submitted:.2f} s, {failed} not completed; all final after {wall:.2f} s: "
+      f"{wall / count * 1000:.1f} ms per job, {count * 3600 / wall:.0f} jobs/hour")
 EOF
   stop_server
 }
