@@ -209,18 +209,6 @@ class GatedHandler final : public WebSocketHandler {
   Request seen_;
 };
 
-// An upgrade request written by hand, so a refusal's whole HTTP answer can be read.
-http::response<http::string_body> raw_upgrade(std::uint16_t port, const std::string& target) {
-  asio::io_context io;
-  tcp::socket socket = connect_loopback(io, port);
-  http::request<http::string_body> message(http::verb::get, target, 11);
-  message.set(http::field::connection, "Upgrade");
-  message.set(http::field::upgrade, "websocket");
-  message.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
-  message.set(http::field::sec_websocket_version, "13");
-  return exchange(socket, std::move(message));
-}
-
 struct GatedFixture {
   GatedFixture() {
     HttpServer::Options options;
@@ -253,7 +241,7 @@ TEST(WebSocket, AcceptSeesTheUpgradeRequestAndLetsItThrough) {
 
 TEST(WebSocket, ARefusalIsAnsweredInsteadOfTheUpgrade) {
   GatedFixture fixture;
-  const auto response = raw_upgrade(fixture.server->port(), "/gated?key=wrong");
+  const auto response = upgrade_by_hand(fixture.server->port(), "/gated?key=wrong");
   EXPECT_EQ(response.result_int(), 401);
   EXPECT_EQ(response[http::field::www_authenticate], "Bearer");
   EXPECT_EQ(response[http::field::content_type], "application/json");
@@ -268,7 +256,7 @@ TEST(WebSocket, ARefusalIsAnsweredInsteadOfTheUpgrade) {
 
 TEST(WebSocket, AnAcceptThatThrowsIsAnswered500) {
   GatedFixture fixture;
-  const auto response = raw_upgrade(fixture.server->port(), "/gated?key=throw");
+  const auto response = upgrade_by_hand(fixture.server->port(), "/gated?key=throw");
   EXPECT_EQ(response.result_int(), 500);
   EXPECT_NE(response.body().find("accept failed"), std::string::npos) << response.body();
   EXPECT_EQ(fixture.handler->opened.load(), 0);
@@ -276,14 +264,14 @@ TEST(WebSocket, AnAcceptThatThrowsIsAnswered500) {
 
 TEST(WebSocket, ABrokenQueryInTheUpgradeIs400) {
   GatedFixture fixture;
-  const auto response = raw_upgrade(fixture.server->port(), "/gated?key=%zz");
+  const auto response = upgrade_by_hand(fixture.server->port(), "/gated?key=%zz");
   EXPECT_EQ(response.result_int(), 400);
   EXPECT_EQ(fixture.handler->opened.load(), 0);
 }
 
 TEST(WebSocket, HandlersWithoutAnAcceptTakeEveryUpgrade) {
   Fixture fixture;
-  const auto response = raw_upgrade(fixture.server->port(), "/ws?anything=1");
+  const auto response = upgrade_by_hand(fixture.server->port(), "/ws?anything=1");
   EXPECT_EQ(response.result_int(), 101);
 }
 
