@@ -1,7 +1,7 @@
 // Submitting a generation job and following it to the end: the WebSocket /api/ws for live
 // progress, polling GET /api/jobs/{id} when the socket cannot be had or goes away.
 
-import { getJson, request, webSocketUrl } from './api';
+import { ApiError, getJson, request, webSocketUrl } from './api';
 import { applyEvent, applyRecord, initialProgress, isFinal, type JobProgress } from './progress';
 
 export interface JobParams {
@@ -11,7 +11,8 @@ export interface JobParams {
 }
 
 const kRawImageTypes = new Set(['image/png', 'image/jpeg', 'image/webp']);
-const kPollMs = 1000;
+const kPollMs = 1000;       // without a WebSocket
+const kSocketPollMs = 5000;  // beside an open WebSocket, in case an event is lost
 
 // POST /api/jobs: the image as the raw body when the browser knows its type, else as the
 // multipart field `image` (the server then sniffs the bytes). Answers the created job's record.
@@ -39,6 +40,10 @@ export async function cancelJob(id: string): Promise<void> {
 // Follows job `id` from `first` (its record from POST) until it is completed, failed or cancelled,
 // calling onUpdate with each new state; resolves with the final one. `signal` stops following
 // (the job itself goes on; cancelJob stops it).
+//
+// Events come over the WebSocket; GET /api/jobs/{id} is polled as well, every second while there
+// is no socket and every few seconds while there is one, so a lost event, a refused subscription
+// or a proxy that drops the socket never leaves the page waiting.
 export function followJob(
   first: JobProgress,
   onUpdate: (progress: JobProgress) => void,
@@ -47,11 +52,12 @@ export function followJob(
   return new Promise((resolve) => {
     let state = first;
     let socket: WebSocket | null = null;
+    let socketLive = false;  // open, and not answering errors to our subscription
     let pollTimer: number | undefined;
-    let polling = false;
     let done = false;
 
     const finish = () => {
+      if (done) return;
       done = true;
       window.clearTimeout(pollTimer);
       if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000);
@@ -63,6 +69,10 @@ export function followJob(
       onUpdate(state);
       if (isFinal(state.status)) finish();
     };
+    const schedulePoll = (delayMs: number) => {
+      window.clearTimeout(pollTimer);
+      if (!done) pollTimer = window.setTimeout(poll, delayMs);
+    };
     const poll = async () => {
       if (done) return;
       try {
@@ -70,50 +80,49 @@ export function followJob(
       } catch (error) {
         if (signal.aborted) return;
         // A lost connection or a restarting server: keep trying; a job that is gone is final.
-        if (error instanceof Error && 'status' in error && (error as { status: number }).status === 404) {
+        if (error instanceof ApiError && error.status === 404)
           update({ ...state, status: 'failed', error: { code: 'not_found', message: 'The job is gone.' } });
-        }
       }
-      if (!done && polling) pollTimer = window.setTimeout(poll, kPollMs);
-    };
-    const startPolling = () => {
-      if (done || polling) return;
-      polling = true;
-      void poll();
+      schedulePoll(socketLive ? kSocketPollMs : kPollMs);
     };
 
-    signal.addEventListener('abort', () => finish(), { once: true });
+    signal.addEventListener('abort', finish, { once: true });
     if (isFinal(state.status)) return finish();  // a cache hit: completed at once
+    // Until the socket is open (or if it never opens), poll.
+    schedulePoll(kPollMs);
 
     try {
       socket = new WebSocket(webSocketUrl('/api/ws'));
     } catch {
-      return startPolling();
+      return;  // no WebSocket here: polling alone
     }
-    let opened = false;
     socket.addEventListener('open', () => {
-      opened = true;
+      socketLive = true;
       socket?.send(JSON.stringify({ type: 'subscribe', jobs: [state.id] }));
-      // The job may have moved on between POST and subscribe: one look at its record closes the gap.
-      void getJson(`/api/jobs/${encodeURIComponent(state.id)}`, { signal })
-        .then((record) => update(applyRecord(state, record)))
-        .catch(() => undefined);
+      // The server answers a subscription to a finished job with its final event at once, so the
+      // socket covers the time since POST; polling slows down to a safety net.
+      schedulePoll(kSocketPollMs);
     });
     socket.addEventListener('message', (message) => {
       if (typeof message.data !== 'string') return;
+      let event: unknown;
       try {
-        update(applyEvent(state, JSON.parse(message.data)));
+        event = JSON.parse(message.data);
       } catch {
-        // not JSON: ignore
+        return;  // not JSON: ignore
       }
+      if ((event as { type?: unknown })?.type === 'error') {
+        socketLive = false;  // the subscription was refused: poll at full rate
+        schedulePoll(0);
+        return;
+      }
+      update(applyEvent(state, event));
     });
     socket.addEventListener('close', () => {
-      if (!done) startPolling();  // refused, lost or closed by the server: poll instead
+      if (done) return;
+      socketLive = false;  // refused, lost or closed by the server: poll instead
+      schedulePoll(0);
     });
-    // No socket within a few seconds (a proxy that holds the upgrade): poll meanwhile.
-    window.setTimeout(() => {
-      if (!opened) startPolling();
-    }, 3000);
   });
 }
 
