@@ -142,8 +142,9 @@ class Service {
   [[nodiscard]] int retry_after_s() const;
 
   void start_workers();  // when opened with start_workers = false
-  // Stops claiming; lets running batches finish within `grace`, then cancels what is left back to
-  // queued (they run again at the next start). Idempotent.
+  // Stops claiming; lets running batches finish within `grace`, then stops what is left at its next
+  // stage boundary and queues it again (it runs again at the next start, attempts + 1); stops the
+  // expiry. Idempotent; the service answers reads and queues submissions afterwards, but runs nothing.
   void drain(std::chrono::milliseconds grace = std::chrono::seconds(30));
 
   [[nodiscard]] EventHub& events();
@@ -153,6 +154,9 @@ class Service {
   [[nodiscard]] Readiness readiness() const;
   // Counters, queue and device readings at this moment, for /metrics.
   [[nodiscard]] MetricsSnapshot metrics_snapshot();
+  // One expiry pass now (the expiry thread runs one every expiry_interval): deletes the jobs that
+  // finished more than expire_after ago, then their files. Returns how many files were deleted.
+  [[nodiscard]] Result<std::size_t> expire_now();
   [[nodiscard]] const ServiceOptions& options() const;
   [[nodiscard]] const std::filesystem::path& data_dir() const;
 

@@ -1,2 +1,558 @@
-// Being written.
+// The generation service on the CPU: real SQLite in a temporary directory, the real pipeline at a
+// small resolution, events heard through a recording sink. Nothing waits on time for an assertion:
+// tests wait for events (with generous limits) and move a fake clock for deadlines and expiry.
+#include "orfeas/service/service.h"
+
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "orfeas/jobs/job_store.h"
+#include "orfeas/service/job_progress.h"
+#include "orfeas/testing/file_io.h"
+#include "orfeas/testing/temp_dir.h"
+
+namespace orfeas::service {
+namespace {
+
+namespace fs = std::filesystem;
+using orfeas::testing::TempDir;
+
+constexpr auto kEventWait = std::chrono::seconds(120);  // generous: the tests run under sanitizers
+constexpr int kResolution = 32;
+
+std::string read_bytes(const fs::path& path) {
+  return testing::read_text(path);
+}
+const std::string& duck() {
+  static const std::string bytes = read_bytes(fs::path(ORFEAS_SOURCE_DIR) / "examples/duck.png");
+  return bytes;
+}
+std::string test_image(const std::string& name) {
+  return read_bytes(fs::path(ORFEAS_SOURCE_DIR) / "tests/data" / name);
+}
+
+jobs::GenerationParams small_params(std::string format = "stl") {
+  jobs::GenerationParams params;
+  params.format = std::move(format);
+  params.resolution = kResolution;
+  return params;
+}
+
+// Every event the hub delivers, in order; an optional hook runs after each is recorded (outside
+// the recorder's lock, so it may call into the service).
+class Recorder final : public EventSink {
+ public:
+  void deliver(const JobEvent& event, const std::string& /*json*/) override {
+    std::function<void(const JobEvent&)> hook;
+    {
+      const std::lock_guard lock(mutex_);
+      events_.push_back(event);
+      hook = hook_;
+    }
+    changed_.notify_all();
+    if (hook) hook(event);
+  }
+
+  void set_hook(std::function<void(const JobEvent&)> hook) {
+    const std::lock_guard lock(mutex_);
+    hook_ = std::move(hook);
+  }
+
+  std::vector<JobEvent> of(const std::string& job) const {
+    const std::lock_guard lock(mutex_);
+    std::vector<JobEvent> out;
+    std::copy_if(events_.begin(), events_.end(), std::back_inserter(out),
+                 [&](const JobEvent& e) { return e.job == job; });
+    return out;
+  }
+
+  // Waits until `job` has had its final event; false after kEventWait.
+  bool wait_final(const std::string& job) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kEventWait, [&] {
+      return std::any_of(events_.begin(), events_.end(),
+                         [&](const JobEvent& e) { return e.job == job && e.is_final(); });
+    });
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<JobEvent> events_;
+  std::function<void(const JobEvent&)> hook_;
+};
+
+std::vector<EventType> types_of(const std::vector<JobEvent>& events) {
+  std::vector<EventType> types;
+  for (const JobEvent& e : events) types.push_back(e.type);
+  return types;
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  ServiceOptions options(bool start_workers = true) {
+    ServiceOptions o;
+    o.data_dir = dir_.path();
+    o.device = "cpu";
+    o.max_queue_delay = std::chrono::milliseconds(20);
+    o.clock_ms = [this] { return clock_ms_.fetch_add(1); };
+    o.start_workers = start_workers;
+    return o;
+  }
+
+  void open(ServiceOptions o) {
+    service_.reset();
+    Result<std::unique_ptr<Service>> service = Service::open(std::move(o));
+    ASSERT_TRUE(service) << service.error().message();
+    service_ = std::move(*service);
+    recorder_ = std::make_shared<Recorder>();
+    service_->events().subscribe_all(service_->events().add(recorder_));
+  }
+
+  SubmitAnswer submit(const jobs::GenerationParams& params, int priority = 0, const std::string& image = duck()) {
+    Result<SubmitAnswer> answer = service_->submit({.image = image, .params = params, .priority = priority});
+    EXPECT_TRUE(answer) << answer.error().message();
+    return answer.value_or(SubmitAnswer{});
+  }
+
+  jobs::Job job(const std::string& id) {
+    Result<JobView> view = service_->get(id);
+    EXPECT_TRUE(view) << view.error().message();
+    return view ? view->job : jobs::Job{};
+  }
+
+  // A job that ran to its end must have said so; an assertion failure otherwise.
+  void expect_final(const std::string& id) { ASSERT_TRUE(recorder_->wait_final(id)) << "no final event for " << id; }
+
+  TempDir dir_;
+  std::atomic<std::int64_t> clock_ms_{1'700'000'000'000};
+  std::unique_ptr<Service> service_;
+  std::shared_ptr<Recorder> recorder_;
+};
+
+TEST_F(ServiceTest, ASubmittedJobCompletesWithARealResultAndItsProfile) {
+  open(options());
+  const SubmitAnswer answer = submit(small_params("glb"));
+  EXPECT_FALSE(answer.cached);
+  EXPECT_EQ(answer.job.status, jobs::JobStatus::kQueued);
+  expect_final(answer.job.id);
+
+  const jobs::Job done = job(answer.job.id);
+  ASSERT_EQ(done.status, jobs::JobStatus::kCompleted) << done.error_message;
+  EXPECT_EQ(done.result_path, "results/" + done.id + ".glb");
+  const Result<fs::path> file = service_->result_file(done.id);
+  ASSERT_TRUE(file) << file.error().message();
+  EXPECT_GT(fs::file_size(*file), 1000U);
+  EXPECT_EQ(read_bytes(*file).substr(0, 4), "glTF");
+
+  const Result<std::string> profile = service_->profile_json(done.id);
+  ASSERT_TRUE(profile) << profile.error().message();
+  const nlohmann::json parsed = nlohmann::json::parse(*profile);
+  EXPECT_EQ(parsed["job"], done.id);
+  EXPECT_GT(parsed["total_s"].get<double>(), 0.0);
+  ASSERT_EQ(parsed["stages"].size(), pipeline::kStageNames.size());
+  for (std::size_t i = 0; i < pipeline::kStageNames.size(); ++i) {
+    EXPECT_EQ(parsed["stages"][i]["name"], pipeline::kStageNames[i]);
+  }
+  const std::vector<JobEvent> events = recorder_->of(done.id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, EventType::kCompleted);
+  EXPECT_EQ(events.back().result_url, "/api/jobs/" + done.id + "/result");
+  EXPECT_EQ(events.back().profile_json, *profile);
+  EXPECT_FALSE(service_->result_file("0123456789abcdef0123456789abcdef"));
+  EXPECT_EQ(service_->get("not-an-id").error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ServiceTest, OneJobsEventsComeInOrderWithPercentRisingTo100) {
+  open(options());
+  const SubmitAnswer answer = submit(small_params());
+  expect_final(answer.job.id);
+  const std::vector<JobEvent> events = recorder_->of(answer.job.id);
+  ASSERT_GE(events.size(), 3U + 2 * pipeline::kStageNames.size());
+  EXPECT_EQ(events.front().type, EventType::kQueued);
+  EXPECT_EQ(events.front().position, 1);
+  EXPECT_EQ(events[1].type, EventType::kStarted);
+  EXPECT_EQ(events.back().type, EventType::kCompleted);
+  double percent = 0.0;
+  std::vector<std::string> stages;  // in order of first appearance
+  for (std::size_t i = 2; i + 1 < events.size(); ++i) {
+    ASSERT_EQ(events[i].type, EventType::kProgress) << i;
+    EXPECT_GE(events[i].percent, percent) << "percent fell at event " << i;
+    EXPECT_LE(events[i].percent, 100.0);
+    percent = events[i].percent;
+    if (stages.empty() || stages.back() != events[i].stage) stages.push_back(events[i].stage);
+  }
+  EXPECT_DOUBLE_EQ(percent, 100.0);
+  EXPECT_EQ(stages, std::vector<std::string>(pipeline::kStageNames.begin(), pipeline::kStageNames.end()));
+}
+
+TEST_F(ServiceTest, HigherPriorityRunsFirst) {
+  open(options(/*start_workers=*/false));
+  // Different resolutions: each job is a batch of its own, so the claim order shows.
+  jobs::GenerationParams low = small_params();
+  jobs::GenerationParams mid = small_params();
+  mid.resolution = kResolution + 4;
+  jobs::GenerationParams high = small_params();
+  high.resolution = kResolution + 8;
+  const std::string low_id = submit(low, -10).job.id;
+  const std::string mid_id = submit(mid, 0).job.id;
+  const std::string high_id = submit(high, 50).job.id;
+  EXPECT_EQ(*service_->get(high_id)->position, 1);
+  EXPECT_EQ(*service_->get(mid_id)->position, 2);
+  EXPECT_EQ(*service_->get(low_id)->position, 3);
+  service_->start_workers();
+  for (const std::string& id : {low_id, mid_id, high_id}) expect_final(id);
+  const jobs::Job l = job(low_id);
+  const jobs::Job m = job(mid_id);
+  const jobs::Job h = job(high_id);
+  for (const jobs::Job& j : {l, m, h}) ASSERT_EQ(j.status, jobs::JobStatus::kCompleted) << j.error_message;
+  // The store's clock moves on every reading, so claim times order the claims.
+  EXPECT_LT(*h.started_ms, *m.started_ms);
+  EXPECT_LT(*m.started_ms, *l.started_ms);
+}
+
+// The sum and count of a histogram in the Prometheus text.
+std::pair<double, double> histogram_sum_count(const std::string& text, const std::string& name) {
+  double sum = -1.0;
+  double count = -1.0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + "_sum ", 0) == 0) sum = std::stod(line.substr(name.size() + 5));
+    if (line.rfind(name + "_count ", 0) == 0) count = std::stod(line.substr(name.size() + 7));
+  }
+  return {sum, count};
+}
+
+TEST_F(ServiceTest, QueuedJobsOfOneKeyRunInBatches) {
+  open(options(/*start_workers=*/false));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    jobs::GenerationParams params = small_params(i % 2 == 0 ? "stl" : "ply");  // formats differ within a batch
+    params.size_mm = 50.0 + i;
+    ids.push_back(submit(params).job.id);
+  }
+  service_->start_workers();
+  for (const std::string& id : ids) expect_final(id);
+  for (const std::string& id : ids) EXPECT_EQ(job(id).status, jobs::JobStatus::kCompleted);
+  const auto [sum, count] =
+      histogram_sum_count(service_->metrics().render(service_->metrics_snapshot()), "orfeas_batch_size");
+  EXPECT_EQ(sum, 4.0);
+  EXPECT_GE(count, 1.0);
+  EXPECT_LT(count, 4.0) << "some batch held more than one job";
+  const std::vector<WorkerInfo> workers = service_->workers();
+  ASSERT_EQ(workers.size(), 1U);
+  EXPECT_EQ(workers[0].batches_run, static_cast<std::size_t>(count));
+}
+
+TEST_F(ServiceTest, CancellingAQueuedJobEndsItAtOnce) {
+  open(options(/*start_workers=*/false));
+  const std::string id = submit(small_params()).job.id;
+  const Result<jobs::Job> cancelled = service_->cancel(id);
+  ASSERT_TRUE(cancelled) << cancelled.error().message();
+  EXPECT_EQ(cancelled->status, jobs::JobStatus::kCancelled);
+  EXPECT_EQ(types_of(recorder_->of(id)), (std::vector{EventType::kQueued, EventType::kCancelled}));
+  // A final job is answered as it is, without another event.
+  EXPECT_EQ(service_->cancel(id)->status, jobs::JobStatus::kCancelled);
+  service_->start_workers();
+  service_->drain();
+  EXPECT_EQ(types_of(recorder_->of(id)), (std::vector{EventType::kQueued, EventType::kCancelled}));
+  EXPECT_FALSE(fs::exists(dir_.file("results/" + id + ".stl")));
+  EXPECT_EQ(service_->cancel("0123456789abcdef0123456789abcdef").error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(ServiceTest, CancellingARunningJobStopsItWithoutAResult) {
+  open(options());
+  std::atomic<bool> asked{false};
+  recorder_->set_hook([&](const JobEvent& event) {
+    // At the start of shape generation: the worker is inside the job. (The hook runs on the
+    // worker's thread, inside the event's delivery: cancel() may be called from there.)
+    if (event.type == EventType::kProgress && event.stage == "shape_generation" && !asked.exchange(true)) {
+      const Result<jobs::Job> cancelled = service_->cancel(event.job);
+      EXPECT_TRUE(cancelled && cancelled->status == jobs::JobStatus::kCancelled);
+    }
+  });
+  const std::string id = submit(small_params()).job.id;
+  expect_final(id);
+  service_->drain();  // the worker is done with it
+  const std::vector<JobEvent> events = recorder_->of(id);
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(events.back().type, EventType::kCancelled);
+  EXPECT_EQ(std::count_if(events.begin(), events.end(), [](const JobEvent& e) { return e.is_final(); }), 1);
+  EXPECT_EQ(job(id).status, jobs::JobStatus::kCancelled);
+  EXPECT_FALSE(fs::exists(dir_.file("results/" + id + ".stl")));
+  EXPECT_TRUE(std::none_of(events.begin(), events.end(), [](const JobEvent& e) {
+    return e.stage == "post_processing";
+  })) << "the job stopped at the next stage boundary";
+}
+
+TEST_F(ServiceTest, AJobPastItsTimeLimitFailsAsDeadlineExceeded) {
+  ServiceOptions o = options();
+  o.job_timeout = std::chrono::seconds(60);
+  open(std::move(o));
+  // The moment it starts, the fake clock jumps past its limit.
+  recorder_->set_hook([this](const JobEvent& event) {
+    if (event.type == EventType::kStarted) clock_ms_ += 3'600'000;
+  });
+  const std::string id = submit(small_params()).job.id;
+  expect_final(id);
+  const std::vector<JobEvent> events = recorder_->of(id);
+  ASSERT_EQ(events.back().type, EventType::kFailed);
+  EXPECT_EQ(events.back().error_code, "deadline_exceeded");
+  EXPECT_FALSE(events.back().retryable);
+  const jobs::Job failed = job(id);
+  EXPECT_EQ(failed.status, jobs::JobStatus::kFailed);
+  EXPECT_EQ(failed.error_code, error_code_name(ErrorCode::kDeadlineExceeded));
+  EXPECT_FALSE(failed.retryable);
+  EXPECT_FALSE(fs::exists(dir_.file("results/" + id + ".stl")));
+}
+
+TEST_F(ServiceTest, AFullQueueRefusesWithResourceExhausted) {
+  ServiceOptions o = options(/*start_workers=*/false);
+  o.max_queue = 2;
+  open(std::move(o));
+  submit(small_params());
+  submit(small_params());
+  const Result<SubmitAnswer> refused = service_->submit({.image = duck(), .params = small_params(), .priority = 0});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kResourceExhausted);
+  EXPECT_GE(service_->retry_after_s(), 1);
+  EXPECT_EQ(service_->metrics_snapshot().queue_length, 2);
+}
+
+TEST_F(ServiceTest, TheSameImageAndParametersAreAnsweredFromTheCache) {
+  open(options());
+  const std::string first = submit(small_params()).job.id;
+  expect_final(first);
+  ASSERT_EQ(job(first).status, jobs::JobStatus::kCompleted);
+
+  const SubmitAnswer again = submit(small_params());
+  EXPECT_TRUE(again.cached);
+  EXPECT_EQ(again.position, 0);
+  EXPECT_EQ(again.job.status, jobs::JobStatus::kCompleted);
+  EXPECT_NE(again.job.id, first);
+  EXPECT_EQ(service_->metrics().cache_hits(), 1U);
+  EXPECT_EQ(types_of(recorder_->of(again.job.id)), std::vector{EventType::kCompleted});
+  EXPECT_EQ(read_bytes(*service_->result_file(again.job.id)), read_bytes(*service_->result_file(first)));
+  EXPECT_TRUE(service_->profile_json(again.job.id));
+
+  // Another format is another result.
+  const SubmitAnswer other = submit(small_params("obj"));
+  EXPECT_FALSE(other.cached);
+  expect_final(other.job.id);
+  EXPECT_EQ(service_->metrics().cache_hits(), 1U);
+}
+
+TEST_F(ServiceTest, JobsSurviveARestartAndCompleteExactlyOnce) {
+  std::vector<std::string> ids;
+  open(options(/*start_workers=*/false));
+  ids.push_back(submit(small_params()).job.id);
+  ids.push_back(submit(small_params("ply")).job.id);
+  service_.reset();
+  {
+    // A crash while one job was running: it is left `running` in the store.
+    auto store = jobs::JobStore::open(dir_.path());
+    ASSERT_TRUE(store);
+    const auto claimed = (*store)->claim_next_batch("", 1);
+    ASSERT_TRUE(claimed && claimed->size() == 1U);
+  }
+  open(options());
+  for (const std::string& id : ids) expect_final(id);
+  service_->drain();
+  int attempts = 0;
+  for (const std::string& id : ids) {
+    const jobs::Job done = job(id);
+    EXPECT_EQ(done.status, jobs::JobStatus::kCompleted) << done.error_message;
+    attempts += done.attempts;
+    const std::vector<JobEvent> events = recorder_->of(id);
+    EXPECT_EQ(std::count_if(events.begin(), events.end(), [](const JobEvent& e) { return e.is_final(); }), 1);
+    EXPECT_EQ(
+        std::count_if(events.begin(), events.end(), [](const JobEvent& e) { return e.type == EventType::kStarted; }),
+        1);
+  }
+  EXPECT_EQ(attempts, 1) << "the interrupted job ran again, once";
+}
+
+TEST_F(ServiceTest, FinishedJobsAndTheirFilesExpire) {
+  ServiceOptions o = options();
+  o.expire_after = std::chrono::hours(1);
+  open(std::move(o));
+  const std::string id = submit(small_params()).job.id;
+  expect_final(id);
+  const jobs::Job done = job(id);
+  ASSERT_EQ(done.status, jobs::JobStatus::kCompleted);
+  const fs::path upload = dir_.path() / done.upload_path;
+  const fs::path result = dir_.path() / done.result_path;
+  ASSERT_TRUE(fs::exists(upload) && fs::exists(result));
+
+  EXPECT_EQ(*service_->expire_now(), 0U) << "not an hour old yet";
+  EXPECT_TRUE(service_->get(id));
+  clock_ms_ += 2 * 3'600'000;
+  EXPECT_EQ(*service_->expire_now(), 2U);
+  EXPECT_EQ(service_->get(id).error().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(fs::exists(upload));
+  EXPECT_FALSE(fs::exists(result));
+}
+
+TEST_F(ServiceTest, BadImagesAndParametersAreRefusedWithTheirReason) {
+  open(options(/*start_workers=*/false));
+  const auto code_of = [&](const std::string& image, const jobs::GenerationParams& params, int priority = 0) {
+    const Result<SubmitAnswer> answer = service_->submit({.image = image, .params = params, .priority = priority});
+    EXPECT_FALSE(answer);
+    return answer ? ErrorCode::kInternal : answer.error().code();
+  };
+  EXPECT_EQ(code_of(test_image("not_supported.gif"), small_params()), ErrorCode::kUnsupportedFormat);
+  EXPECT_EQ(code_of(test_image("garbage.png"), small_params()), ErrorCode::kUnsupportedFormat);
+  EXPECT_EQ(code_of(test_image("truncated.png"), small_params()), ErrorCode::kCorruptData);
+  EXPECT_EQ(code_of(test_image("truncated.jpg"), small_params()), ErrorCode::kCorruptData);
+  EXPECT_EQ(code_of(test_image("bomb_12000x12000.png"), small_params()), ErrorCode::kLimitExceeded);
+  EXPECT_EQ(code_of("", small_params()), ErrorCode::kCorruptData);
+
+  const auto with = [](auto change) {
+    jobs::GenerationParams params = small_params();
+    change(params);
+    return params;
+  };
+  const std::vector<std::pair<jobs::GenerationParams, std::string>> bad = {
+      {with([](auto& p) { p.format = "fbx"; }), "format"},
+      {with([](auto& p) { p.resolution = 15; }), "resolution"},
+      {with([](auto& p) { p.resolution = 1025; }), "resolution"},
+      {with([](auto& p) { p.size_mm = 0.0; }), "size_mm"},
+      {with([](auto& p) { p.size_mm = 10000.5; }), "size_mm"},
+      {with([](auto& p) { p.faces = -1; }), "faces"},
+      {with([](auto& p) { p.backend = "nope"; }), "backend"},
+      {with([](auto& p) { p.device = "cuda:3"; }), "device"},
+  };
+  for (const auto& [params, field] : bad) {
+    const Result<SubmitAnswer> answer = service_->submit({.image = duck(), .params = params, .priority = 0});
+    ASSERT_FALSE(answer) << field;
+    EXPECT_EQ(answer.error().code(), ErrorCode::kInvalidArgument) << field;
+    EXPECT_NE(answer.error().message().find(field), std::string::npos) << answer.error().message();
+  }
+  EXPECT_EQ(code_of(duck(), small_params(), 101), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of(duck(), small_params(), -101), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(service_->metrics_snapshot().queue_length, 0) << "nothing refused was queued";
+  EXPECT_TRUE(fs::is_empty(dir_.file("uploads")));
+}
+
+TEST_F(ServiceTest, UploadLimitsComeFromTheOptions) {
+  ServiceOptions o = options(/*start_workers=*/false);
+  o.max_upload_bytes = 1000;
+  open(std::move(o));
+  EXPECT_EQ(service_->submit({.image = duck(), .params = small_params(), .priority = 0}).error().code(),
+            ErrorCode::kLimitExceeded);
+  ServiceOptions p = options(/*start_workers=*/false);
+  p.max_pixels = 100 * 100;
+  open(std::move(p));
+  EXPECT_EQ(service_->submit({.image = duck(), .params = small_params(), .priority = 0}).error().code(),
+            ErrorCode::kLimitExceeded);
+}
+
+TEST_F(ServiceTest, ReadinessWorkersAndSnapshotTellTheState) {
+  open(options(/*start_workers=*/false));
+  Readiness readiness = service_->readiness();
+  EXPECT_TRUE(readiness.storage_writable);
+  EXPECT_FALSE(readiness.workers_up);
+  EXPECT_FALSE(readiness.ready());
+  EXPECT_FALSE(readiness.detail.empty());
+  submit(small_params());
+  MetricsSnapshot snapshot = service_->metrics_snapshot();
+  EXPECT_EQ(snapshot.queue_length, 1);
+  EXPECT_EQ(snapshot.jobs_by_status[static_cast<std::size_t>(jobs::JobStatus::kQueued)], 1);
+  ASSERT_EQ(snapshot.devices.size(), 1U);
+  EXPECT_EQ(snapshot.devices[0].name, "cpu");
+  EXPECT_FALSE(snapshot.devices[0].worker_up);
+
+  service_->start_workers();
+  readiness = service_->readiness();
+  EXPECT_TRUE(readiness.ready()) << readiness.detail;
+  const std::vector<WorkerInfo> workers = service_->workers();
+  ASSERT_EQ(workers.size(), 1U);
+  EXPECT_EQ(workers[0].device, "cpu");
+  EXPECT_TRUE(workers[0].up);
+  ASSERT_NE(workers[0].optimizer, nullptr);
+  EXPECT_EQ(workers[0].config.key, "inflate/cpu/r128");
+  EXPECT_TRUE(service_->metrics_snapshot().devices[0].worker_up);
+  EXPECT_EQ(service_->data_dir(), dir_.path());
+}
+
+TEST_F(ServiceTest, OpenRefusesBadOptions) {
+  ServiceOptions o = options();
+  o.device = "tpu";
+  EXPECT_EQ(Service::open(o).error().code(), ErrorCode::kInvalidArgument);
+  o = options();
+  o.max_queue = 0;
+  EXPECT_EQ(Service::open(o).error().code(), ErrorCode::kInvalidArgument);
+  o = options();
+  o.data_dir.clear();
+  EXPECT_EQ(Service::open(o).error().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(JobProgressTest, StagesShareTheWayTo100WithoutJumps) {
+  const StageWeights weights = {1, 1, 1, 1, 1, 5};  // export is half the job
+  JobProgress progress("job", weights, 0, 100);
+  std::vector<double> percents;
+  for (std::size_t i = 0; i < pipeline::kStageNames.size(); ++i) {
+    const auto start = progress.on_event({.stage = pipeline::kStageNames[i], .index = i}, 0);
+    ASSERT_TRUE(start);
+    if (!percents.empty()) {
+      EXPECT_DOUBLE_EQ(start->percent, percents.back()) << "a stage starts where the last ended";
+    }
+    const auto end = progress.on_event({.stage = pipeline::kStageNames[i], .index = i, .done = true}, 0);
+    ASSERT_TRUE(end);
+    percents.push_back(end->percent);
+  }
+  EXPECT_DOUBLE_EQ(percents[0], 10.0);
+  EXPECT_DOUBLE_EQ(percents[4], 50.0);
+  EXPECT_DOUBLE_EQ(percents.back(), 100.0);
+}
+
+TEST(JobProgressTest, StepsMoveWithinTheStageAndAreRateLimited) {
+  JobProgress progress("job", default_stage_weights(), 0, 100);
+  ASSERT_TRUE(progress.on_event({.stage = "image_preprocessing", .index = 0, .done = true}, 0));
+  const auto first = progress.on_event({.stage = "shape_generation", .index = 1, .step = 1, .steps = 4}, 1000);
+  ASSERT_TRUE(first);
+  EXPECT_NEAR(first->percent, 10.0 + 35.0 / 4, 1e-9);
+  ASSERT_TRUE(first->eta_s);
+  EXPECT_NEAR(*first->eta_s, 1.0 * (100.0 - first->percent) / first->percent, 1e-9);
+  // 50 ms later: held back, but remembered.
+  EXPECT_FALSE(progress.on_event({.stage = "shape_generation", .index = 1, .step = 2, .steps = 4}, 1050));
+  EXPECT_NEAR(progress.last()->percent, 10.0 + 35.0 / 2, 1e-9);
+  EXPECT_TRUE(progress.on_event({.stage = "shape_generation", .index = 1, .step = 3, .steps = 4}, 1100));
+  // A stage end always goes out; a stage run again (a split batch) never moves the bar back.
+  EXPECT_TRUE(progress.on_event({.stage = "shape_generation", .index = 1, .done = true}, 1101));
+  const auto again = progress.on_event({.stage = "shape_generation", .index = 1}, 1102);
+  ASSERT_TRUE(again);
+  EXPECT_DOUBLE_EQ(again->percent, 45.0);
+}
+
+TEST(JobProgressTest, WeightsComeFromTheProfilerWhenEveryStageHasHistory) {
+  EXPECT_EQ(stage_weights({}), default_stage_weights());
+  std::vector<profiling::StageShare> shares;
+  for (const std::string_view stage : pipeline::kStageNames) {
+    profiling::StageShare share;
+    share.stage = std::string(stage);
+    share.mean_share_percent = 10.0;
+    share.job_count = 3;
+    shares.push_back(share);
+  }
+  shares[1].mean_share_percent = 50.0;
+  const StageWeights weights = stage_weights(shares);
+  EXPECT_EQ(weights[1], 50.0);
+  EXPECT_EQ(weights[0], 10.0);
+  shares.pop_back();
+  EXPECT_EQ(stage_weights(shares), default_stage_weights()) << "a stage without history";
+}
+
+}  // namespace
+}  // namespace orfeas::service
