@@ -72,7 +72,8 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerOptions options, j
       optimizer_options.device = static_cast<std::uint32_t>(spec.ordinal);
     } else {
       worker->accepts = {"auto", "cpu"};
-      ORFEAS_ASSIGN_OR_RETURN(worker->pool, gpu::HostMemoryPool::create({}));
+      ORFEAS_ASSIGN_OR_RETURN(worker->pool,
+                              gpu::HostMemoryPool::create({.capacity_bytes = scheduler->options_.cpu_pool_bytes}));
     }
     optimizer_options.pool = worker->pool.get();
     ORFEAS_ASSIGN_OR_RETURN(worker->optimizer, gpu::GpuOptimizer::create(std::move(optimizer_options)));

@@ -64,6 +64,7 @@ struct SchedulerOptions {
   std::vector<gpu::DeviceSpec> devices;  // one worker each
   std::chrono::milliseconds max_queue_delay{50};
   std::shared_ptr<gpu::DeviceProbe> probe;  // CUDA workers' optimizers (null: NVML's)
+  std::uint64_t cpu_pool_bytes = 0;         // the CPU worker's pool capacity; 0: unlimited
   std::filesystem::path calibration_dir;    // where the optimizers keep gpu_calibration.json; empty: memory only
   std::size_t slots_per_worker = 2;         // batches in flight per worker
 };

@@ -167,7 +167,8 @@ struct Service::Impl final : JobLifecycle {
   std::mutex finishes_mutex;
   std::deque<std::int64_t> finishes_ms;  // steady times of recent ends, for retry_after_s
 
-  std::atomic<bool> abandon{false};  // drain ran out of grace: running jobs stop and are queued again
+  std::atomic<bool> draining{false};  // drain() began: nothing more is claimed
+  std::atomic<bool> abandon{false};   // drain ran out of grace: running jobs stop and are queued again
   std::mutex drain_mutex;
   bool drained = false;  // guarded by drain_mutex
 
@@ -526,6 +527,7 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   scheduler_options.devices = devices;
   scheduler_options.max_queue_delay = impl->options.max_queue_delay;
   scheduler_options.probe = impl->options.probe;
+  scheduler_options.cpu_pool_bytes = impl->options.cpu_pool_bytes;
   scheduler_options.calibration_dir = impl->options.data_dir;
   ORFEAS_ASSIGN_OR_RETURN(impl->scheduler,
                           Scheduler::create(std::move(scheduler_options), *impl->store, *impl, impl->metrics));
@@ -608,6 +610,7 @@ void Service::drain(std::chrono::milliseconds grace) {
   const std::lock_guard lock(impl.drain_mutex);
   if (impl.drained) return;
   impl.drained = true;
+  impl.draining = true;
   impl.scheduler->stop_claiming();
   if (!impl.scheduler->wait_idle(grace)) impl.abandon = true;  // the rest stop at their next stage
   impl.scheduler->join();
@@ -649,6 +652,13 @@ Readiness Service::readiness() const {
   const std::vector<WorkerStatus> workers = impl_->scheduler->workers();
   readiness.workers_up =
       !workers.empty() && std::all_of(workers.begin(), workers.end(), [](const WorkerStatus& w) { return w.up; });
+  if (impl_->draining) {
+    readiness.workers_up = false;
+    if (readiness.detail.empty()) {
+      readiness.detail = impl_->abandon ? "draining: the jobs still running stop and are queued again"
+                                        : "draining: the running batches finish";
+    }
+  }
   if (!readiness.workers_up && readiness.detail.empty()) readiness.detail = "the workers are not running";
   return readiness;
 }

@@ -69,6 +69,9 @@ struct ServiceOptions {
   std::chrono::milliseconds expiry_interval{std::chrono::minutes(1)};  // how often expiry runs
   // Unix time in ms; tests pass a fake clock. Default: the system clock.
   std::function<std::int64_t()> clock_ms;
+  // Bytes the CPU worker's volumes may take at once (its host memory pool's capacity); 0: no limit
+  // but the machine's. A batch that does not fit is split like one that does not fit a GPU.
+  std::uint64_t cpu_pool_bytes = 0;
   // The device probe of CUDA workers' optimizers (null: NVML's); tests pass a fake.
   std::shared_ptr<gpu::DeviceProbe> probe;
   // false: jobs are accepted and queued but no worker claims them until start_workers() (tests of
@@ -107,8 +110,8 @@ struct WorkerInfo {
 
 struct Readiness {
   bool storage_writable = false;
-  bool workers_up = false;
-  std::string detail;  // why not ready, in a sentence
+  bool workers_up = false;  // false from the start of a drain
+  std::string detail;       // why not ready, in a sentence
   [[nodiscard]] bool ready() const { return storage_writable && workers_up; }
 };
 

@@ -13,10 +13,12 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "orfeas/gpu/caching_memory_pool.h"
 #include "orfeas/jobs/job_store.h"
 #include "orfeas/service/job_progress.h"
 #include "orfeas/testing/file_io.h"
@@ -496,6 +498,82 @@ TEST_F(ServiceTest, OpenRefusesBadOptions) {
   o = options();
   o.data_dir.clear();
   EXPECT_EQ(Service::open(o).error().code(), ErrorCode::kInvalidArgument);
+}
+
+// The bytes one job's volume takes from the CPU worker's pool.
+std::uint64_t volume_bytes() {
+  const auto n = static_cast<std::size_t>(kResolution) + 1;
+  return gpu::pool_bucket_bytes(4 * n * n * n);
+}
+
+TEST_F(ServiceTest, ABatchThatDoesNotFitIsSplitAndEveryJobCompletes) {
+  ServiceOptions o = options(/*start_workers=*/false);
+  o.cpu_pool_bytes = volume_bytes() * 3 / 2;  // one volume at a time
+  open(std::move(o));
+  const std::string a = submit(small_params()).job.id;
+  const std::string b = submit(small_params("ply")).job.id;
+  service_->start_workers();
+  expect_final(a);
+  expect_final(b);
+  EXPECT_EQ(job(a).status, jobs::JobStatus::kCompleted) << job(a).error_message;
+  EXPECT_EQ(job(b).status, jobs::JobStatus::kCompleted) << job(b).error_message;
+  if (service_->workers()[0].optimizer->recommend_batch(service_->workers()[0].config, 2).recommended > 1) {
+    EXPECT_GE(service_->metrics().oom_retries(), 1U);
+  }
+}
+
+TEST_F(ServiceTest, AJobThatCannotFitAloneFailsAsRetryableOutOfMemory) {
+  ServiceOptions o = options();
+  o.cpu_pool_bytes = volume_bytes() / 2;
+  open(std::move(o));
+  const std::string id = submit(small_params()).job.id;
+  expect_final(id);
+  const std::vector<JobEvent> events = recorder_->of(id);
+  ASSERT_EQ(events.back().type, EventType::kFailed);
+  EXPECT_EQ(events.back().error_code, "out_of_memory");
+  EXPECT_TRUE(events.back().retryable);
+  EXPECT_EQ(job(id).status, jobs::JobStatus::kFailed);
+  EXPECT_TRUE(job(id).retryable);
+}
+
+TEST_F(ServiceTest, ADrainPastItsGraceQueuesTheRunningJobAgain) {
+  open(options());
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool inside = false;
+  recorder_->set_hook([&](const JobEvent& event) {
+    if (event.type != EventType::kProgress || event.stage != "shape_generation" || event.steps != 0) return;
+    {
+      const std::lock_guard lock(mutex);
+      if (inside) return;
+      inside = true;
+    }
+    changed.notify_all();
+    // Hold the worker inside the job until the drain has given up waiting for it.
+    for (int i = 0; i < 60'000; ++i) {
+      if (service_->readiness().detail.find("queued again") != std::string::npos) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ADD_FAILURE() << "the drain never gave up on the running job";
+  });
+  const std::string id = submit(small_params()).job.id;
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, kEventWait, [&] { return inside; }));
+  }
+  service_->drain(std::chrono::milliseconds(0));
+  const jobs::Job requeued = job(id);
+  EXPECT_EQ(requeued.status, jobs::JobStatus::kQueued);
+  EXPECT_EQ(requeued.attempts, 1);
+  const std::vector<JobEvent> events = recorder_->of(id);
+  EXPECT_TRUE(std::none_of(events.begin(), events.end(), [](const JobEvent& e) { return e.is_final(); }));
+  EXPECT_FALSE(fs::exists(dir_.file("results/" + id + ".stl")));
+  EXPECT_FALSE(service_->readiness().ready());
+
+  open(options());  // the next start runs it, once
+  expect_final(id);
+  EXPECT_EQ(job(id).status, jobs::JobStatus::kCompleted);
+  EXPECT_EQ(job(id).attempts, 1);
 }
 
 TEST(JobProgressTest, StagesShareTheWayTo100WithoutJumps) {
