@@ -209,7 +209,12 @@ void Scheduler::slot_loop(Worker& worker) {
 
     Result<std::vector<jobs::Job>> batch =
         lifecycle_.claim(next.batch_key, static_cast<int>(std::min<std::size_t>(wanted, 1024)), worker.name);
-    if (!batch || batch->empty()) continue;  // another slot took them
+    if (!batch) {
+      // The store refused (busy, or broken): try again a little later rather than spin.
+      if (!wait_for_work(Clock::now() + kIdlePoll)) return;
+      continue;
+    }
+    if (batch->empty()) continue;  // another slot took them
     {
       const std::lock_guard lock(mutex_);
       ++in_flight_;

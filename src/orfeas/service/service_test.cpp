@@ -406,6 +406,23 @@ TEST_F(ServiceTest, FinishedJobsAndTheirFilesExpire) {
   EXPECT_FALSE(fs::exists(result));
 }
 
+TEST_F(ServiceTest, TheExpiryThreadRunsEveryInterval) {
+  ServiceOptions o = options(/*start_workers=*/false);
+  o.expire_after = std::chrono::hours(1);
+  o.expiry_interval = std::chrono::milliseconds(5);
+  open(std::move(o));
+  const std::string id = submit(small_params()).job.id;
+  ASSERT_TRUE(service_->cancel(id));  // final now, with its upload
+  const fs::path upload = dir_.path() / job(id).upload_path;
+  ASSERT_TRUE(fs::exists(upload));
+  clock_ms_ += 2 * 3'600'000;
+  // Waits for the thread's pass (a poll with a generous limit, not a timing assertion); the
+  // files go after the job's row.
+  for (int i = 0; i < 60'000 && fs::exists(upload); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_FALSE(fs::exists(upload));
+  EXPECT_EQ(service_->get(id).error().code(), ErrorCode::kNotFound);
+}
+
 TEST_F(ServiceTest, BadImagesAndParametersAreRefusedWithTheirReason) {
   open(options(/*start_workers=*/false));
   const auto code_of = [&](const std::string& image, const jobs::GenerationParams& params, int priority = 0) {
