@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orfeas/gpu/caching_memory_pool.h"
+#include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/jobs/job_store.h"
 #include "orfeas/service/job_progress.h"
 #include "orfeas/testing/file_io.h"
@@ -591,6 +593,45 @@ TEST_F(ServiceTest, ADrainPastItsGraceQueuesTheRunningJobAgain) {
   expect_final(id);
   EXPECT_EQ(job(id).status, jobs::JobStatus::kCompleted);
   EXPECT_EQ(job(id).attempts, 1);
+}
+
+TEST_F(ServiceTest, OnAMachineWithCudaEveryDeviceGetsAWorkerThatRunsJobs) {
+  if (gpu::cuda_device_count() == 0) {
+    ServiceOptions o = options();
+    o.device = "cuda";
+    EXPECT_EQ(Service::open(std::move(o)).error().code(), ErrorCode::kUnavailable);
+    GTEST_SKIP() << "no CUDA device: the GPU workers are not tried here";
+  }
+  ServiceOptions o = options();
+  o.device = "auto";
+  open(std::move(o));
+  const std::vector<WorkerInfo> workers = service_->workers();
+  ASSERT_EQ(workers.size(), static_cast<std::size_t>(gpu::cuda_device_count()));
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    EXPECT_EQ(workers[i].device, "cuda:" + std::to_string(i));
+    EXPECT_EQ(workers[i].config.key, "inflate/cuda/r128");
+  }
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    jobs::GenerationParams params = small_params(i % 2 == 0 ? "glb" : "stl");
+    params.resolution = 96;
+    params.faces = i == 3 ? 500 : 0;
+    ids.push_back(submit(params).job.id);
+  }
+  jobs::GenerationParams on_last = small_params();
+  on_last.device = workers.back().device;
+  ids.push_back(submit(on_last).job.id);
+  for (const std::string& id : ids) expect_final(id);
+  for (const std::string& id : ids) {
+    const jobs::Job done = job(id);
+    EXPECT_EQ(done.status, jobs::JobStatus::kCompleted) << done.error_message;
+    EXPECT_TRUE(service_->result_file(id));
+  }
+  const MetricsSnapshot snapshot = service_->metrics_snapshot();
+  ASSERT_EQ(snapshot.devices.size(), workers.size());
+  EXPECT_TRUE(snapshot.devices[0].worker_up);
+  std::cout << "cuda:0 memory total " << snapshot.devices[0].memory_total_bytes.value_or(0) << " used "
+            << snapshot.devices[0].memory_used_bytes.value_or(0) << "\n";
 }
 
 TEST(JobProgressTest, StagesShareTheWayTo100WithoutJumps) {
