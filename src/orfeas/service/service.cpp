@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <span>
@@ -369,22 +368,14 @@ struct Service::Impl final : JobLifecycle {
     std::error_code ec;
     std::filesystem::create_hard_link(*source, target_path, ec);
     if (ec) {
-      // Another file system or no links: a copy, written atomically like every result.
-      const std::filesystem::path copy_source = *source;
-      Status copied = [&]() -> Status {
-        std::error_code size_ec;
-        const auto size = std::filesystem::file_size(copy_source, size_ec);
-        if (size_ec) return make_error(ErrorCode::kIoError, size_ec.message());
-        std::vector<std::byte> bytes(size);
-        std::FILE* file = std::fopen(copy_source.c_str(), "rb");
-        if (file == nullptr) return make_error(ErrorCode::kIoError, "cannot open the cached result");
-        const std::size_t got = std::fread(bytes.data(), 1, bytes.size(), file);
-        std::fclose(file);
-        if (got != bytes.size()) return make_error(ErrorCode::kIoError, "short read of the cached result");
-        ORFEAS_RETURN_IF_ERROR(data.write_result(request.id, request.params.format, bytes));
-        return ok();
-      }();
-      if (!copied) return std::nullopt;
+      // Another file system, or no links there: a copy. The name is a new job's, which no reader
+      // knows before the job is inserted below, so the copy need not be atomic.
+      ec.clear();
+      std::filesystem::copy_file(*source, target_path, ec);
+      if (ec) {
+        std::filesystem::remove(target_path, ec);
+        return std::nullopt;
+      }
     }
     const std::string profile = store->profile_json(cached.id).value_or(std::string());
     Result<jobs::Job> job = store->insert_completed(request, *target, profile);
