@@ -3,7 +3,8 @@
 //
 //   ServeProcess server({"--port", "0", "--data-dir", dir});
 //   const int port = server.wait_for_port(30s);          // parses "listening on http://HOST:PORT"
-//   HttpReply reply = http_exchange(port, "GET", "/api/jobs/x");
+//   HttpReply reply = http_request(port, "GET", "/api/jobs/x");
+//   reply.status, reply.header("etag"), reply.body
 #pragma once
 
 #include <arpa/inet.h>
@@ -15,10 +16,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -30,7 +35,8 @@ using namespace std::chrono_literals;
 // `orfeas serve` running with its stdout on a pipe; killed if the test ends early.
 class ServeProcess {
  public:
-  explicit ServeProcess(const std::vector<std::string>& args) {
+  // `env` is added to this process's environment ("NAME=value" each).
+  explicit ServeProcess(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
     int fds[2];
     if (pipe(fds) != 0) return;
     posix_spawn_file_actions_t actions;
@@ -42,7 +48,12 @@ class ServeProcess {
     std::vector<char*> argv;
     for (std::string& a : all) argv.push_back(a.data());
     argv.push_back(nullptr);
-    if (posix_spawn(&pid_, ORFEAS_CLI_PATH, &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    std::vector<std::string> environment = env;
+    for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
+    std::vector<char*> envp;
+    for (std::string& e : environment) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    if (posix_spawn(&pid_, ORFEAS_CLI_PATH, &actions, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     out_ = fds[0];
@@ -82,8 +93,8 @@ class ServeProcess {
   int wait_for_port(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-      const std::string line = read_line(
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+      const std::string line =
+          read_line(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
       if (line.empty()) return -1;
       const std::size_t colon = line.rfind(':');
       if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
@@ -115,30 +126,135 @@ class ServeProcess {
   std::string buffer_;
 };
 
-// A whole HTTP/1.1 exchange over a raw socket, the connection closed by the request.
-inline std::string raw_get(int port, const std::string& target) {
+// A TCP connection to 127.0.0.1:port; -1 when it cannot connect. The caller closes it.
+inline int open_connection(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<std::uint16_t>(port));
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  std::string response;
-  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
-    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char chunk[4096];
-      ssize_t n = 0;
-      while ((n = read(fd, chunk, sizeof chunk)) > 0) response.append(chunk, static_cast<std::size_t>(n));
-    }
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return -1;
   }
+  return fd;
+}
+
+inline bool write_all(int fd, const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Everything the peer sends until it closes, or until `timeout` passes (then `timed_out`).
+inline std::string read_until_closed(int fd, std::chrono::milliseconds timeout, bool* timed_out = nullptr) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string out;
+  if (timed_out) *timed_out = false;
+  while (true) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      if (timed_out) *timed_out = true;
+      return out;
+    }
+    char chunk[65536];
+    const ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n <= 0) return out;
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+// A whole HTTP/1.1 exchange over a raw socket, the connection closed by the request.
+inline std::string raw_get(int port, const std::string& target) {
+  const int fd = open_connection(port);
+  if (fd < 0) return {};
+  std::string response;
+  if (write_all(fd, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+    response = read_until_closed(fd, 120s);
   close(fd);
   return response;
+}
+
+struct HttpReply {
+  int status = 0;                              // 0: no answer
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+  [[nodiscard]] std::string header(const std::string& name) const {
+    const auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+inline HttpReply parse_reply(const std::string& raw) {
+  HttpReply reply;
+  const std::size_t end = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return reply;
+  reply.status = std::atoi(raw.c_str() + 9);
+  std::size_t line = raw.find("\r\n") + 2;
+  while (line < end) {
+    const std::size_t next = raw.find("\r\n", line);
+    const std::string field = raw.substr(line, next - line);
+    const std::size_t colon = field.find(':');
+    if (colon != std::string::npos) {
+      std::string name = field.substr(0, colon);
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::size_t value = colon + 1;
+      while (value < field.size() && field[value] == ' ') ++value;
+      reply.headers[name] = field.substr(value);
+    }
+    line = next + 2;
+  }
+  reply.body = raw.substr(end + 4);
+  return reply;
+}
+
+// One request on a fresh connection (closed after it): method, target, extra header lines, body.
+inline HttpReply http_request(int port, const std::string& method, const std::string& target,
+                              const std::vector<std::pair<std::string, std::string>>& headers = {},
+                              const std::string& body = {}) {
+  const int fd = open_connection(port);
+  if (fd < 0) return {};
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT")
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  request += "\r\n" + body;
+  HttpReply reply;
+  if (write_all(fd, request)) reply = parse_reply(read_until_closed(fd, 120s));
+  close(fd);
+  return reply;
+}
+
+// A multipart/form-data body; each part is {name, filename (empty: a plain field), content}.
+struct FormPart {
+  std::string name;
+  std::string filename;
+  std::string content;
+};
+inline constexpr const char* kFormBoundary = "orfeas-e2e-boundary-7f3a";
+inline std::string multipart_body(const std::vector<FormPart>& parts) {
+  std::string body;
+  for (const FormPart& part : parts) {
+    body += std::string("--") + kFormBoundary + "\r\nContent-Disposition: form-data; name=\"" + part.name + "\"";
+    if (!part.filename.empty())
+      body += "; filename=\"" + part.filename + "\"\r\nContent-Type: application/octet-stream";
+    body += "\r\n\r\n" + part.content + "\r\n";
+  }
+  return body + "--" + kFormBoundary + "--\r\n";
+}
+inline std::pair<std::string, std::string> multipart_content_type() {
+  return {"Content-Type", std::string("multipart/form-data; boundary=") + kFormBoundary};
 }
 
 inline std::string body_of(const std::string& response) {
   const std::size_t end = response.find("\r\n\r\n");
   return end == std::string::npos ? std::string() : response.substr(end + 4);
 }
-
 
 }  // namespace orfeas::e2e
