@@ -17,6 +17,7 @@ die() { echo "scripts/browser-test.sh: $*" >&2; exit 1; }
 [[ -x "$chromium" ]] || die "no browser at $chromium: apt-get install chromium (scripts/install-deps.sh --test)"
 
 scripts/web.sh
+npm --prefix web run --silent test:unit  # the UI's logic in Node first: seconds, and clearer failures
 
 work=$(mktemp -d)
 server_pid=""

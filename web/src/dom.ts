@@ -56,7 +56,8 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-// "15 ms", "2.40 s".
+// "0.4 ms", "15 ms", "2.40 s".
 export function formatSeconds(seconds: number): string {
+  if (seconds < 0.01) return `${(seconds * 1000).toFixed(1)} ms`;
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`;
 }
