@@ -21,6 +21,7 @@ npm --prefix web run --silent test:unit  # the UI's logic in Node first: seconds
 
 work=$(mktemp -d)
 server_pid=""
+test_pid=""
 stop_server() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
@@ -31,6 +32,11 @@ stop_server() {
   server_pid=""
 }
 cleanup() {
+  # The test (and the browser it drives: playwright closes it on SIGTERM) first, then the server.
+  if [[ -n "$test_pid" ]] && kill -0 "$test_pid" 2>/dev/null; then
+    kill -TERM "$test_pid" 2>/dev/null || true
+    wait "$test_pid" 2>/dev/null || true
+  fi
   stop_server
   rm -rf "$work"
 }
@@ -58,9 +64,12 @@ if [[ -z "$url" ]]; then
 fi
 echo "browser test against $url ($("$chromium" --version 2>/dev/null | head -1))"
 
+# In the background and waited for, so a signal to this script stops everything at once.
+ORFEAS_URL="$url" ORFEAS_API_KEY="$api_key" CHROMIUM="$chromium" node --test web/tests/browser.test.mjs &
+test_pid=$!
 status=0
-ORFEAS_URL="$url" ORFEAS_API_KEY="$api_key" CHROMIUM="$chromium" \
-  node --test web/tests/browser.test.mjs || status=$?
+wait "$test_pid" || status=$?
+test_pid=""
 if ((status != 0)); then
   echo "--- orfeas serve log (last 40 lines)" >&2
   tail -n 40 "$work/serve.log" >&2
