@@ -2,25 +2,30 @@
 // subscribers has it.
 //
 //   build/release/bin/orfeas_serve_fanout_bench --port 8080 [--subscribers 1000] [--events 100]
-//                                               [--blockers 20] [--blocker-resolution 512]
-//                                               [--image examples/duck.png] [--client-threads 1]
+//       [--trigger cancel|cache] [--blockers 20] [--blocker-resolution 512] [--image examples/duck.png]
+//       [--client-threads 1]
 //
-// The server puts no timestamp in its events, so the clock starts in this process just before the
-// action that publishes one: a DELETE of a queued job, which publishes `cancelled` at once. Setup:
-// N WebSocket connections to /api/ws, each sending {"type":"subscribe","jobs":"*"}; --blockers jobs
-// at priority 100 and --blocker-resolution keep the worker busy (their progress events reach every
-// subscriber meanwhile, as a busy server's would), then `events` + 1 jobs at priority -100 wait in
-// the queue (each with its own size_mm, so the content cache never answers one). Per waiting job: GET it (skipped
-// unless still queued), note the time, DELETE it, and wait until every subscriber has its
-// `cancelled` (or 2 s). The first is a warm-up that proves every subscription is live.
+// N WebSocket connections to /api/ws each send {"type":"subscribe","jobs":"*"}; the bench waits for
+// every acknowledgement. The server puts no timestamp in its events, so the clock starts in this
+// process just before the request that publishes one:
+//   --trigger cancel: a DELETE of a queued job, which publishes `cancelled` at once. --blockers jobs
+//     at priority 100 and --blocker-resolution keep the worker busy (their progress events reach
+//     every subscriber meanwhile, as a busy server's would); the measured jobs wait behind them at
+//     priority -100 (each with its own size_mm, so the content cache answers none). A job no longer
+//     queued when its turn comes is skipped.
+//   --trigger cache: one job is computed first; then each POST of the same image and settings is a
+//     content-cache hit, a new job completed at once, which publishes `completed` (worker idle). The
+//     request itself decodes and hashes the image, so its round trip is printed too.
+// The first event is a warm-up that proves every subscription live; then per event the bench waits
+// until every subscriber has it (or 2 s).
 //
-// Printed, over events × subscribers: p50 / p99 / max of
-//   - latency: DELETE sent → `cancelled` read by the subscriber (the HTTP request, the store's
-//     update, the publish and the fan-out, and this process's own reading, on the same machine);
-//   - spread: the event's first subscriber's receipt → this subscriber's (the fan-out alone).
-// Received messages are read by --client-threads threads that share the machine with the server, so
-// on a small machine the client's own reading is part of what is measured. No assertions: results
-// go to docs/benchmarks.md.
+// Printed, over events × subscribers: p50 / p90 / p99 / max of
+//   - latency: request sent → event read by the subscriber (the request, the publish, the fan-out
+//     and this process's own reading, on the same machine);
+//   - spread: the event's first subscriber's receipt → this subscriber's (the fan-out alone);
+// and the trigger request's round trip. Received messages are read by --client-threads threads that
+// share the machine with the server, so on a small machine the client's own reading is part of what
+// is measured. No assertions: results go to docs/benchmarks.md.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -30,6 +35,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -61,48 +67,33 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// One triggered event: when it was triggered and when each subscriber read it.
-struct EventRecord {
-  Clock::time_point sent;
-  std::vector<Clock::time_point> received;  // in arrival order
-};
-
-// What the readers fill in: the events being measured, by job id.
+// What the readers fill in: when each subscriber read the measured event of each job.
 class Receipts {
  public:
-  void expect(const std::string& job) {
-    const std::lock_guard lock(mutex_);
-    events_[job].received.reserve(1024);
-  }
-  void sent(const std::string& job, Clock::time_point when) {
-    const std::lock_guard lock(mutex_);
-    events_[job].sent = when;
-  }
   void received(const std::string& job, Clock::time_point when) {
     const std::lock_guard lock(mutex_);
-    const auto found = events_.find(job);
-    if (found != events_.end()) found->second.received.push_back(when);
+    events_[job].push_back(when);  // may come before the trigger's request has returned the job's id
   }
   [[nodiscard]] std::size_t count(const std::string& job) const {
     const std::lock_guard lock(mutex_);
     const auto found = events_.find(job);
-    return found == events_.end() ? 0 : found->second.received.size();
+    return found == events_.end() ? 0 : found->second.size();
   }
-  [[nodiscard]] EventRecord take(const std::string& job) {
+  [[nodiscard]] std::vector<Clock::time_point> take(const std::string& job) {
     const std::lock_guard lock(mutex_);
-    EventRecord record = std::move(events_[job]);
+    std::vector<Clock::time_point> times = std::move(events_[job]);
     events_.erase(job);
-    return record;
+    return times;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, EventRecord> events_;
+  std::unordered_map<std::string, std::vector<Clock::time_point>> events_;
 };
 
-// The job id of a `cancelled` event, read without a JSON parser (the reader is on the measured path).
-std::optional<std::string> cancelled_job(std::string_view message) {
-  if (message.find(R"("type":"cancelled")") == std::string_view::npos) return std::nullopt;
+// The job id of an event of `type`, read without a JSON parser (the reader is on the measured path).
+std::optional<std::string> job_of_event(std::string_view message, std::string_view type) {
+  if (message.find(fmt::format(R"("type":"{}")", type)) == std::string_view::npos) return std::nullopt;
   constexpr std::string_view kKey = R"("job":")";
   const std::size_t at = message.find(kKey);
   if (at == std::string_view::npos) return std::nullopt;
@@ -115,8 +106,8 @@ std::optional<std::string> cancelled_job(std::string_view message) {
 // One subscriber: a WebSocket connection subscribed to every job, reading until closed.
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
  public:
-  Subscriber(asio::io_context& io, Receipts& receipts, std::atomic<int>& acknowledged)
-      : ws_(io), receipts_(receipts), acknowledged_(acknowledged) {}
+  Subscriber(asio::io_context& io, std::string event_type, Receipts& receipts, std::atomic<int>& acknowledged)
+      : ws_(io), event_type_(std::move(event_type)), receipts_(receipts), acknowledged_(acknowledged) {}
 
   void connect(const tcp::resolver::results_type& endpoints, const std::string& host) {
     asio::connect(ws_.next_layer(), endpoints);
@@ -142,7 +133,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
       }
       const auto data = self->buffer_.cdata();
       const std::string_view message(static_cast<const char*>(data.data()), data.size());
-      if (const std::optional<std::string> job = cancelled_job(message)) {
+      if (const std::optional<std::string> job = job_of_event(message, self->event_type_)) {
         self->receipts_.received(*job, now);
       } else if (message.find(R"("type":"subscribed")") != std::string_view::npos) {
         self->acknowledged_.fetch_add(1);
@@ -154,6 +145,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
 
   websocket::stream<tcp::socket> ws_;
   beast::flat_buffer buffer_;
+  std::string event_type_;          // the measured one
   Receipts& receipts_;              // borrowed: outlives the io_context's run
   std::atomic<int>& acknowledged_;  // borrowed: subscriptions the server has acknowledged
   std::atomic<bool> closed_{false};
@@ -236,6 +228,7 @@ int main(int argc, char** argv) {
   int client_threads = 1;
   int blockers = 20;
   int blocker_resolution = 512;
+  std::string trigger = "cancel";
   std::filesystem::path image_path = std::filesystem::path(ORFEAS_SOURCE_DIR) / "examples/duck.png";
   CLI::App app{"Event latency of a running orfeas serve's WebSocket fan-out to N subscribers",
                "orfeas_serve_fanout_bench"};
@@ -244,9 +237,11 @@ int main(int argc, char** argv) {
   app.add_option("--subscribers", subscribers, "WebSocket connections, each subscribed to every job")
       ->capture_default_str()
       ->check(at_least(1));
-  app.add_option("--events", events, "Measured events (one cancelled queued job each)")
+  app.add_option("--trigger", trigger,
+                 "cancel: DELETE a queued job behind busy workers; cache: POST an image already done (idle worker)")
       ->capture_default_str()
-      ->check(at_least(1));
+      ->check(CLI::IsMember({"cancel", "cache"}));
+  app.add_option("--events", events, "Measured events")->capture_default_str()->check(at_least(1));
   app.add_option("--client-threads", client_threads, "Threads reading the subscribers' sockets")
       ->capture_default_str()
       ->check(at_least(1));
@@ -260,6 +255,7 @@ int main(int argc, char** argv) {
   parse_or_exit(app, argc, argv);
 
   raise_fd_limit(static_cast<std::size_t>(subscribers) + 64);
+  const std::string event_type = trigger == "cancel" ? "cancelled" : "completed";
   std::ifstream image_file(image_path, std::ios::binary);
   const std::string image((std::istreambuf_iterator<char>(image_file)), std::istreambuf_iterator<char>());
   if (image.empty()) die("cannot read " + image_path.string());
@@ -272,7 +268,7 @@ int main(int argc, char** argv) {
   std::vector<std::shared_ptr<Subscriber>> subs;
   const double connect_ms = time_ms([&] {
     for (int i = 0; i < subscribers; ++i) {
-      auto sub = std::make_shared<Subscriber>(io, receipts, acknowledged);
+      auto sub = std::make_shared<Subscriber>(io, event_type, receipts, acknowledged);
       try {
         sub->connect(endpoints, host);
       } catch (const std::exception& e) {
@@ -297,63 +293,97 @@ int main(int argc, char** argv) {
              client_threads);
   asio::io_context http_io;
   HttpClient client(http_io, endpoints, host);
-  // Slow jobs keep the worker busy; the measured ones wait behind them at the lowest priority. Each
-  // has its own size_mm, so none is a content-cache hit.
-  for (int i = 0; i < blockers; ++i) {
-    (void)submit(client, image, fmt::format("priority=100&resolution={}&size_mm={}", blocker_resolution, 100 + i));
-  }
+
+  // Each trigger publishes one event (`event_type`) for `job`; `sent` is taken just before its request.
+  struct Trigger {
+    std::string job;
+    Clock::time_point sent;
+  };
+  std::function<std::optional<Trigger>()> next_trigger;
   std::vector<std::string> waiting;
-  for (int i = 0; i <= events; ++i) {
-    waiting.push_back(submit(client, image, fmt::format("priority=-100&size_mm={:.3f}", 10.0 + 0.001 * i)));
+  std::size_t next_waiting = 0;
+  int skipped = 0;
+  std::string seed_query;
+  if (trigger == "cancel") {
+    // Slow jobs keep the worker busy; the measured ones wait behind them at the lowest priority.
+    // Each has its own size_mm, so none is a content-cache hit.
+    for (int i = 0; i < blockers; ++i) {
+      (void)submit(client, image, fmt::format("priority=100&resolution={}&size_mm={}", blocker_resolution, 100 + i));
+    }
+    for (int i = 0; i <= events + events / 2; ++i) {
+      waiting.push_back(submit(client, image, fmt::format("priority=-100&size_mm={:.3f}", 10.0 + 0.001 * i)));
+    }
+    next_trigger = [&]() -> std::optional<Trigger> {
+      while (next_waiting < waiting.size()) {
+        const std::string& job = waiting[next_waiting++];
+        if (status_of(client, job) != "queued") {
+          ++skipped;
+          continue;
+        }
+        const Clock::time_point sent = Clock::now();
+        const auto [status, body] = client.request(http::verb::delete_, "/api/jobs/" + job);
+        if (status != 200) die(fmt::format("DELETE /api/jobs/{} answered {}: {}", job, status, body));
+        return Trigger{job, sent};
+      }
+      return std::nullopt;
+    };
+  } else {
+    // One job computed first; then the same image and settings again are cache hits, each a new job
+    // completed (and its event published) at once, with the worker idle.
+    seed_query = "size_mm=77";
+    const std::string seed = submit(client, image, seed_query);
+    const Clock::time_point deadline = Clock::now() + std::chrono::seconds(60);
+    while (status_of(client, seed) != "completed") {
+      if (Clock::now() > deadline) die("the first job did not complete within 60 s");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    next_trigger = [&]() -> std::optional<Trigger> {
+      const Clock::time_point sent = Clock::now();
+      return Trigger{submit(client, image, seed_query), sent};
+    };
   }
 
   std::vector<double> latency_ms;
   std::vector<double> spread_ms;
-  std::vector<double> delete_ms;
+  std::vector<double> request_ms;
   int measured = 0;
-  int skipped = 0;
   std::size_t missing = 0;
-  for (std::size_t i = 0; i < waiting.size(); ++i) {
-    const std::string& job = waiting[i];
-    const bool warm_up = i == 0;
-    if (status_of(client, job) != "queued") {
-      (void)client.request(http::verb::delete_, "/api/jobs/" + job);
-      ++skipped;
-      continue;
-    }
-    receipts.expect(job);
-    const Clock::time_point sent = Clock::now();
-    receipts.sent(job, sent);
-    const auto [status, body] = client.request(http::verb::delete_, "/api/jobs/" + job);
-    delete_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
-    if (status != 200) die(fmt::format("DELETE /api/jobs/{} answered {}: {}", job, status, body));
+  for (int i = 0; i <= events; ++i) {
+    const std::optional<Trigger> fired = next_trigger();
+    if (!fired) break;
+    request_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - fired->sent).count());
     const Clock::time_point deadline = Clock::now() + std::chrono::seconds(2);
-    while (receipts.count(job) < subs.size() && Clock::now() < deadline) {
+    while (receipts.count(fired->job) < subs.size() && Clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    const EventRecord record = receipts.take(job);
-    if (warm_up) {
-      if (record.received.size() < subs.size()) {
-        die(fmt::format("warm-up: {} of {} subscribers heard the event", record.received.size(), subs.size()));
+    const std::vector<Clock::time_point> received = receipts.take(fired->job);
+    if (i == 0) {  // the warm-up: every subscription must be live
+      if (received.size() < subs.size()) {
+        die(fmt::format("warm-up: {} of {} subscribers heard the event", received.size(), subs.size()));
       }
       continue;
     }
     ++measured;
-    missing += subs.size() - std::min(subs.size(), record.received.size());
-    if (record.received.empty()) continue;
-    const Clock::time_point first = *std::min_element(record.received.begin(), record.received.end());
-    for (const Clock::time_point at : record.received) {
-      latency_ms.push_back(std::chrono::duration<double, std::milli>(at - record.sent).count());
+    missing += subs.size() - std::min(subs.size(), received.size());
+    if (received.empty()) continue;
+    const Clock::time_point first = *std::min_element(received.begin(), received.end());
+    for (const Clock::time_point at : received) {
+      latency_ms.push_back(std::chrono::duration<double, std::milli>(at - fired->sent).count());
       spread_ms.push_back(std::chrono::duration<double, std::milli>(at - first).count());
     }
   }
+  for (std::size_t j = next_waiting; j < waiting.size(); ++j)
+    (void)client.request(http::verb::delete_, "/api/jobs/" + waiting[j]);
   const auto dropped = std::count_if(subs.begin(), subs.end(), [](const auto& sub) { return sub->closed(); });
 
-  fmt::print("events: {} measured, {} skipped (no longer queued), {} receipts missing, {} connections dropped\n",
-             measured, skipped, missing, dropped);
-  print_distribution("latency (DELETE sent -> cancelled read)", latency_ms);
+  const std::string action = trigger == "cancel" ? "DELETE" : "POST (cache hit)";
+  fmt::print(
+      "trigger: {} -> `{}`; events: {} measured, {} skipped (no longer queued), {} receipts missing, {} "
+      "connections dropped\n",
+      action, event_type, measured, skipped, missing, dropped);
+  print_distribution(fmt::format("latency ({} sent -> {} read)", action, event_type), latency_ms);
   print_distribution("spread (first subscriber -> this one)", spread_ms);
-  print_distribution("DELETE round trip", delete_ms);
+  print_distribution(fmt::format("{} round trip", action), request_ms);
 
   // The readers stop before the sockets close: a socket is used by one thread at a time.
   guard.reset();

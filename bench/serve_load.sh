@@ -5,8 +5,10 @@
 #
 #   status  GET /api/jobs/{id} of one completed job, with Debian's `wrk` (apt-get install wrk) for
 #           DURATION seconds at each of CONNECTIONS: requests/s and latency percentiles.
-#   fanout  bin/orfeas_serve_fanout_bench: SUBSCRIBERS WebSocket subscribers to "*", EVENTS events,
-#           p50/p99/max latency from the triggering DELETE to each subscriber's receipt.
+#   fanout  bin/orfeas_serve_fanout_bench: SUBSCRIBERS WebSocket subscribers to "*", EVENTS events
+#           per trigger (TRIGGERS, default "cache cancel": a content-cache hit with the worker idle,
+#           then a DELETE of a queued job behind busy workers), p50/p99/max latency from the
+#           triggering request to each subscriber's receipt. A fresh server per trigger.
 #   jobs    JOBS jobs of the server's default settings (no parameters: STL, resolution 128, the
 #           inflate backend on the CPU), submitted at once over one keep-alive connection, each a
 #           different copy of examples/duck.png (a tEXt chunk apart, so the content cache answers
@@ -18,7 +20,7 @@
 # directory, with the open-file limit raised, and stops it (SIGTERM) afterwards.
 #
 # Environment: BUILD_DIR, DURATION (10), CONNECTIONS ("16 64 256"), WRK_THREADS (2), SUBSCRIBERS
-# (1000), EVENTS (200), CLIENT_THREADS (1), BLOCKERS (20),
+# (1000), EVENTS (200), CLIENT_THREADS (1), TRIGGERS, BLOCKERS (20),
 # BLOCKER_RESOLUTION (512), JOBS (200), SERVE_ARGS (extra `orfeas serve` options).
 # Needs curl, python3 and wrk. No assertions: the figures go to docs/benchmarks.md.
 set -euo pipefail
@@ -125,11 +127,15 @@ measure_status() {
 measure_fanout() {
   local bench=$build/bin/orfeas_serve_fanout_bench
   [[ -x $bench ]] || { echo "serve_load.sh: no $bench" >&2; exit 1; }
-  start_server
-  echo "== WebSocket fan-out: $subscribers subscribers, $events events"
-  "$bench" --port "$port" --subscribers "$subscribers" --events "$events" --client-threads "$client_threads" \
-    --blockers "${BLOCKERS:-20}" --blocker-resolution "${BLOCKER_RESOLUTION:-512}" --image "$image"
-  stop_server
+  local trigger
+  for trigger in ${TRIGGERS:-cache cancel}; do
+    start_server
+    echo "== WebSocket fan-out: $subscribers subscribers, $events events, trigger $trigger"
+    "$bench" --port "$port" --subscribers "$subscribers" --events "$events" --client-threads "$client_threads" \
+      --trigger "$trigger" --blockers "${BLOCKERS:-20}" --blocker-resolution "${BLOCKER_RESOLUTION:-512}" \
+      --image "$image"
+    stop_server
+  done
 }
 
 measure_jobs() {
