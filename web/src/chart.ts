@@ -11,9 +11,9 @@ export interface Bar {
 }
 
 const kRowPx = 30;
-const kLabelPx = 170;
-const kValuePx = 150;
-const kWidthPx = 640;
+const kMinWidthPx = 300;
+const kMaxWidthPx = 760;
+const kCompactBelowPx = 480;
 
 // Replaces what `container` holds with the chart; `title` names it for assistive technology.
 export function drawBarChart(container: HTMLElement, title: string, bars: Bar[]): void {
@@ -23,9 +23,18 @@ export function drawBarChart(container: HTMLElement, title: string, bars: Bar[])
     return;
   }
   const max = Math.max(...bars.map((bar) => bar.value), 1e-9);
-  const height = bars.length * kRowPx;
+  // Drawn at the container's width, one SVG unit a CSS pixel, so text stays readable on a phone;
+  // narrow (compact), each label stands above its bar instead of beside it.
+  const width = Math.min(kMaxWidthPx, Math.max(kMinWidthPx, Math.round(container.clientWidth || kMaxWidthPx)));
+  const compact = width < kCompactBelowPx;
+  const rowPx = compact ? 44 : kRowPx;
+  const labelPx = compact ? 0 : 170;
+  const valuePx = compact ? 120 : 150;
+  const barTop = compact ? 20 : 5;
+  const barHeight = compact ? 16 : kRowPx - 10;
+  const height = bars.length * rowPx;
   const chart = svg('svg', {
-    viewBox: `0 0 ${kWidthPx} ${height}`,
+    viewBox: `0 0 ${width} ${height}`,
     class: 'bar-chart',
     role: 'img',
     'aria-label': title,
@@ -34,16 +43,18 @@ export function drawBarChart(container: HTMLElement, title: string, bars: Bar[])
   const heading = svg('title');
   heading.textContent = title;
   chart.append(heading);
-  const track = kWidthPx - kLabelPx - kValuePx;
+  const track = width - labelPx - valuePx;
   bars.forEach((bar, row) => {
-    const y = row * kRowPx;
-    const label = svg('text', { x: kLabelPx - 8, y: y + kRowPx / 2, class: 'bar-label', 'text-anchor': 'end',
-      'dominant-baseline': 'middle' });
+    const y = row * rowPx;
+    const label = compact
+      ? svg('text', { x: 0, y: y + 10, class: 'bar-label', 'dominant-baseline': 'middle' })
+      : svg('text', { x: labelPx - 8, y: y + rowPx / 2, class: 'bar-label', 'text-anchor': 'end',
+        'dominant-baseline': 'middle' });
     label.textContent = bar.label;
-    const width = Math.max(2, (bar.value / max) * track);
-    const rect = svg('rect', { x: kLabelPx, y: y + 5, width, height: kRowPx - 10, rx: 3,
+    const length = Math.max(2, (bar.value / max) * track);
+    const rect = svg('rect', { x: labelPx, y: y + barTop, width: length, height: barHeight, rx: 3,
       class: `bar bar-${bar.tone ?? 'normal'}` });
-    const value = svg('text', { x: kLabelPx + width + 6, y: y + kRowPx / 2, class: 'bar-value',
+    const value = svg('text', { x: labelPx + length + 6, y: y + barTop + barHeight / 2, class: 'bar-value',
       'dominant-baseline': 'middle' });
     value.textContent = bar.text;
     chart.append(label, rect, value);
