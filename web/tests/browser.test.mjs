@@ -266,6 +266,28 @@ describe('the web UI against orfeas serve', () => {
     }
   });
 
+  test('a broken image: the UI shows the server\'s reason, and the page still works', async () => {
+    const { context, page, problems } = await openPage({ width: 1280, height: 800 });
+    try {
+      await page.goto(base + '/');
+      if (apiKey) await enterApiKey(page);
+      // PNG by name and type, garbage inside: refused at upload or failed as a job, said either way.
+      await page.locator('#image-input').setInputFiles({
+        name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n but nothing after the signature'),
+      });
+      await page.locator('#quality').fill('1');
+      await page.locator('#generate-button').click();
+      await page.locator('#generate-error:not([hidden])').waitFor({ timeout: kJobTimeoutMs });
+      const message = await page.locator('#generate-error').textContent();
+      assert.match(message, /\((corrupt_data|unsupported_format|invalid_argument)\)/, message);
+      assert.equal(await page.locator('#generate-button').isEnabled(), true, 'Generate stays disabled after an error');
+      assert.equal(await page.locator('#download-button').isDisabled(), true);
+      problems.length = 0;  // the browser logs the refused upload: expected here
+    } finally {
+      await context.close();
+    }
+  });
+
   test('phone width: every page fits without sideways scrolling', async () => {
     const { context, page, problems } = await openPage({ width: 390, height: 844 });
     try {
