@@ -14,6 +14,7 @@
 #include "cli_common.h"
 #include "orfeas/serve/http_server.h"
 #include "orfeas/service/api.h"
+#include "orfeas/service/progress_socket.h"
 #include "orfeas/service/service.h"
 
 namespace orfeas::cli {
@@ -145,6 +146,7 @@ int run_serve() {
   http.read_timeout = std::chrono::seconds(a.request_timeout_s);
   auto server = serve::HttpServer::create(http, std::move(*router));
   if (!server) return fail(server.error().message());
+  (*server)->add_websocket("/api/ws", service::ProgressSocket::create(**service, {.api_key = api.api_key}));
   if (const Status started = (*server)->start(); !started) return fail(started.error().message());
 
   const bool ipv6 = a.host.find(':') != std::string::npos;

@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "orfeas/jobs/sha256.h"
+#include "orfeas/service/progress_socket.h"
 
 namespace orfeas::service {
 namespace {
@@ -44,27 +44,13 @@ bool is_api_path(std::string_view pattern) {
   return pattern == "/api" || pattern.rfind("/api/", 0) == 0;
 }
 
-// The key compared in constant time: both sides hashed first, so neither their lengths nor where
-// they first differ shows in the time taken.
-bool keys_equal(std::string_view given, std::string_view expected) {
-  const jobs::Sha256Digest a = jobs::sha256(std::as_bytes(std::span(given.data(), given.size())));
-  const jobs::Sha256Digest b = jobs::sha256(std::as_bytes(std::span(expected.data(), expected.size())));
-  unsigned difference = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned>(a[i] ^ b[i]);
-  return difference == 0;
-}
-
 // What the wrapper of /api routes needs, shared by every wrapped handler.
 struct Guard {
   ApiOptions options;
   Service* service;  // borrowed: outlives the router
 
   [[nodiscard]] bool authorized(const Request& request) const {
-    if (!options.api_key) return true;
-    const std::string_view header = request.headers.get("Authorization").value_or("");
-    constexpr std::string_view kScheme = "bearer ";
-    if (header.size() <= kScheme.size() || lower(header.substr(0, kScheme.size())) != kScheme) return false;
-    return keys_equal(trim(header.substr(kScheme.size())), *options.api_key);
+    return !options.api_key || request_carries_api_key(request, *options.api_key);
   }
 
   void add_cors(Response& response) const {
@@ -78,7 +64,14 @@ struct Guard {
   [[nodiscard]] Response handle(const serve::Handler& inner, const Request& request, const PathParams& params) const {
     Response response;
     if (authorized(request)) {
-      response = inner(request, params);
+      if (request.query.count("api_key") != 0) {
+        // The key may come as ?api_key= (as on the WebSocket); the routes never see it.
+        Request without_key = request;
+        without_key.query.erase("api_key");
+        response = inner(without_key, params);
+      } else {
+        response = inner(request, params);
+      }
     } else {
       response = serve::json_error(401, "unauthorized", "this server needs \"Authorization: Bearer <api key>\"");
       response.headers.set("WWW-Authenticate", "Bearer");

@@ -10,7 +10,8 @@
 // adds /api/openapi.json.
 //
 // Errors are `{"error": {"code", "message"}}` (serve::json_error) with code one of api_error_code().
-// With an API key, a request to an /api route without `Authorization: Bearer <key>` is a 401
+// With an API key, a request to an /api route without `Authorization: Bearer <key>` (or, as on
+// the WebSocket, `?api_key=<key>`, removed from the query before the route sees it) is a 401
 // `unauthorized` (the key compared in constant time); with a CORS origin, /api answers carry
 // Access-Control-Allow-Origin and every /api path answers OPTIONS preflights (without the key, as
 // browsers send none). Every 429 carries Retry-After (Service::retry_after_s()).
@@ -34,7 +35,7 @@
 namespace orfeas::service {
 
 struct ApiOptions {
-  std::optional<std::string> api_key;      // set: every /api route needs "Authorization: Bearer <key>"
+  std::optional<std::string> api_key;      // set: every /api route needs "Authorization: Bearer <key>" (or ?api_key=)
   std::optional<std::string> cors_origin;  // set: CORS headers for this origin ("*" for any); off otherwise
   std::filesystem::path web_root;          // the built web UI (index.html, assets/); empty: no UI routes
 };
