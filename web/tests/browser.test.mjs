@@ -282,6 +282,7 @@ describe('the web UI against orfeas serve', () => {
       assert.match(message, /\((corrupt_data|unsupported_format|invalid_argument)\)/, message);
       assert.equal(await page.locator('#generate-button').isEnabled(), true, 'Generate stays disabled after an error');
       assert.equal(await page.locator('#download-button').isDisabled(), true);
+      assert.equal(await page.locator('#progress-panel').isHidden(), true, 'a refused upload leaves a progress bar');
       problems.length = 0;  // the browser logs the refused upload: expected here
     } finally {
       await context.close();

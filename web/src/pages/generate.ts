@@ -195,6 +195,7 @@ export function setUpGeneratePage(): void {
       if (state.status === 'completed') await showResult(state);
     } catch (error) {
       if (signal.aborted) return;
+      if (state.status === 'submitting') progressPanel.hidden = true;  // no job: no progress to show
       const message = error instanceof ApiError ? `${error.message} (${error.code})` : messageOf(error);
       showError(errorBox, message);
     } finally {
@@ -207,8 +208,9 @@ export function setUpGeneratePage(): void {
 
   cancelButton.addEventListener('click', async () => {
     const id = jobId;
-    if (!id) {
+    if (!id) {  // still uploading: stop the upload; no job was made
       following?.abort();
+      progressPanel.hidden = true;
       setBusy(false);
       return;
     }
