@@ -138,16 +138,18 @@ JobEvent event_of(EventType type, std::string_view job) {
 
 }  // namespace
 
-// A claimed job while it runs.
+// A job between its submission (or, for jobs queued before a restart, its claim) and its end.
 struct RunningJob {
-  // Orders the job's events (started, progress, the end): `cancelled` is published under it and
-  // nothing after it. Recursive, so that a sink may call cancel() from inside a delivery.
+  // Orders the job's events: `queued` goes out under it before the job is claimable's `started`
+  // can, `cancelled` is published under it and nothing after it. Recursive, so that a sink may
+  // call cancel() from inside a delivery. Lock order: this, then the registry — never the reverse.
   std::recursive_mutex mutex;
   std::atomic<bool> cancel_requested{false};  // the stop check's view; set before `cancelled`
   bool cancelled = false;                     // guarded by mutex
-  std::int64_t deadline_ms = 0;               // on the service's clock
+  // Set by claim() under `mutex`, read by the worker that claimed the job.
+  std::int64_t deadline_ms = 0;  // on the service's clock
   profiling::JobId profiler_job = profiling::kNoJob;
-  std::optional<JobProgress> progress;  // guarded by mutex
+  std::optional<JobProgress> progress;  // guarded by mutex; set while running
 };
 
 struct Service::Impl final : JobLifecycle {
@@ -158,10 +160,11 @@ struct Service::Impl final : JobLifecycle {
   ServiceMetrics metrics;
   std::unique_ptr<profiling::Profiler> profiler;
 
-  // Claims, submissions and cancellations: held around a store change and the registration or
-  // event that must go with it. Recursive for the same reason as RunningJob::mutex.
-  std::recursive_mutex registry_mutex;
-  std::unordered_map<std::string, std::shared_ptr<RunningJob>> running;  // guarded by registry_mutex
+  // Claims, submissions and cancellations: held around a store change and the registration that
+  // must go with it; no event is published and no job's mutex taken under it.
+  std::mutex registry_mutex;
+  std::unordered_map<std::string, std::shared_ptr<RunningJob>>
+      running;  // queued and running; guarded by registry_mutex
 
   std::mutex finishes_mutex;
   std::deque<std::int64_t> finishes_ms;  // steady times of recent ends, for retry_after_s
@@ -216,21 +219,23 @@ struct Service::Impl final : JobLifecycle {
     const StageWeights weights = stage_weights(profiler->stage_shares());
     std::vector<jobs::Job> batch;
     std::vector<std::shared_ptr<RunningJob>> entries;
-    std::vector<std::unique_lock<std::recursive_mutex>> held;  // until `started` is out
     {
       const std::lock_guard lock(registry_mutex);
       ORFEAS_ASSIGN_OR_RETURN(batch, store->claim_next_batch(batch_key, max_jobs));
       for (const jobs::Job& job : batch) {
-        auto entry = std::make_shared<RunningJob>();
-        entry->deadline_ms = now_ms() + options.job_timeout.count();
-        entry->profiler_job = profiler->begin_pipeline(fmt::format("{} on {}", job.id, device));
-        entry->progress.emplace(job.id, weights, steady_ms());
-        held.emplace_back(entry->mutex);
-        running[job.id] = entry;
-        entries.push_back(std::move(entry));
+        std::shared_ptr<RunningJob>& entry = running[job.id];
+        if (entry == nullptr) entry = std::make_shared<RunningJob>();  // queued before a restart
+        entries.push_back(entry);
       }
     }
-    for (const jobs::Job& job : batch) hub.publish(event_of(EventType::kStarted, job.id));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      RunningJob& entry = *entries[i];
+      const std::lock_guard lock(entry.mutex);  // after the submitter's `queued`
+      entry.deadline_ms = now_ms() + options.job_timeout.count();
+      entry.profiler_job = profiler->begin_pipeline(fmt::format("{} on {}", batch[i].id, device));
+      entry.progress.emplace(batch[i].id, weights, steady_ms());
+      if (!entry.cancelled) hub.publish(event_of(EventType::kStarted, batch[i].id));
+    }
     return batch;
   }
 
@@ -436,19 +441,24 @@ struct Service::Impl final : JobLifecycle {
       }
     }
     SubmitAnswer answer;
+    auto entry = std::make_shared<RunningJob>();
+    // Held from before the job can be claimed until `queued` is out, so `started` follows it.
+    std::unique_lock entry_lock(entry->mutex);
     {
-      const std::lock_guard lock(registry_mutex);  // `queued` goes out before any `started`
+      const std::lock_guard lock(registry_mutex);
       Result<jobs::Job> job = store->insert(job_request);
       if (!job) {
         (void)data.remove(job_request.upload_path);
         return tl::unexpected(job.error().with_context("while queueing the job"));
       }
       answer.job = std::move(*job);
-      answer.position = store->queue_position(answer.job.id).value_or(0);
-      JobEvent queued = event_of(EventType::kQueued, answer.job.id);
-      queued.position = answer.position;
-      hub.publish(queued);
+      running[answer.job.id] = entry;
     }
+    answer.position = store->queue_position(answer.job.id).value_or(0);
+    JobEvent queued = event_of(EventType::kQueued, answer.job.id);
+    queued.position = answer.position;
+    hub.publish(queued);  // a cancel() from another thread waits for entry_lock: `cancelled` follows
+    entry_lock.unlock();
     metrics.job_submitted();
     scheduler->notify();
     return answer;
@@ -459,22 +469,26 @@ struct Service::Impl final : JobLifecycle {
       return make_error(ErrorCode::kInvalidArgument, fmt::format("malformed job id '{}'", id));
     std::shared_ptr<RunningJob> entry;
     jobs::Job after;
+    bool was_queued = false;
     {
       const std::lock_guard lock(registry_mutex);
       ORFEAS_ASSIGN_OR_RETURN(const jobs::Job before, store->get(id));
       if (jobs::is_final(before.status)) return before;
       ORFEAS_ASSIGN_OR_RETURN(after, store->cancel(id));
       if (after.status != jobs::JobStatus::kCancelled) return after;  // it ended meanwhile
+      was_queued = before.status == jobs::JobStatus::kQueued;
       if (const auto it = running.find(after.id); it != running.end()) {
         entry = it->second;
         entry->cancel_requested = true;
-      } else {
-        hub.publish(event_of(EventType::kCancelled, after.id));
+        if (was_queued) running.erase(it);  // no worker will claim it now
       }
     }
     if (entry != nullptr) {
       const std::lock_guard lock(entry->mutex);
       entry->cancelled = true;
+      hub.publish(event_of(EventType::kCancelled, after.id));
+    } else {
+      // Queued before a restart and never claimed since: nothing else is said of it.
       hub.publish(event_of(EventType::kCancelled, after.id));
     }
     record_finish(after, jobs::JobStatus::kCancelled);
@@ -549,7 +563,7 @@ Result<JobView> Service::get(std::string_view id) {
   } else if (view.job.status == jobs::JobStatus::kRunning) {
     if (const std::shared_ptr<RunningJob> entry = impl_->find_running(id)) {
       const std::lock_guard lock(entry->mutex);
-      view.progress = entry->progress->last();
+      if (entry->progress) view.progress = entry->progress->last();
     }
   }
   return view;
