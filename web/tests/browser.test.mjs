@@ -289,6 +289,31 @@ describe('the web UI against orfeas serve', () => {
     }
   });
 
+  test('Cancel stops a running job and the page says so', async () => {
+    const { context, page, problems } = await openPage({ width: 1280, height: 800 });
+    try {
+      await page.goto(base + '/');
+      if (apiKey) await enterApiKey(page);
+      await page.locator('#image-input').setInputFiles(image);
+      // The finest quality (seconds on a CPU; a size no other test uses, so no cache hit), cancelled
+      // as soon as the job exists.
+      await page.locator('#quality').fill('10');
+      await page.locator('#size').fill('77');
+      await page.locator('#generate-button').click();
+      await page.locator('#progress-status').filter({ hasText: /queue|Generating|Preparing|Starting/ }).waitFor();
+      await page.locator('#cancel-button').click();
+      await page.locator('#progress-bar[data-status="cancelled"]').waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator('#progress-status').textContent(), 'Cancelled');
+      assert.equal(await page.locator('#generate-error').isHidden(), true);
+      assert.equal(await page.locator('#cancel-button').isHidden(), true);
+      assert.equal(await page.locator('#generate-button').isEnabled(), true);
+      assert.equal(await page.locator('#download-button').isDisabled(), true);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('phone width: every page fits without sideways scrolling', async () => {
     const { context, page, problems } = await openPage({ width: 390, height: 844 });
     try {
