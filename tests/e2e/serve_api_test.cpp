@@ -1,6 +1,7 @@
 // The REST API of `orfeas serve`, against a real server process: submit → poll → download, the
 // result's caching and ranges, listing, cancel, a full queue (429 with Retry-After), the API key,
-// CORS, the studio's routes, hostile requests (each answered 4xx, the server still serving), and a
+// CORS, the WebSocket /api/ws, the studio's routes, hostile requests (each answered 4xx, the server still
+// serving), and a
 // kill -9 with jobs queued and running followed by a restart on the same data directory.
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "orfeas/serve/test_client.h"
 #include "orfeas/testing/file_io.h"
 #include "orfeas/testing/temp_dir.h"
 #include "serve_process.h"
@@ -433,6 +435,44 @@ TEST(ServeApi, TheOpenApiDocumentNamesEveryRoute) {
     const int status = server.get(path).status;
     EXPECT_TRUE(status != 404 && status != 405 && status != 0) << path << " " << status;
   }
+}
+
+TEST(ServeApi, TheWebSocketStreamsAJobToItsEnd) {
+  Server server({}, {"ORFEAS_API_KEY=ws-key"});
+  ASSERT_GT(server.port, 0);
+  const auto port = static_cast<std::uint16_t>(server.port);
+  serve::testing::WebSocketClient refused;
+  EXPECT_FALSE(refused.connect(port, "/api/ws"));  // the key is needed here too
+  serve::testing::WebSocketClient client;
+  ASSERT_TRUE(client.connect(port, "/api/ws?api_key=ws-key")) << client.error().message();
+  ASSERT_TRUE(client.send(R"({"type":"subscribe","jobs":"*"})"));
+  const json ack = json::parse(client.read(10s).value_or("{}"));
+  EXPECT_EQ(ack["type"], "subscribed");
+
+  const HttpReply submitted = http_request(server.port, "POST", "/api/jobs?resolution=32",
+                                           {{"Content-Type", "image/png"}, {"Authorization", "Bearer ws-key"}}, duck());
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  const std::string id = json_of(submitted)["id"];
+  std::vector<std::string> types;
+  double last_percent = 0.0;
+  json completed;
+  for (int i = 0; i < 1000 && completed.is_null(); ++i) {
+    const std::optional<std::string> message = client.read(60s);
+    ASSERT_TRUE(message.has_value()) << "no event; so far: " << json(types).dump();
+    const json event = json::parse(*message);
+    if (event.value("job", "") != id) continue;  // heartbeats
+    types.push_back(event["type"]);
+    if (event["type"] == "progress") {
+      EXPECT_GE(event["percent"].get<double>(), last_percent);
+      last_percent = event["percent"].get<double>();
+    }
+    if (event["type"] == "completed") completed = event;
+  }
+  ASSERT_FALSE(types.empty());
+  EXPECT_EQ(types.front(), "queued");
+  EXPECT_NE(std::find(types.begin(), types.end(), "started"), types.end());
+  EXPECT_EQ(completed["result_url"], "/api/jobs/" + id + "/result");
+  client.close();
 }
 
 // kill -9 with jobs queued and running, a restart on the same data directory: every accepted job
