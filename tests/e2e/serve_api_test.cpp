@@ -1,8 +1,8 @@
 // The REST API of `orfeas serve`, against a real server process: submit → poll → download, the
 // result's caching and ranges, listing, cancel, a full queue (429 with Retry-After), the API key,
-// CORS, the WebSocket /api/ws, the studio's routes, hostile requests (each answered 4xx, the server still
-// serving), and a
-// kill -9 with jobs queued and running followed by a restart on the same data directory.
+// CORS, the WebSocket /api/ws, the studio's routes, hostile requests (each answered 4xx, the server
+// still serving), and a kill -9 with jobs queued and running followed by a restart on the same data
+// directory.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
