@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -260,6 +262,39 @@ TEST(EventHubTest, ASinkMayCallBackIntoTheHub) {
   hub.publish(event_of(EventType::kStarted, kJob));
   hub.publish(event_of(EventType::kCompleted, kJob));
   EXPECT_EQ(sink->heard, 1);
+}
+
+// Publishers on several threads while subscribers come and go: every event reaches the subscriber
+// that stays, and nothing is touched after it is removed (ASan would say).
+TEST(EventHubTest, PublishingWhileSubscribersComeAndGo) {
+  EventHub hub;
+  auto stays = std::make_shared<Recorder>();
+  const SubscriberId stay = hub.add(stays);
+  hub.subscribe_all(stay);
+  constexpr int kPublishers = 3;
+  constexpr int kEach = 300;
+  std::atomic<bool> publishing{true};
+  std::thread churn([&] {
+    while (publishing.load()) {
+      auto passing = std::make_shared<Recorder>();
+      const SubscriberId id = hub.add(passing);
+      hub.subscribe(id, {kJob});
+      hub.subscribe_all(id);
+      hub.unsubscribe(id, {kJob});
+      hub.remove(id);
+    }
+  });
+  std::vector<std::thread> publishers;
+  for (int p = 0; p < kPublishers; ++p) {
+    publishers.emplace_back([&hub] {
+      for (int i = 0; i < kEach; ++i) hub.publish(event_of(EventType::kStarted, i % 2 == 0 ? kJob : kOtherJob));
+    });
+  }
+  for (std::thread& publisher : publishers) publisher.join();
+  publishing = false;
+  churn.join();
+  EXPECT_EQ(stays->jobs().size(), static_cast<std::size_t>(kPublishers * kEach));
+  EXPECT_EQ(hub.subscriber_count(), 1U);
 }
 
 }  // namespace
