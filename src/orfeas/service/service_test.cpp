@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -180,8 +181,23 @@ TEST_F(ServiceTest, ASubmittedJobCompletesWithARealResultAndItsProfile) {
 
 TEST_F(ServiceTest, OneJobsEventsComeInOrderWithPercentRisingTo100) {
   open(options());
+  // While it runs, get() shows the job running with its latest progress.
+  std::optional<JobView> seen_running;
+  recorder_->set_hook([&](const JobEvent& event) {
+    if (event.type == EventType::kProgress && event.stage == "mesh_extraction" && !seen_running) {
+      Result<JobView> view = service_->get(event.job);
+      if (view) seen_running = std::move(*view);
+    }
+  });
   const SubmitAnswer answer = submit(small_params());
   expect_final(answer.job.id);
+  ASSERT_TRUE(seen_running.has_value());
+  EXPECT_EQ(seen_running->job.status, jobs::JobStatus::kRunning);
+  EXPECT_FALSE(seen_running->position.has_value());
+  ASSERT_TRUE(seen_running->progress.has_value());
+  EXPECT_EQ(seen_running->progress->stage, "mesh_extraction");
+  EXPECT_GT(seen_running->progress->percent, 0.0);
+  EXPECT_FALSE(service_->get(answer.job.id)->progress.has_value()) << "only while running";
   const std::vector<JobEvent> events = recorder_->of(answer.job.id);
   ASSERT_GE(events.size(), 3U + 2 * pipeline::kStageNames.size());
   EXPECT_EQ(events.front().type, EventType::kQueued);
@@ -211,7 +227,13 @@ TEST_F(ServiceTest, HigherPriorityRunsFirst) {
   high.resolution = kResolution + 8;
   const std::string low_id = submit(low, -10).job.id;
   const std::string mid_id = submit(mid, 0).job.id;
-  const std::string high_id = submit(high, 50).job.id;
+  const SubmitAnswer high_answer = submit(high, 50);
+  const std::string high_id = high_answer.job.id;
+  EXPECT_EQ(high_answer.position, 1) << "it goes ahead of the others";
+  EXPECT_EQ(recorder_->of(mid_id).front().position, 1) << "queued ahead of the lower priority";
+  const SubmitAnswer second_low = submit(low, -10);
+  EXPECT_EQ(second_low.position, 4) << "behind everything, the same priority by age";
+  ASSERT_TRUE(service_->cancel(second_low.job.id));
   EXPECT_EQ(*service_->get(high_id)->position, 1);
   EXPECT_EQ(*service_->get(mid_id)->position, 2);
   EXPECT_EQ(*service_->get(low_id)->position, 3);
