@@ -1,4 +1,4 @@
-// Service: the generation service behind `orfeas serve`, without HTTP. The routes (api_routes.h)
+// Service: the generation service behind `orfeas serve`, without HTTP. The routes (api.h)
 // and the WebSocket handler (progress_socket.h) are thin layers over it.
 //
 //   ORFEAS_ASSIGN_OR_RETURN(auto service, Service::open({.data_dir = "/var/lib/orfeas"}));
@@ -18,8 +18,14 @@
 // and retries on out-of-memory (a job never fails for that while one job alone fits); marks each job
 // completed, failed or cancelled. A worker keeps up to two batches in flight, so the CPU stages of
 // one overlap the device work of the next. A job running longer than `job_timeout` fails with
-// kDeadlineExceeded; a cancelled running job stops at its next stage boundary and its result, if
-// any, is deleted.
+// kDeadlineExceeded (not retryable; the limit is checked at stage boundaries, on `clock_ms`); a
+// cancelled running job stops at its next stage boundary and its result, if any, is deleted. A job
+// runs only on a worker its device preference names ("auto": any; "cuda": any CUDA worker).
+//
+// Events (one job's, in this order): queued{position} → started → progress… (percent never falls,
+// reaches 100 at the export's end) → completed | failed | cancelled; a cache hit has completed only;
+// nothing follows the final event. Sinks are called on the thread that caused the event (a worker,
+// or the caller of submit/cancel) and may call back into the service.
 //
 // Durability: at open(), jobs left running by a crash are queued again (they run once more, and
 // complete exactly once); results are written atomically, so a result is complete or absent.
@@ -29,6 +35,9 @@
 // completed job's whose result still exists is answered by a new job, already completed, whose
 // result is a hard link to (or else a copy of) the stored one: no recomputation, one cache hit
 // counted, and each job's files expire on their own.
+//
+// Profiles: each run's stage timings are kept with the job in the store (profile_json()) and in
+// the Profiler's history, whose recent stage shares weight the progress percent.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
