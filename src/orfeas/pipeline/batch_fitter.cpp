@@ -64,7 +64,15 @@ Result<std::vector<JobResult>> BatchFitter::run_once(const Pipeline& pipeline, s
       before = pool_.stats().allocated_bytes;
     }
   }
-  Result<std::vector<JobResult>> results = pipeline.run_batch(jobs);
+  Result<std::vector<JobResult>> results = [&] {
+    try {
+      return pipeline.run_batch(jobs);
+    } catch (...) {  // a caller's callback threw: the run is over all the same
+      const std::lock_guard lock(mutex_);
+      --running_;
+      throw;
+    }
+  }();
   std::uint64_t peak = 0;
   {
     const std::lock_guard lock(mutex_);

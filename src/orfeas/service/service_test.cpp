@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -341,6 +342,28 @@ TEST_F(ServiceTest, AJobPastItsTimeLimitFailsAsDeadlineExceeded) {
   EXPECT_EQ(failed.error_code, error_code_name(ErrorCode::kDeadlineExceeded));
   EXPECT_FALSE(failed.retryable);
   EXPECT_FALSE(fs::exists(dir_.file("results/" + id + ".stl")));
+}
+
+TEST_F(ServiceTest, WhatABatchThrowsEndsItsJobsAndTheWorkerGoesOn) {
+  open(options());
+  std::atomic<bool> thrown{false};
+  recorder_->set_hook([&](const JobEvent& event) {
+    if (event.type == EventType::kProgress && event.stage == "shape_generation" && !thrown.exchange(true)) {
+      throw std::runtime_error("a sink that breaks its contract");
+    }
+  });
+  const std::string first = submit(small_params()).job.id;
+  expect_final(first);
+  ASSERT_TRUE(thrown);
+  const jobs::Job broken = job(first);
+  ASSERT_TRUE(jobs::is_final(broken.status));
+  if (broken.status == jobs::JobStatus::kFailed) {  // unless the hub contains what sinks throw
+    EXPECT_EQ(broken.error_code, error_code_name(ErrorCode::kInternal));
+    EXPECT_NE(broken.error_message.find("a sink that breaks its contract"), std::string::npos);
+  }
+  const std::string second = submit(small_params("ply")).job.id;
+  expect_final(second);
+  EXPECT_EQ(job(second).status, jobs::JobStatus::kCompleted);
 }
 
 TEST_F(ServiceTest, AFullQueueRefusesWithResourceExhausted) {
