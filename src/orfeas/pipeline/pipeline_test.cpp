@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "orfeas/export/placement.h"
 #include "orfeas/export/stl_reader.h"
 #include "orfeas/mesh/topology.h"
 #include "orfeas/testing/temp_dir.h"
@@ -264,15 +265,10 @@ TEST_F(GenerateTest, SizeAndFaceBudgetArePerJobWithinOneBatch) {
   const auto longest_side = [](const fs::path& path) {
     const auto stl = exporter::read_stl_binary(path);
     EXPECT_TRUE(stl.has_value());
-    Vec3f lo{1e9F, 1e9F, 1e9F};
-    Vec3f hi{-1e9F, -1e9F, -1e9F};
-    for (const auto& triangle : stl->triangles) {
-      for (const Vec3f& p : triangle.vertices) {
-        lo = {std::min(lo.x, p.x), std::min(lo.y, p.y), std::min(lo.z, p.z)};
-        hi = {std::max(hi.x, p.x), std::max(hi.y, p.y), std::max(hi.z, p.z)};
-      }
-    }
-    return std::max({hi.x - lo.x, hi.y - lo.y, hi.z - lo.z});
+    std::vector<Vec3f> corners;
+    for (const auto& triangle : stl->triangles)
+      corners.insert(corners.end(), triangle.vertices.begin(), triangle.vertices.end());
+    return exporter::compute_bounds(corners).longest_side();
   };
   EXPECT_NEAR(longest_side(dir_ / "default.stl"), 100.0F, 0.01F);
   EXPECT_NEAR(longest_side(dir_ / "small.stl"), 20.0F, 0.01F);
