@@ -120,7 +120,7 @@ class WebSocketSessionImpl final : public WebSocketSession {
   WebSocketSessionImpl(std::shared_ptr<Shared> shared, std::string path)
       : shared_(std::move(shared)), path_(std::move(path)) {}
 
-  bool send(std::string text) override;
+  bool send_shared(std::shared_ptr<const std::string> text) override;
   void close() override;
   [[nodiscard]] bool is_open() const override {
     const std::lock_guard lock(mutex_);
@@ -130,9 +130,9 @@ class WebSocketSessionImpl final : public WebSocketSession {
 
   void attach(std::weak_ptr<WebSocketConnection> connection) { connection_ = std::move(connection); }
   // The next message to write, if any (the connection's strand).
-  std::optional<std::string> front() {
+  std::shared_ptr<const std::string> front() {
     const std::lock_guard lock(mutex_);
-    if (queue_.empty()) return std::nullopt;
+    if (queue_.empty()) return nullptr;
     return queue_.front();
   }
   void pop() {
@@ -152,7 +152,7 @@ class WebSocketSessionImpl final : public WebSocketSession {
   const std::string path_;
   std::weak_ptr<WebSocketConnection> connection_;
   mutable std::mutex mutex_;
-  std::deque<std::string> queue_;  // the message being written stays at the front until written
+  std::deque<std::shared_ptr<const std::string>> queue_;  // the message being written stays at the front until written
   bool open_ = true;
 };
 
@@ -193,15 +193,15 @@ class WebSocketConnection final : public Connection, public std::enable_shared_f
   // On the strand.
   void flush() {
     if (writing_ || finished_) return;
-    std::optional<std::string> next = session_->front();
+    std::shared_ptr<const std::string> next = session_->front();
     if (!next) {
       if (close_requested_) close_gracefully();
       return;
     }
     writing_ = true;
-    outgoing_ = std::move(*next);
+    outgoing_ = std::move(next);  // shared with the other sessions sent the same text; kept until written
     ws_.text(true);
-    ws_.async_write(asio::buffer(outgoing_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ws_.async_write(asio::buffer(*outgoing_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->writing_ = false;
       if (ec) return self->abort();
       self->session_->pop();
@@ -252,7 +252,7 @@ class WebSocketConnection final : public Connection, public std::enable_shared_f
   beast::flat_buffer buffer_;
   std::shared_ptr<WebSocketHandler> handler_;
   std::shared_ptr<WebSocketSessionImpl> session_;
-  std::string outgoing_;
+  std::shared_ptr<const std::string> outgoing_;
   bool accepted_ = false;
   bool writing_ = false;
   bool closing_ = false;
@@ -280,8 +280,10 @@ void WebSocketSessionImpl::post(Action action) {
   });
 }
 
-bool WebSocketSessionImpl::send(std::string text) {
+bool WebSocketSessionImpl::send_shared(std::shared_ptr<const std::string> text) {
+  if (!text) return false;
   bool overflow = false;
+  bool was_idle = false;
   {
     const std::lock_guard lock(mutex_);
     if (!open_) return false;
@@ -291,10 +293,13 @@ bool WebSocketSessionImpl::send(std::string text) {
       open_ = false;
       queue_.clear();
     } else {
+      was_idle = queue_.empty();
       queue_.push_back(std::move(text));
     }
   }
-  post(overflow ? Action::kAbort : Action::kFlush);
+  // A message queued behind others needs no flush of its own: the write of the one before it, or
+  // the flush already posted for it, ends by writing the next. One post per burst, not per message.
+  if (overflow || was_idle) post(overflow ? Action::kAbort : Action::kFlush);
   return !overflow;
 }
 

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "orfeas/core/status.h"
 #include "orfeas/serve/router.h"
@@ -40,7 +41,10 @@ class WebSocketSession {
   // Queues a text message; never blocks. False when the connection is closed or closing. When the
   // outgoing queue is full (a client reading slower than we write) the connection is closed, so a
   // slow client never holds the server's memory or threads.
-  virtual bool send(std::string text) = 0;
+  virtual bool send_shared(std::shared_ptr<const std::string> text) = 0;
+  // The same for one message: send_shared() lets one text go to many sessions without a copy each
+  // (an event fanned out to every subscriber).
+  bool send(std::string text) { return send_shared(std::make_shared<const std::string>(std::move(text))); }
   // Closes the connection (a close frame when the client still reads); on_close follows.
   virtual void close() = 0;
   [[nodiscard]] virtual bool is_open() const = 0;
