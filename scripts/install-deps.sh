@@ -11,6 +11,9 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev clang-format ccache)
+  # The web UI's real-browser test (scripts/browser-test.sh): Debian's chromium, driven headless by
+  # playwright-core; its fonts are only a recommendation of chromium-common, so they are named.
+  packages+=(chromium fonts-liberation)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 

@@ -4,7 +4,7 @@
 #   dev            Debug + AddressSanitizer + UndefinedBehaviorSanitizer: every test
 #   release        the README's build-by-hand (-O3, warnings as errors): every test, including the
 #                  ones a sanitizer cannot run (virtual-memory limits)
-#   tsan           ThreadSanitizer: the concurrency tests (profiler, thread pool)
+#   tsan           ThreadSanitizer: the concurrency tests (profiler, thread pool, server, service)
 #   profiling-off  ORFEAS_WITH_PROFILING=OFF: everything builds, every test passes
 #   gpu            the CUDA code, compiled with nvcc; its tests (label gpu) run only where
 #                  `nvidia-smi` finds a GPU
@@ -37,11 +37,13 @@ build_and_test() {  # preset, then ctest arguments
 build_and_test dev "${labels[@]}" "$@"
 build_and_test release "${labels[@]}" "$@"
 build/release/bin/orfeas_pipeline_bench --repeats 1  # the README's benchmark command still runs
+step "web UI in a real browser"
+scripts/browser-test.sh build/release  # builds web/ (npm ci), serves it with orfeas serve, drives chromium
 
 step "tsan"
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan --target orfeas_profiling_test orfeas_core_test
-ctest --preset tsan -R 'Profil|Parallel' -LE gpu "$@"
+cmake --build --preset tsan --target orfeas_profiling_test orfeas_core_test orfeas_serve_test orfeas_service_test
+ctest --preset tsan -R 'Profil|Parallel|HttpServer|WebSocket|Service|EventHub|ProgressSocket|ApiRouter' -LE gpu "$@"
 
 build_and_test profiling-off "${labels[@]}" "$@"
 

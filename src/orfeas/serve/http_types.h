@@ -70,6 +70,11 @@ struct Response {
 // looks like this.
 [[nodiscard]] Response json_error(int status, std::string_view code, std::string_view message);
 
+// ASCII lower case (header names, tokens and parameter names compare case-insensitively).
+[[nodiscard]] std::string ascii_lower(std::string_view text);
+// Without the optional whitespace (spaces and tabs) HTTP allows around header values and parameters.
+[[nodiscard]] std::string_view trim_whitespace(std::string_view text);
+
 // "%41+b" → "A b" with `plus_is_space`; kInvalidArgument for a broken escape ("%4", "%zz").
 [[nodiscard]] Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
 // "a=1&b=x%20y&flag" → {a: 1, b: "x y", flag: ""}; kInvalidArgument for a broken escape.

@@ -58,5 +58,12 @@ TEST(Methods, RoundTrip) {
   EXPECT_EQ(parse_method("BREW"), Method::kOther);
 }
 
+TEST(TextHelpers, LowerCaseAndOptionalWhitespace) {
+  EXPECT_EQ(ascii_lower("Content-TYPE: Image/PNG"), "content-type: image/png");
+  EXPECT_EQ(trim_whitespace(" \t bytes=0-9\t "), "bytes=0-9");
+  EXPECT_EQ(trim_whitespace(" \t "), "");
+  EXPECT_EQ(trim_whitespace("a b"), "a b");
+}
+
 }  // namespace
 }  // namespace orfeas::serve

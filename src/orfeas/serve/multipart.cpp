@@ -15,18 +15,6 @@ Error invalid(std::string message) {
   return Error(ErrorCode::kInvalidArgument, "multipart body: " + std::move(message));
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // A header value with parameters: `form-data; name="a b"; filename=x.png` → the first token
 // (lowercased) and the parameters (names lowercased, quoted strings unquoted).
 struct ParameterizedValue {
@@ -37,10 +25,10 @@ struct ParameterizedValue {
 Result<ParameterizedValue> parse_parameterized(std::string_view value) {
   ParameterizedValue out;
   const std::size_t semicolon = value.find(';');
-  out.token = lower(trim(value.substr(0, semicolon)));
+  out.token = ascii_lower(trim_whitespace(value.substr(0, semicolon)));
   std::string_view rest = semicolon == std::string_view::npos ? std::string_view() : value.substr(semicolon + 1);
   while (true) {
-    rest = trim(rest);
+    rest = trim_whitespace(rest);
     if (rest.empty()) break;
     const std::size_t eq = rest.find('=');
     const std::size_t next_semicolon = rest.find(';');
@@ -50,8 +38,8 @@ Result<ParameterizedValue> parse_parameterized(std::string_view value) {
       rest.remove_prefix(next_semicolon + 1);
       continue;
     }
-    std::string name = lower(trim(rest.substr(0, eq)));
-    rest = trim(rest.substr(eq + 1));
+    std::string name = ascii_lower(trim_whitespace(rest.substr(0, eq)));
+    rest = trim_whitespace(rest.substr(eq + 1));
     std::string parsed;
     if (!rest.empty() && rest.front() == '"') {
       std::size_t i = 1;
@@ -69,12 +57,12 @@ Result<ParameterizedValue> parse_parameterized(std::string_view value) {
       }
       if (!closed) return tl::unexpected(invalid("unterminated quoted parameter \"" + name + "\""));
       rest.remove_prefix(i + 1);
-      rest = trim(rest);
+      rest = trim_whitespace(rest);
       if (!rest.empty() && rest.front() != ';')
         return tl::unexpected(invalid("text after the quoted parameter \"" + name + "\""));
     } else {
       const std::size_t end = rest.find(';');
-      parsed = std::string(trim(rest.substr(0, end)));
+      parsed = std::string(trim_whitespace(rest.substr(0, end)));
       rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
     }
     out.params.insert_or_assign(std::move(name), std::move(parsed));
@@ -109,8 +97,8 @@ Result<PartHeaders> parse_part_headers(std::string_view block, std::size_t index
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0)
       return tl::unexpected(invalid(where + ": a header line without a name"));
-    const std::string field = lower(trim(line.substr(0, colon)));
-    const std::string_view value = trim(line.substr(colon + 1));
+    const std::string field = ascii_lower(trim_whitespace(line.substr(0, colon)));
+    const std::string_view value = trim_whitespace(line.substr(colon + 1));
     if (field == "content-disposition") {
       ORFEAS_ASSIGN_OR_RETURN(ParameterizedValue disposition, parse_parameterized(value));
       if (disposition.token != "form-data")
@@ -133,7 +121,7 @@ Result<PartHeaders> parse_part_headers(std::string_view block, std::size_t index
 
 bool is_multipart_form(std::string_view content_type) {
   const std::size_t semicolon = content_type.find(';');
-  return lower(trim(content_type.substr(0, semicolon))) == "multipart/form-data";
+  return ascii_lower(trim_whitespace(content_type.substr(0, semicolon))) == "multipart/form-data";
 }
 
 Result<std::string> multipart_boundary(std::string_view content_type) {

@@ -28,18 +28,6 @@ using serve::PathParams;
 using serve::Request;
 using serve::Response;
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 bool is_api_path(std::string_view pattern) {
   return pattern == "/api" || pattern.rfind("/api/", 0) == 0;
 }
@@ -129,15 +117,16 @@ bool parse_u64(std::string_view text, std::uint64_t& out) {
 // RFC 9110 §14: one range of bytes=a-b, a- or -n. A malformed header or several ranges are
 // ignored (the whole file is sent), as the RFC allows.
 RangeKind parse_range(std::string_view header, std::uint64_t size, ByteRange& range) {
-  header = trim(header);
+  header = serve::trim_whitespace(header);
   constexpr std::string_view kUnit = "bytes=";
-  if (header.size() <= kUnit.size() || lower(header.substr(0, kUnit.size())) != kUnit) return RangeKind::kNone;
-  const std::string_view spec = trim(header.substr(kUnit.size()));
+  if (header.size() <= kUnit.size() || serve::ascii_lower(header.substr(0, kUnit.size())) != kUnit)
+    return RangeKind::kNone;
+  const std::string_view spec = serve::trim_whitespace(header.substr(kUnit.size()));
   if (spec.find(',') != std::string_view::npos) return RangeKind::kNone;
   const std::size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return RangeKind::kNone;
-  const std::string_view first = trim(spec.substr(0, dash));
-  const std::string_view last = trim(spec.substr(dash + 1));
+  const std::string_view first = serve::trim_whitespace(spec.substr(0, dash));
+  const std::string_view last = serve::trim_whitespace(spec.substr(dash + 1));
   std::uint64_t a = 0;
   std::uint64_t b = 0;
   if (first.empty()) {  // -n: the last n bytes
@@ -162,7 +151,7 @@ RangeKind parse_range(std::string_view header, std::uint64_t size, ByteRange& ra
 bool none_match_hits(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
     const std::size_t comma = header.find(',');
-    std::string_view candidate = trim(header.substr(0, comma));
+    std::string_view candidate = serve::trim_whitespace(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     if (candidate == "*") return true;
     if (candidate.rfind("W/", 0) == 0) candidate.remove_prefix(2);
@@ -332,7 +321,7 @@ Response file_response(const Request& request, const std::filesystem::path& file
 std::string openapi_document(const std::vector<ApiRoute>& routes) {
   nlohmann::json paths = nlohmann::json::object();
   for (const ApiRoute& route : routes)
-    paths[route.pattern][lower(serve::method_name(route.method))] = operation_of(route);
+    paths[route.pattern][serve::ascii_lower(serve::method_name(route.method))] = operation_of(route);
   const nlohmann::json document = {
       {"openapi", "3.0.3"},
       {"info",
@@ -365,11 +354,12 @@ Result<serve::Router> make_router(Service& service, const ApiOptions& options) {
   append(studio_routes(service));
   append(ops_routes(service));
   append(mesh_routes(service));
-  if (!options.web_root.empty()) append(web_routes(options.web_root));
   routes.push_back({Method::kGet, "/api/openapi.json", "This description of the API (OpenAPI 3.0.3)", "", nullptr});
   routes.back().handler = [document = openapi_document(routes)](const Request&, const PathParams&) {
     return serve::json_response(200, document);
   };
+  // The web UI's files are routes too, but not API: the document above leaves them out.
+  if (!options.web_root.empty()) append(web_routes(options.web_root));
 
   const auto guard = std::make_shared<const Guard>(Guard{options, &service});
   serve::Router router;
