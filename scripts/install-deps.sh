@@ -13,7 +13,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev clang-format ccache)
   # The web UI's real-browser test (scripts/browser-test.sh): Debian's chromium, driven headless by
   # playwright-core; its fonts are only a recommendation of chromium-common, so they are named.
-  packages+=(chromium fonts-liberation)
+  # curl and python3: .ci/run follows the README's curl example to its result.
+  packages+=(chromium fonts-liberation curl python3)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
