@@ -4,9 +4,16 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_scheduler_observer.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <string>
 
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
@@ -78,7 +85,74 @@ void limit_parallelism_once() {
   static const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, worker_count());
 }
 
+// The thread's own id: setpriority(PRIO_PROCESS, tid) on Linux sets one thread's nice value.
+id_t this_thread_id() {
+  return static_cast<id_t>(::syscall(SYS_gettid));
+}
+
 }  // namespace
+
+// A task arena for one BackgroundLoops, and the observer that lowers each pool thread's priority
+// as it joins. Members in this order: the observer stops observing before the arena goes.
+struct BackgroundLoops::Arena {
+  class Lowering final : public tbb::task_scheduler_observer {
+   public:
+    Lowering(tbb::task_arena& arena, int nice) : tbb::task_scheduler_observer(arena), nice_(nice) {}
+    ~Lowering() override { observe(false); }
+    Lowering(const Lowering&) = delete;
+    Lowering& operator=(const Lowering&) = delete;
+    void on_scheduler_entry(bool is_worker) override {
+      // A failure leaves that helper at its priority: slower I/O, never a wrong result.
+      if (is_worker) (void)lower_this_thread_priority(nice_);
+    }
+
+   private:
+    int nice_;
+  };
+
+  explicit Arena(int nice) : arena(static_cast<int>(worker_count())), lowering(arena, nice) {
+    arena.initialize();
+    lowering.observe(true);
+  }
+
+  tbb::task_arena arena;
+  Lowering lowering;
+};
+
+namespace {
+// The BackgroundLoops of the calling thread, if any: its loops go to that arena.
+thread_local BackgroundLoops::Arena* background_arena = nullptr;  // borrowed
+}  // namespace
+
+int this_thread_nice() {
+  errno = 0;
+  return ::getpriority(PRIO_PROCESS, this_thread_id());
+}
+
+Status lower_this_thread_priority(int nice) {
+  if (nice < 0 || nice > 19) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "a nice value for background work is 0..19, not " + std::to_string(nice));
+  }
+  if (this_thread_nice() >= nice) return {};
+  if (::setpriority(PRIO_PROCESS, this_thread_id(), nice) != 0) {
+    return make_error(ErrorCode::kInternal, std::string("setpriority: ") + std::strerror(errno));
+  }
+  return {};
+}
+
+BackgroundLoops::BackgroundLoops(int nice) : nice_(nice) {
+  if (nice_ == 0) return;
+  // Refused (outside 0..19, or by the system): the thread keeps its priority; nothing else changes.
+  (void)lower_this_thread_priority(nice_);
+  limit_parallelism_once();
+  arena_ = std::make_unique<Arena>(nice_);
+  background_arena = arena_.get();
+}
+
+BackgroundLoops::~BackgroundLoops() {
+  if (arena_ != nullptr && background_arena == arena_.get()) background_arena = nullptr;
+}
 
 std::size_t worker_count() {
   static const std::size_t count = [] {
@@ -107,13 +181,22 @@ void parallel_for(std::size_t begin, std::size_t end, std::size_t min_chunk,
   char chunks_finished = 0;
   happens_before(&loop_started);
   const AnnotateOnExit all_chunks_done(happens_after, &chunks_finished);  // on return and when a chunk threw
-  tbb::this_task_arena::isolate([&] {
-    tbb::parallel_for(ChunkRange(begin, end, chunk_floor), [&](const ChunkRange& chunk) {
-      happens_after(&loop_started);
-      const AnnotateOnExit chunk_done(happens_before, &chunks_finished);
-      fn(chunk.begin(), chunk.end());
+  const auto run = [&] {
+    tbb::this_task_arena::isolate([&] {
+      tbb::parallel_for(ChunkRange(begin, end, chunk_floor), [&](const ChunkRange& chunk) {
+        happens_after(&loop_started);
+        const AnnotateOnExit chunk_done(happens_before, &chunks_finished);
+        fn(chunk.begin(), chunk.end());
+      });
     });
-  });
+  };
+  // A background thread's loops go to its own arena (whose helpers run at its nice value); a
+  // nested call from inside that arena runs there directly.
+  if (background_arena != nullptr) {
+    background_arena->arena.execute(run);
+  } else {
+    run();
+  }
 }
 
 }  // namespace orfeas

@@ -175,7 +175,7 @@ void EventHub::publish(const JobEvent& event) {
     for (const SubscriberId id : targets) sinks.push_back(subscribers_.at(id).sink);
   }
   if (sinks.empty()) return;
-  const std::string json = event.to_json();
+  const auto json = std::make_shared<const std::string>(event.to_json());
   for (const std::shared_ptr<EventSink>& sink : sinks) sink->deliver(event, json);
 }
 

@@ -12,10 +12,10 @@
 // (0–100, never falling for one job) and `eta_s` (null when unknown); completed has `result_url` and
 // `profile` (the job's stage timings); failed has `error` {code, message} and `retryable`.
 //
-// publish() serialises an event once and hands the text to each interested sink; sinks must not
-// block (a WebSocket session queues, and drops a client that falls behind).
-// Thread-safety: every method may be called from any thread. Sinks are called without the hub's
-// lock held, so a sink may call back into the hub.
+// publish() serialises an event once and hands that one immutable text (shared, never copied per
+// sink) to each interested sink; sinks must not block (a WebSocket session queues, and drops a client that falls
+// behind). Thread-safety: every method may be called from any thread. Sinks are called without the hub's lock held, so
+// a sink may call back into the hub.
 #pragma once
 
 #include <cstddef>
@@ -69,8 +69,10 @@ struct JobEvent {
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  // `json` is event.to_json(). Must not block; called on the publishing thread.
-  virtual void deliver(const JobEvent& event, const std::string& json) = 0;
+  // `json` is event.to_json(), made once per publish and shared by every sink: a sink keeps the
+  // pointer (a WebSocket's send queue) rather than copying the text. Never null. Must not block;
+  // called on the publishing thread.
+  virtual void deliver(const JobEvent& event, const std::shared_ptr<const std::string>& json) = 0;
 };
 
 using SubscriberId = std::uint64_t;

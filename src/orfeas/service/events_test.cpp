@@ -22,7 +22,7 @@ const std::string kOtherJob = "fedcba9876543210fedcba9876543210";
 // Records what it hears; the hub may call it from any thread.
 class Recorder : public EventSink {
  public:
-  void deliver(const JobEvent& event, const std::string& text) override {
+  void deliver(const JobEvent& event, const std::shared_ptr<const std::string>& text) override {
     const std::lock_guard lock(mutex_);
     jobs_.push_back(event.job);
     texts_.push_back(text);
@@ -31,7 +31,7 @@ class Recorder : public EventSink {
     const std::lock_guard lock(mutex_);
     return jobs_;
   }
-  std::vector<std::string> texts() const {
+  std::vector<std::shared_ptr<const std::string>> texts() const {
     const std::lock_guard lock(mutex_);
     return texts_;
   }
@@ -39,7 +39,7 @@ class Recorder : public EventSink {
  private:
   mutable std::mutex mutex_;
   std::vector<std::string> jobs_;
-  std::vector<std::string> texts_;
+  std::vector<std::shared_ptr<const std::string>> texts_;
 };
 
 JobEvent event_of(EventType type, std::string job) {
@@ -187,7 +187,23 @@ TEST(EventHubTest, ASubscriberHearsOnlyItsJobs) {
   hub.publish(event_of(EventType::kStarted, kJob));
   hub.publish(event_of(EventType::kStarted, kOtherJob));
   ASSERT_EQ(recorder->jobs(), std::vector<std::string>{kJob});
-  EXPECT_EQ(recorder->texts()[0], event_of(EventType::kStarted, kJob).to_json());
+  ASSERT_NE(recorder->texts()[0], nullptr);
+  EXPECT_EQ(*recorder->texts()[0], event_of(EventType::kStarted, kJob).to_json());
+}
+
+// What a 1 000-subscriber fan-out relies on: one serialisation per publish, the same text object
+// handed to every sink (no copy per sink).
+TEST(EventHubTest, EverySinkGetsTheSameSharedText) {
+  EventHub hub;
+  auto first = std::make_shared<Recorder>();
+  auto second = std::make_shared<Recorder>();
+  hub.subscribe_all(hub.add(first));
+  hub.subscribe(hub.add(second), {kJob});
+  hub.publish(event_of(EventType::kStarted, kJob));
+  ASSERT_EQ(first->texts().size(), 1U);
+  ASSERT_EQ(second->texts().size(), 1U);
+  EXPECT_EQ(first->texts()[0].get(), second->texts()[0].get());
+  EXPECT_EQ(*first->texts()[0], event_of(EventType::kStarted, kJob).to_json());
 }
 
 TEST(EventHubTest, StarHearsEveryJobAndOverlapDeliversOnce) {
@@ -245,7 +261,7 @@ TEST(EventHubTest, RemovedSubscribersHearNothingAndAreLetGo) {
 class Reentrant : public EventSink {
  public:
   explicit Reentrant(EventHub* hub) : hub_(hub) {}  // borrowed
-  void deliver(const JobEvent& event, const std::string& /*json*/) override {
+  void deliver(const JobEvent& event, const std::shared_ptr<const std::string>& /*json*/) override {
     hub_->unsubscribe(id, {event.job});
     ++heard;
   }

@@ -102,7 +102,7 @@ class ProgressSocket::Connection final : public EventSink {
  public:
   explicit Connection(std::weak_ptr<serve::WebSocketSession> session) : session_(std::move(session)) {}
 
-  void deliver(const JobEvent& event, const std::string& text) override {
+  void deliver(const JobEvent& event, const std::shared_ptr<const std::string>& text) override {
     const std::lock_guard lock(mutex_);
     if (by_id_.contains(event.job)) {
       // Nothing after a job's final event, and that event once, whether the hub or the
@@ -115,7 +115,7 @@ class ProgressSocket::Connection final : public EventSink {
 
   void send(std::string_view text) {
     const std::lock_guard lock(mutex_);
-    send_locked(text);
+    send_locked(std::make_shared<const std::string>(text));
   }
 
   [[nodiscard]] std::size_t subscription_count() const {
@@ -146,9 +146,9 @@ class ProgressSocket::Connection final : public EventSink {
   SubscriberId id = 0;  // in the service's EventHub
 
  private:
-  void send_locked(std::string_view text) {
-    if (const std::shared_ptr<serve::WebSocketSession> session = session_.lock())
-      (void)session->send(std::string(text));
+  // The event's text is shared with every other connection's queue: no copy per connection.
+  void send_locked(const std::shared_ptr<const std::string>& text) {
+    if (const std::shared_ptr<serve::WebSocketSession> session = session_.lock()) (void)session->send_shared(text);
   }
 
   mutable std::mutex mutex_;
@@ -280,7 +280,7 @@ void ProgressSocket::on_text(const std::shared_ptr<serve::WebSocketSession>& ses
     connection->drop(unknown);
   }
   connection->send(dump({{"type", "subscribed"}, {"jobs", selection_json(accepted)}}));
-  for (const JobEvent& event : finals) connection->deliver(event, event.to_json());
+  for (const JobEvent& event : finals) connection->deliver(event, std::make_shared<const std::string>(event.to_json()));
 }
 
 std::size_t ProgressSocket::connection_count() const {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "orfeas/core/parallel.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/gpu/host_memory_pool.h"
 #include "orfeas/pipeline/batch_fitter.h"
@@ -58,6 +59,9 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerOptions options, j
                                                      JobLifecycle& lifecycle, ServiceMetrics& metrics) {
   if (options.devices.empty()) return make_error(ErrorCode::kInvalidArgument, "the scheduler needs a device");
   if (options.slots_per_worker == 0) return make_error(ErrorCode::kInvalidArgument, "a worker needs a slot");
+  if (options.worker_nice < 0 || options.worker_nice > 19) {
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("worker_nice is 0..19, not {}", options.worker_nice));
+  }
   std::unique_ptr<Scheduler> scheduler(new Scheduler(std::move(options), store, lifecycle, metrics));
   for (const gpu::DeviceSpec& spec : scheduler->options_.devices) {
     auto worker = std::make_unique<Worker>();
@@ -172,6 +176,7 @@ bool Scheduler::wait_for_work(Clock::time_point until) {
 }
 
 void Scheduler::slot_loop(Worker& worker) {
+  const BackgroundLoops background(options_.worker_nice);  // this thread and its loops' helpers
   // Another process sharing the store may queue jobs without notifying: look again now and then.
   constexpr auto kIdlePoll = std::chrono::seconds(1);
   std::string filling_key;  // the batch key this slot waits to fill, and since when

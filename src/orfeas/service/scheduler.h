@@ -16,6 +16,9 @@
 // (priority first, then age: the store's order) and runs it. Jobs of one batch key may differ in
 // size_mm, face budget and format: those are per-job settings of the pipeline.
 //
+// Priority: with worker_nice > 0 each slot thread, and the parallel_for helpers of its loops, run
+// at that nice value for the slot's lifetime (ServiceOptions::worker_nice says why).
+//
 // Nothing a batch throws leaves a slot: a batch that throws fails its unfinished jobs (kOutOfMemory
 // for bad_alloc, kInternal otherwise) and the slot goes on.
 // Thread-safety: every method may be called from any thread.
@@ -67,6 +70,8 @@ struct SchedulerOptions {
   std::uint64_t cpu_pool_bytes = 0;         // the CPU worker's pool capacity; 0: unlimited
   std::filesystem::path calibration_dir;    // where the optimizers keep gpu_calibration.json; empty: memory only
   std::size_t slots_per_worker = 2;         // batches in flight per worker
+  // The slots' nice value (0..19), and their pool helpers' (core/parallel.h BackgroundLoops); 0: unchanged.
+  int worker_nice = 0;
 };
 
 struct WorkerStatus {

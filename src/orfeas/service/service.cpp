@@ -126,6 +126,10 @@ Status validate_options(const ServiceOptions& options) {
     return invalid("expiry_interval must be positive and expire_after not negative");
   }
   if (options.max_queue_delay.count() < 0) return invalid("max_queue_delay must not be negative");
+  if (options.worker_nice < 0 || options.worker_nice > 19) {
+    return invalid(
+        fmt::format("worker_nice is 0..19 (raising a priority needs privilege), not {}", options.worker_nice));
+  }
   return ok();
 }
 
@@ -534,6 +538,7 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   scheduler_options.probe = impl->options.probe;
   scheduler_options.cpu_pool_bytes = impl->options.cpu_pool_bytes;
   scheduler_options.calibration_dir = impl->options.data_dir;
+  scheduler_options.worker_nice = impl->options.worker_nice;
   ORFEAS_ASSIGN_OR_RETURN(impl->scheduler,
                           Scheduler::create(std::move(scheduler_options), *impl->store, *impl, impl->metrics));
   Impl& started = *impl;

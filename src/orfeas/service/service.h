@@ -81,6 +81,11 @@ struct ServiceOptions {
   // Bytes the CPU worker's volumes may take at once (its host memory pool's capacity); 0: no limit
   // but the machine's. A batch that does not fit is split like one that does not fit a GPU.
   std::uint64_t cpu_pool_bytes = 0;
+  // The nice value (0..19) of the workers' threads and of the pool threads that help with their
+  // loops (core/parallel.h, BackgroundLoops), so that a busy pipeline leaves the CPU to the
+  // threads answering requests and streaming events (p99 event latency behind a busy CPU worker:
+  // docs/benchmarks.md). 0: the process's priority, unchanged.
+  int worker_nice = 10;
   // The device probe of CUDA workers' optimizers (null: NVML's); tests pass a fake.
   std::shared_ptr<gpu::DeviceProbe> probe;
   // false: jobs are accepted and queued but no worker claims them until start_workers() (tests of

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "orfeas/core/parallel.h"
 #include "orfeas/gpu/caching_memory_pool.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/jobs/job_store.h"
@@ -59,7 +60,7 @@ jobs::GenerationParams small_params(std::string format = "stl") {
 // the recorder's lock, so it may call into the service).
 class Recorder final : public EventSink {
  public:
-  void deliver(const JobEvent& event, const std::string& /*json*/) override {
+  void deliver(const JobEvent& event, const std::shared_ptr<const std::string>& /*json*/) override {
     std::function<void(const JobEvent&)> hook;
     {
       const std::lock_guard lock(mutex_);
@@ -178,6 +179,43 @@ TEST_F(ServiceTest, ASubmittedJobCompletesWithARealResultAndItsProfile) {
   EXPECT_EQ(events.back().profile_json, *profile);
   EXPECT_FALSE(service_->result_file("0123456789abcdef0123456789abcdef"));
   EXPECT_EQ(service_->get("not-an-id").error().code(), ErrorCode::kInvalidArgument);
+}
+
+// The workers run below the threads that answer requests: a worker's own events (started,
+// progress) are published on its thread, which shows the nice value asked for; the caller's
+// thread is left as it was.
+TEST_F(ServiceTest, WorkerThreadsRunAtTheNiceValueAsked) {
+  const int before = this_thread_nice();
+  const int expected = std::max(before, 7);  // a test run under `nice` may already be above 7
+  ServiceOptions o = options();
+  o.worker_nice = 7;
+  open(std::move(o));
+  std::mutex mutex;
+  std::vector<int> seen;
+  recorder_->set_hook([&](const JobEvent& event) {
+    if (event.type != EventType::kStarted && event.type != EventType::kProgress) return;
+    const int nice = this_thread_nice();
+    const std::lock_guard lock(mutex);
+    seen.push_back(nice);
+  });
+  const SubmitAnswer answer = submit(small_params());
+  expect_final(answer.job.id);
+  recorder_->set_hook(nullptr);
+  EXPECT_EQ(job(answer.job.id).status, jobs::JobStatus::kCompleted);
+  const std::lock_guard lock(mutex);
+  ASSERT_FALSE(seen.empty());
+  for (const int nice : seen) EXPECT_EQ(nice, expected);
+  EXPECT_EQ(this_thread_nice(), before);
+}
+
+TEST_F(ServiceTest, ANiceValueOutsideZeroTo19IsRefused) {
+  for (const int nice : {-1, 20}) {
+    ServiceOptions o = options();
+    o.worker_nice = nice;
+    const Result<std::unique_ptr<Service>> service = Service::open(std::move(o));
+    ASSERT_FALSE(service) << nice;
+    EXPECT_EQ(service.error().code(), ErrorCode::kInvalidArgument);
+  }
 }
 
 TEST_F(ServiceTest, OneJobsEventsComeInOrderWithPercentRisingTo100) {
