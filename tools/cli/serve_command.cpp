@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cli_common.h"
+#include "orfeas/core/parallel.h"
 #include "orfeas/serve/http_server.h"
 #include "orfeas/service/api.h"
 #include "orfeas/service/progress_socket.h"
@@ -29,7 +31,9 @@ struct ServeArgs {
   std::size_t max_upload_mb = 32;
   long long max_queue_delay_ms = 50;
   std::string device = "auto";
-  unsigned threads = 4;
+  // As many as the CPUs this process may use (at least 2): more only adds context switches to a
+  // WebSocket fan-out.
+  unsigned threads = static_cast<unsigned>(std::max<std::size_t>(2, worker_count()));
   long long job_timeout_s = 600;
   double expire_after_h = 24.0 * 7;
   std::string cors_origin;

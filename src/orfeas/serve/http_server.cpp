@@ -502,6 +502,10 @@ struct HttpServer::Impl {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec && !shared->stopping) {
+        // Small writes (WebSocket events, short responses) go out at once, not held for Nagle's
+        // algorithm to coalesce them while an earlier segment waits for a (delayed) ACK.
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         auto session = std::make_shared<HttpSession>(std::move(socket), shared);
         shared->opened(session);
         session->run();

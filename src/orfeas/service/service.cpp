@@ -414,11 +414,6 @@ struct Service::Impl final : JobLifecycle {
                                               request.image.size());
     ORFEAS_ASSIGN_OR_RETURN_CTX(const image::ImageFormat format, image::sniff_image_format(bytes),
                                 "while checking the upload");
-    image::DecodeLimits limits;
-    limits.max_file_bytes = options.max_upload_bytes;
-    limits.max_pixels = options.max_pixels;
-    ORFEAS_RETURN_IF_ERROR_CTX(image::decode_image(bytes, limits), "while checking the upload");
-
     ORFEAS_ASSIGN_OR_RETURN(std::string id, jobs::new_job_id());
     jobs::JobRequest job_request{.id = std::move(id),
                                  .priority = request.priority,
@@ -428,6 +423,18 @@ struct Service::Impl final : JobLifecycle {
     ORFEAS_ASSIGN_OR_RETURN(const std::optional<jobs::Job> cached,
                             store->find_completed_by_cache_key(job_request.input_sha256, request.params));
     const bool cache_usable = cached.has_value();
+    // The whole image is decoded once before it is queued, so a job never fails later for its bytes.
+    // A cache hit skips it: the same bytes were decoded when the completed job was submitted.
+    const auto check_image = [&]() -> Status {
+      image::DecodeLimits limits;
+      limits.max_file_bytes = options.max_upload_bytes;
+      limits.max_pixels = options.max_pixels;
+      if (Result<image::ImageRgba8> decoded = image::decode_image(bytes, limits); !decoded) {
+        return tl::unexpected(decoded.error().with_context("while checking the upload"));
+      }
+      return ok();
+    };
+    if (!cache_usable) ORFEAS_RETURN_IF_ERROR(check_image());
 
     ORFEAS_ASSIGN_OR_RETURN(const jobs::JobCounts counts, store->counts());
     if (!cache_usable && counts.of(jobs::JobStatus::kQueued) >= static_cast<std::int64_t>(options.max_queue)) {
@@ -438,6 +445,10 @@ struct Service::Impl final : JobLifecycle {
                                                                        std::as_bytes(std::span(request.image))));
     if (cache_usable) {
       if (std::optional<SubmitAnswer> answer = answer_from_cache(*cached, job_request)) return std::move(*answer);
+      if (Status checked = check_image(); !checked) {  // the stored result is gone: run it after all
+        (void)data.remove(job_request.upload_path);
+        return tl::unexpected(checked.error());
+      }
       if (counts.of(jobs::JobStatus::kQueued) >= static_cast<std::int64_t>(options.max_queue)) {
         (void)data.remove(job_request.upload_path);
         return make_error(ErrorCode::kResourceExhausted, fmt::format("the queue is full ({} jobs); try again in {} s",

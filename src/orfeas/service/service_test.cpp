@@ -440,6 +440,23 @@ TEST_F(ServiceTest, TheSameImageAndParametersAreAnsweredFromTheCache) {
   EXPECT_EQ(service_->metrics().cache_hits(), 1U);
 }
 
+TEST_F(ServiceTest, ACachedResultWhoseFileIsGoneIsMadeAgain) {
+  open(options());
+  const std::string first = submit(small_params()).job.id;
+  expect_final(first);
+  Result<std::filesystem::path> stored = service_->result_file(first);
+  ASSERT_TRUE(stored) << stored.error().message();
+  ASSERT_TRUE(std::filesystem::remove(*stored));
+
+  const SubmitAnswer again = submit(small_params());  // the image is checked and the job runs
+  EXPECT_FALSE(again.cached);
+  EXPECT_EQ(again.job.status, jobs::JobStatus::kQueued);
+  expect_final(again.job.id);
+  EXPECT_EQ(job(again.job.id).status, jobs::JobStatus::kCompleted);
+  EXPECT_EQ(service_->metrics().cache_hits(), 0U);
+  EXPECT_TRUE(service_->result_file(again.job.id));
+}
+
 TEST_F(ServiceTest, JobsSurviveARestartAndCompleteExactlyOnce) {
   std::vector<std::string> ids;
   open(options(/*start_workers=*/false));
