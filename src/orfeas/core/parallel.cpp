@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
 
 #if defined(__SANITIZE_THREAD__)
@@ -141,17 +143,35 @@ Status lower_this_thread_priority(int nice) {
   return {};
 }
 
+namespace {
+// The arena of one nice value, made at its first use and kept for the process: every
+// BackgroundLoops of that value shares it. Never destroyed on purpose: oneTBB may keep an
+// observer's bookkeeping past observe(false) while a pool thread still refers to it, and frees it
+// only with the arena's threads, which LeakSanitizer reports when arenas come and go.
+BackgroundLoops::Arena* arena_for(int nice) {
+  static std::mutex mutex;
+  // A pointer, not a map with static storage: the map's destructor at exit would drop the arenas
+  // before LeakSanitizer looks.
+  static auto* const arenas = new std::map<int, BackgroundLoops::Arena*>();  // NOLINT(cppcoreguidelines-owning-memory)
+  const std::lock_guard lock(mutex);
+  BackgroundLoops::Arena*& arena = (*arenas)[nice];
+  if (arena == nullptr) arena = new BackgroundLoops::Arena(nice);  // NOLINT(cppcoreguidelines-owning-memory)
+  return arena;
+}
+}  // namespace
+
 BackgroundLoops::BackgroundLoops(int nice) : nice_(nice) {
   if (nice_ == 0) return;
   // Refused (outside 0..19, or by the system): the thread keeps its priority; nothing else changes.
   (void)lower_this_thread_priority(nice_);
   limit_parallelism_once();
-  arena_ = std::make_unique<Arena>(nice_);
-  background_arena = arena_.get();
+  arena_ = arena_for(nice_);
+  previous_ = background_arena;
+  background_arena = arena_;
 }
 
 BackgroundLoops::~BackgroundLoops() {
-  if (arena_ != nullptr && background_arena == arena_.get()) background_arena = nullptr;
+  if (arena_ != nullptr && background_arena == arena_) background_arena = previous_;
 }
 
 std::size_t worker_count() {

@@ -51,8 +51,8 @@ void parallel_for(std::size_t begin, std::size_t end, std::size_t min_chunk,
 [[nodiscard]] Status lower_this_thread_priority(int nice);
 
 // While alive, the calling thread runs at nice ≥ `nice`, and its parallel_for loops run in a task
-// arena of its own (as wide as worker_count()) whose pool threads are set to nice ≥ `nice` when
-// they join it. Pool threads keep that value afterwards (see lower_this_thread_priority), so a
+// arena (as wide as worker_count(), shared by the BackgroundLoops of the same nice value) whose pool threads are set to
+// nice ≥ `nice` when they join it. Pool threads keep that value afterwards (see lower_this_thread_priority), so a
 // process that asks for it should use it for all its heavy loops. nice = 0: no change at all.
 // Not copyable or movable; made and destroyed on the same thread, one at a time per thread.
 class BackgroundLoops {
@@ -68,7 +68,8 @@ class BackgroundLoops {
 
  private:
   int nice_;
-  std::unique_ptr<Arena> arena_;  // null when nice_ is 0
+  Arena* arena_ = nullptr;     // shared by every BackgroundLoops of this nice value; null when nice_ is 0
+  Arena* previous_ = nullptr;  // the thread's arena before this one
 };
 
 }  // namespace orfeas
