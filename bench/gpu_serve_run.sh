@@ -118,7 +118,7 @@ for trigger in cache cancel; do
   start_server "$out/serve_fanout_$trigger.log" 0,1 --data-dir "$data" --device cpu
   taskset -c "2-$((cores - 1))" build/gpu/bin/orfeas_serve_fanout_bench --port "$port" --subscribers 1000 \
     --events 200 --client-threads 4 --trigger "$trigger" --blockers 20 --blocker-resolution 512 \
-    --image examples/duck.png 2>&1 | tee "$out/fanout_$trigger.log" | tail -4
+    --image examples/duck.png 2>&1 | tee "$out/fanout_$trigger.log" | tail -5
   stop_server
   rm -rf "$data"
 done

@@ -22,6 +22,9 @@
 // Printed, over events × subscribers: p50 / p90 / p99 / max of
 //   - latency: request sent → event read by the subscriber (the request, the publish, the fan-out
 //     and this process's own reading, on the same machine);
+//   - publish: the event's own `time` (when the server serialised it, Unix time) → read by the
+//     subscriber, by the system clock, which the two processes share on one machine: the fan-out
+//     and this process's reading, without the request before it;
 //   - spread: the event's first subscriber's receipt → this subscriber's (the fan-out alone);
 // and the trigger request's round trip. Received messages are read by --client-threads threads that
 // share the machine with the server, so on a small machine the client's own reading is part of what
@@ -33,6 +36,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -67,29 +71,43 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// One subscriber's reading of an event.
+struct Receipt {
+  Clock::time_point at;
+  double since_publish_ms = 0.0;  // from the event's `time`, by the system clock
+};
+
 // What the readers fill in: when each subscriber read the measured event of each job.
 class Receipts {
  public:
-  void received(const std::string& job, Clock::time_point when) {
+  void received(const std::string& job, Receipt receipt) {
     const std::lock_guard lock(mutex_);
-    events_[job].push_back(when);  // may come before the trigger's request has returned the job's id
+    events_[job].push_back(receipt);  // may come before the trigger's request has returned the job's id
   }
   [[nodiscard]] std::size_t count(const std::string& job) const {
     const std::lock_guard lock(mutex_);
     const auto found = events_.find(job);
     return found == events_.end() ? 0 : found->second.size();
   }
-  [[nodiscard]] std::vector<Clock::time_point> take(const std::string& job) {
+  [[nodiscard]] std::vector<Receipt> take(const std::string& job) {
     const std::lock_guard lock(mutex_);
-    std::vector<Clock::time_point> times = std::move(events_[job]);
+    std::vector<Receipt> receipts = std::move(events_[job]);
     events_.erase(job);
-    return times;
+    return receipts;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::vector<Clock::time_point>> events_;
+  std::unordered_map<std::string, std::vector<Receipt>> events_;
 };
+
+// The event's "time" (Unix seconds), or 0 when it has none.
+double time_of_event(std::string_view message) {
+  constexpr std::string_view kKey = R"("time":)";
+  const std::size_t at = message.find(kKey);
+  if (at == std::string_view::npos) return 0.0;
+  return std::strtod(std::string(message.substr(at + kKey.size(), 32)).c_str(), nullptr);
+}
 
 // The job id of an event of `type`, read without a JSON parser (the reader is on the measured path).
 std::optional<std::string> job_of_event(std::string_view message, std::string_view type) {
@@ -127,6 +145,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   void read() {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
       const Clock::time_point now = Clock::now();
+      const double wall_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
       if (error) {
         self->closed_.store(true);
         return;
@@ -134,7 +153,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
       const auto data = self->buffer_.cdata();
       const std::string_view message(static_cast<const char*>(data.data()), data.size());
       if (const std::optional<std::string> job = job_of_event(message, self->event_type_)) {
-        self->receipts_.received(*job, now);
+        self->receipts_.received(*job, Receipt{now, (wall_s - time_of_event(message)) * 1e3});
       } else if (message.find(R"("type":"subscribed")") != std::string_view::npos) {
         self->acknowledged_.fetch_add(1);
       }
@@ -345,6 +364,7 @@ int main(int argc, char** argv) {
 
   std::vector<double> latency_ms;
   std::vector<double> spread_ms;
+  std::vector<double> publish_ms;
   std::vector<double> request_ms;
   int measured = 0;
   std::size_t missing = 0;
@@ -356,7 +376,7 @@ int main(int argc, char** argv) {
     while (receipts.count(fired->job) < subs.size() && Clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    const std::vector<Clock::time_point> received = receipts.take(fired->job);
+    const std::vector<Receipt> received = receipts.take(fired->job);
     if (i == 0) {  // the warm-up: every subscription must be live
       if (received.size() < subs.size()) {
         die(fmt::format("warm-up: {} of {} subscribers heard the event", received.size(), subs.size()));
@@ -366,10 +386,14 @@ int main(int argc, char** argv) {
     ++measured;
     missing += subs.size() - std::min(subs.size(), received.size());
     if (received.empty()) continue;
-    const Clock::time_point first = *std::min_element(received.begin(), received.end());
-    for (const Clock::time_point at : received) {
-      latency_ms.push_back(std::chrono::duration<double, std::milli>(at - fired->sent).count());
-      spread_ms.push_back(std::chrono::duration<double, std::milli>(at - first).count());
+    const Clock::time_point first =
+        std::min_element(received.begin(), received.end(), [](const Receipt& a, const Receipt& b) {
+          return a.at < b.at;
+        })->at;
+    for (const Receipt& receipt : received) {
+      latency_ms.push_back(std::chrono::duration<double, std::milli>(receipt.at - fired->sent).count());
+      spread_ms.push_back(std::chrono::duration<double, std::milli>(receipt.at - first).count());
+      publish_ms.push_back(receipt.since_publish_ms);
     }
   }
   for (std::size_t j = next_waiting; j < waiting.size(); ++j)
@@ -382,6 +406,7 @@ int main(int argc, char** argv) {
       "connections dropped\n",
       action, event_type, measured, skipped, missing, dropped);
   print_distribution(fmt::format("latency ({} sent -> {} read)", action, event_type), latency_ms);
+  print_distribution(fmt::format("publish (the event's time -> {} read)", event_type), publish_ms);
   print_distribution("spread (first subscriber -> this one)", spread_ms);
   print_distribution(fmt::format("{} round trip", action), request_ms);
 

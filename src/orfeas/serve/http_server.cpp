@@ -1,10 +1,18 @@
 // The Beast/Asio side of the server. Every connection runs on its own strand; the server keeps
-// weak references to them so stop() can close them, and counts them so stop() can wait.
+// weak references to them so stop() can close them, and counts them so stop() can wait. Beast
+// reads and writes HTTP; after a WebSocket upgrade the connection speaks the frames of
+// websocket_frame.h itself, so that its writes can leave the strand (see WebSocketSessionImpl).
 #include "orfeas/serve/http_server.h"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <exception>
@@ -12,6 +20,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -19,7 +29,10 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "orfeas/serve/websocket_frame.h"
+#include "orfeas/serve/websocket_handshake.h"
 
 namespace orfeas::serve {
 namespace {
@@ -27,7 +40,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 constexpr std::chrono::milliseconds kLingerTimeout{500};  // reading what a client still sends after our last response
@@ -39,6 +51,8 @@ class Connection {
   virtual ~Connection() = default;
   virtual void shutdown() = 0;
 };
+
+class WebSocketSessionImpl;
 
 // State the server shares with its connections; they keep it alive.
 struct Shared {
@@ -56,6 +70,13 @@ struct Shared {
   // the io_context is destroyed, so a WebSocketSession kept by a handler never posts to nothing.
   std::mutex post_mutex;
   bool can_post = true;
+  asio::io_context* io = nullptr;  // borrowed from the server; posted to under post_mutex while can_post
+
+  // WebSocket sessions with frames to write, and how many threads are writing them
+  // (drain_ready_sessions; at most options.threads).
+  std::mutex ready_mutex;
+  std::deque<std::shared_ptr<WebSocketSessionImpl>> ready;
+  unsigned drainers = 0;
 
   void opened(const std::shared_ptr<Connection>& connection) {
     const std::lock_guard lock(mutex);
@@ -113,12 +134,34 @@ Result<Request> to_request(http::request<http::string_body>& message) {
 
 class WebSocketConnection;
 
-// What handlers hold: the outgoing queue and a weak reference to the connection, which its pending
-// operations own.
-class WebSocketSessionImpl final : public WebSocketSession {
+// Hands `session` to the threads that write (drain_ready_sessions).
+void schedule_write(const std::shared_ptr<Shared>& shared, std::shared_ptr<WebSocketSessionImpl> session);
+
+// A frame waiting to go out: its header and its payload, shared with every other session sent the
+// same text (a server's frames are unmasked, so the bytes are the same for all).
+struct OutgoingFrame {
+  websocket::FrameHeader header;
+  std::shared_ptr<const std::string> payload;
+  std::size_t written = 0;  // of header + payload
+  bool is_message = false;  // the handler's, counted against the queue's limit
+  bool is_close = false;
+  [[nodiscard]] std::size_t size() const { return header.size + payload->size(); }
+};
+
+// What handlers hold: the outgoing queue, the socket's descriptor to write it to, and a weak
+// reference to the connection (owned by its pending operations), which reads.
+//
+// Writes happen on whichever server thread is free, not on the connection's strand: a session with
+// frames to send is put on the server's ready list (schedule_write) and a draining thread writes
+// them with one non-blocking sendmsg for as many frames as are queued. When the socket is full the
+// connection's strand waits until it is writable. The mutex orders the writers with the strand
+// closing the descriptor, so no write ever reaches a descriptor number the kernel has reused.
+class WebSocketSessionImpl final : public WebSocketSession, public std::enable_shared_from_this<WebSocketSessionImpl> {
  public:
-  WebSocketSessionImpl(std::shared_ptr<Shared> shared, std::string path)
-      : shared_(std::move(shared)), path_(std::move(path)) {}
+  enum class Action { kWaitWritable, kCloseSent, kClose, kAbort };
+
+  WebSocketSessionImpl(std::shared_ptr<Shared> shared, std::string path, int descriptor)
+      : shared_(std::move(shared)), path_(std::move(path)), descriptor_(descriptor) {}
 
   bool send_shared(std::shared_ptr<const std::string> text) override;
   void close() override;
@@ -128,135 +171,225 @@ class WebSocketSessionImpl final : public WebSocketSession {
   }
   [[nodiscard]] const std::string& path() const override { return path_; }
 
+  // The connection's, on its strand.
   void attach(std::weak_ptr<WebSocketConnection> connection) { connection_ = std::move(connection); }
-  // The next message to write, if any (the connection's strand).
-  std::shared_ptr<const std::string> front() {
-    const std::lock_guard lock(mutex_);
-    if (queue_.empty()) return nullptr;
-    return queue_.front();
-  }
-  void pop() {
-    const std::lock_guard lock(mutex_);
-    if (!queue_.empty()) queue_.pop_front();
-  }
-  void mark_closed() {
+  // A pong or ping, after the frames queued; nothing once a close frame is queued.
+  void send_control(websocket::Opcode opcode, std::string payload);
+  // Stops taking messages and queues a close frame after them (with no code when `code` is 0);
+  // false when one was already queued.
+  bool begin_close(std::uint16_t code, std::string_view reason);
+  // The socket was full; try again now (the caller has just armed a wait for writability, which
+  // catches the socket emptying after this attempt).
+  void retry_after_wait_armed() { write_now(/*arm_wait=*/false, /*after_wait=*/true); }
+  // The socket reported writable.
+  void writable() { write_now(/*arm_wait=*/true, /*after_wait=*/true); }
+  // The descriptor is about to be closed: nothing is written to it from now on.
+  void detach_socket() {
     const std::lock_guard lock(mutex_);
     open_ = false;
+    socket_open_ = false;
+    queue_.clear();
   }
 
+  // The writers': sends what is queued without blocking.
+  void write_now(bool arm_wait = true, bool after_wait = false);
+
  private:
-  enum class Action { kFlush, kClose, kAbort };
+  // Posts `action` to the connection's strand, if the connection and the server are still there.
   void post(Action action);
+  // Queues a frame; schedules a write when the session was idle. False when nothing more may be sent.
+  bool enqueue(websocket::Opcode opcode, std::shared_ptr<const std::string> payload, bool is_message);
 
   std::shared_ptr<Shared> shared_;
   const std::string path_;
+  const int descriptor_;
   std::weak_ptr<WebSocketConnection> connection_;
-  mutable std::mutex mutex_;
-  std::deque<std::shared_ptr<const std::string>> queue_;  // the message being written stays at the front until written
-  bool open_ = true;
+  mutable std::mutex mutex_;         // guards the members below, and the descriptor while it is written
+  std::deque<OutgoingFrame> queue_;  // a partly written frame stays at the front
+  std::size_t queued_messages_ = 0;  // the handler's messages in queue_ (control frames are not counted)
+  bool open_ = true;                 // the handler may send
+  bool close_queued_ = false;
+  bool socket_open_ = true;
+  bool scheduled_ = false;  // on the ready list, or being written
+  bool waiting_ = false;    // the socket was full: the strand waits for it to drain
 };
 
 class WebSocketConnection final : public Connection, public std::enable_shared_from_this<WebSocketConnection> {
  public:
-  WebSocketConnection(beast::tcp_stream&& stream, std::shared_ptr<Shared> shared, std::string path,
-                      std::shared_ptr<WebSocketHandler> handler)
+  WebSocketConnection(tcp::socket socket, std::shared_ptr<Shared> shared, std::string path,
+                      std::shared_ptr<WebSocketHandler> handler, std::string early_bytes)
       : count_(shared),
-        ws_(std::move(stream)),
+        socket_(std::move(socket)),
+        ping_timer_(socket_.get_executor()),
+        close_timer_(socket_.get_executor()),
+        reader_(shared->options.websocket_max_message_bytes),
         handler_(std::move(handler)),
-        session_(std::make_shared<WebSocketSessionImpl>(std::move(shared), std::move(path))) {}
+        session_(std::make_shared<WebSocketSessionImpl>(std::move(shared), std::move(path), socket_.native_handle())),
+        early_bytes_(std::move(early_bytes)) {}
 
-  void accept(http::request<http::string_body> request) {
-    session_->attach(weak_from_this());
-    beast::get_lowest_layer(ws_).expires_never();
-    const HttpServer::Options& options = count_.shared().options;
-    websocket::stream_base::timeout timeout{};
-    timeout.handshake_timeout = options.header_timeout;
-    timeout.idle_timeout = 2 * options.websocket_ping_interval;  // a ping after half, closed after all
-    timeout.keep_alive_pings = true;
-    ws_.set_option(timeout);
-    ws_.read_message_max(options.websocket_max_message_bytes);
-    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
-      if (ec) return;
-      self->accepted_ = true;
+  ~WebSocketConnection() override { session_->detach_socket(); }
+
+  // The handshake's answer is written: the handler hears of the session and reading begins.
+  void start() {
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      self->session_->attach(self->weak_from_this());
+      self->last_read_ = std::chrono::steady_clock::now();
       run_callback("on_open", [&] { self->handler_->on_open(self->session_); });
+      self->opened_ = true;
+      if (self->count_.shared().stopping) self->start_close(websocket::kCloseGoingAway, "the server is stopping");
+      if (!self->early_bytes_.empty()) {
+        const std::string early = std::move(self->early_bytes_);
+        self->received(reinterpret_cast<const std::uint8_t*>(early.data()), early.size());
+      }
       self->read();
-      self->flush();
+      self->tick();
     });
   }
-
-  [[nodiscard]] auto get_executor() { return ws_.get_executor(); }
 
   void shutdown() override {
-    asio::dispatch(ws_.get_executor(), [self = shared_from_this()] { self->close_gracefully(); });
-  }
-
-  // On the strand.
-  void flush() {
-    if (writing_ || finished_) return;
-    std::shared_ptr<const std::string> next = session_->front();
-    if (!next) {
-      if (close_requested_) close_gracefully();
-      return;
-    }
-    writing_ = true;
-    outgoing_ = std::move(next);  // shared with the other sessions sent the same text; kept until written
-    ws_.text(true);
-    ws_.async_write(asio::buffer(*outgoing_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (ec) return self->abort();
-      self->session_->pop();
-      self->flush();
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      self->start_close(websocket::kCloseGoingAway, "the server is stopping");
     });
   }
-  void request_close() {
-    close_requested_ = true;
-    if (!writing_) close_gracefully();
-  }
-  void abort() {
-    if (finished_) return;
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-    finish();
+
+  [[nodiscard]] auto get_executor() { return socket_.get_executor(); }
+
+  // On the strand.
+  void act(WebSocketSessionImpl::Action action) {
+    switch (action) {
+      case WebSocketSessionImpl::Action::kWaitWritable:
+        if (finished_) return;
+        socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+          if (!ec) self->session_->writable();
+        });
+        session_->retry_after_wait_armed();
+        return;
+      case WebSocketSessionImpl::Action::kCloseSent:
+        close_sent_ = true;
+        if (peer_closed_) {
+          close_socket();  // the closing handshake is complete
+        } else if (failing_) {
+          // Its frames can no longer be read: end our side and discard what it still sends until
+          // it closes too (or the close timer runs out), so it reads our close frame, not a reset.
+          beast::error_code ignored;
+          socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        }
+        return;
+      case WebSocketSessionImpl::Action::kClose:
+        start_close(websocket::kCloseGoingAway, "");
+        return;
+      case WebSocketSessionImpl::Action::kAbort:
+        close_socket();
+        return;
+    }
   }
 
  private:
   void read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->finish();
-      if (self->ws_.got_text()) {
-        const std::string text = beast::buffers_to_string(self->buffer_.data());
-        run_callback("on_text", [&] { self->handler_->on_text(self->session_, text); });
-      }
-      self->buffer_.consume(self->buffer_.size());
-      self->read();
-    });
-  }
-  void close_gracefully() {
-    if (finished_ || closing_) return;
-    if (!accepted_) return abort();
-    closing_ = true;
-    ws_.async_close(websocket::close_code::going_away,
-                    [self = shared_from_this()](beast::error_code) { self->finish(); });
-  }
-  // Once: the handler hears of the close.
-  void finish() {
     if (finished_) return;
-    finished_ = true;
-    session_->mark_closed();
-    if (accepted_) run_callback("on_close", [&] { handler_->on_close(session_); });
+    socket_.async_read_some(asio::buffer(read_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->close_socket();
+                              self->received(self->read_buffer_.data(), n);
+                              self->read();
+                            });
   }
 
+  void received(const std::uint8_t* bytes, std::size_t size) {
+    last_read_ = std::chrono::steady_clock::now();
+    messages_.clear();
+    const std::optional<websocket::FrameReader::Violation> violation =
+        reader_.feed(std::span<const std::uint8_t>(bytes, size), messages_);
+    for (websocket::FrameReader::Message& message : messages_) {
+      if (finished_) return;
+      switch (message.opcode) {
+        case websocket::Opcode::kText:
+          if (!closing_) run_callback("on_text", [&] { handler_->on_text(session_, message.payload); });
+          break;
+        case websocket::Opcode::kPing:
+          session_->send_control(websocket::Opcode::kPong, std::move(message.payload));
+          break;
+        case websocket::Opcode::kClose:
+          peer_closed_ = true;
+          if (!closing_) {
+            start_close(message.close_code, "");  // the RFC's answer: the same code back
+          } else if (close_sent_) {
+            close_socket();
+          }
+          break;
+        default:  // binary messages mean nothing to our handlers; pongs only show the peer is alive
+          break;
+      }
+    }
+    if (violation && !closing_) {
+      // The RFC's "fail the connection": our close frame, then the socket, without waiting for an answer.
+      failing_ = true;
+      start_close(violation->code, violation->reason);
+    }
+  }
+
+  // A close frame after what is queued; the socket closes when the peer answers it, or after a while.
+  void start_close(std::uint16_t code, std::string_view reason) {
+    if (finished_ || closing_) return;
+    closing_ = true;
+    session_->begin_close(code, reason);
+    close_timer_.expires_after(kCloseTimeout);
+    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->close_socket();
+    });
+  }
+
+  // A ping when the peer has been silent for an interval; closed when a ping gets no answer (nor
+  // anything else) within the next interval.
+  void tick() {
+    const std::chrono::milliseconds interval = count_.shared().options.websocket_ping_interval;
+    ping_timer_.expires_after(interval);
+    ping_timer_.async_wait([self = shared_from_this(), interval](beast::error_code ec) {
+      if (ec || self->finished_) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (self->ping_sent_ && self->last_read_ < self->ping_sent_at_) return self->close_socket();
+      self->ping_sent_ = now - self->last_read_ >= interval;
+      if (self->ping_sent_) {
+        self->ping_sent_at_ = now;
+        self->session_->send_control(websocket::Opcode::kPing, "");
+      }
+      self->tick();
+    });
+  }
+
+  // Once: the descriptor is taken from the writers, closed, and the handler hears of it.
+  void close_socket() {
+    if (finished_) return;
+    finished_ = true;
+    session_->detach_socket();
+    beast::error_code ignored;
+    ping_timer_.cancel();
+    close_timer_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (opened_) run_callback("on_close", [&] { handler_->on_close(session_); });
+  }
+
+  static constexpr std::chrono::milliseconds kCloseTimeout{2'000};
+
   ConnectionCount count_;
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
+  tcp::socket socket_;
+  asio::steady_timer ping_timer_;
+  asio::steady_timer close_timer_;
+  websocket::FrameReader reader_;
+  std::vector<websocket::FrameReader::Message> messages_;
+  std::array<std::uint8_t, 16 * 1024> read_buffer_{};
   std::shared_ptr<WebSocketHandler> handler_;
   std::shared_ptr<WebSocketSessionImpl> session_;
-  std::shared_ptr<const std::string> outgoing_;
-  bool accepted_ = false;
-  bool writing_ = false;
-  bool closing_ = false;
-  bool close_requested_ = false;
+  std::string early_bytes_;  // what the client sent right behind its upgrade request
+  std::chrono::steady_clock::time_point last_read_;
+  std::chrono::steady_clock::time_point ping_sent_at_;
+  bool ping_sent_ = false;  // at the last tick
+  bool failing_ = false;    // the peer broke the protocol (or a limit): we stop reading its frames
+  bool opened_ = false;
+  bool closing_ = false;      // our close frame is queued
+  bool close_sent_ = false;   // and written
+  bool peer_closed_ = false;  // the peer's close frame arrived
   bool finished_ = false;
 };
 
@@ -265,42 +398,55 @@ void WebSocketSessionImpl::post(Action action) {
   if (!shared_->can_post) return;
   const std::shared_ptr<WebSocketConnection> connection = connection_.lock();
   if (!connection) return;
-  asio::post(connection->get_executor(), [connection, action] {
-    switch (action) {
-      case Action::kFlush:
-        connection->flush();
-        break;
-      case Action::kClose:
-        connection->request_close();
-        break;
-      case Action::kAbort:
-        connection->abort();
-        break;
+  asio::post(connection->get_executor(), [connection, action] { connection->act(action); });
+}
+
+bool WebSocketSessionImpl::enqueue(websocket::Opcode opcode, std::shared_ptr<const std::string> payload,
+                                   bool is_message) {
+  bool overflow = false;
+  bool schedule = false;
+  {
+    const std::lock_guard lock(mutex_);
+    if (!socket_open_ || close_queued_ || (is_message && !open_)) return false;
+    if (is_message && queued_messages_ >= shared_->options.websocket_max_queued_messages) {
+      // The client reads slower than we write: drop it rather than hold its backlog.
+      overflow = true;
+      open_ = false;
+      close_queued_ = true;
+    } else {
+      queue_.push_back(OutgoingFrame{websocket::server_frame_header(opcode, payload->size()), std::move(payload), 0,
+                                     is_message, opcode == websocket::Opcode::kClose});
+      if (is_message) ++queued_messages_;
+      if (opcode == websocket::Opcode::kClose) close_queued_ = true;
+      schedule = !scheduled_ && !waiting_;
+      scheduled_ = scheduled_ || schedule;
     }
-  });
+  }
+  if (overflow) {
+    post(Action::kAbort);
+    return false;
+  }
+  if (schedule) schedule_write(shared_, shared_from_this());
+  return true;
 }
 
 bool WebSocketSessionImpl::send_shared(std::shared_ptr<const std::string> text) {
   if (!text) return false;
-  bool overflow = false;
-  bool was_idle = false;
+  return enqueue(websocket::Opcode::kText, std::move(text), true);
+}
+
+void WebSocketSessionImpl::send_control(websocket::Opcode opcode, std::string payload) {
+  static_cast<void>(enqueue(opcode, std::make_shared<const std::string>(std::move(payload)), false));
+}
+
+bool WebSocketSessionImpl::begin_close(std::uint16_t code, std::string_view reason) {
   {
     const std::lock_guard lock(mutex_);
-    if (!open_) return false;
-    overflow = queue_.size() >= shared_->options.websocket_max_queued_messages;
-    if (overflow) {
-      // The client reads slower than we write: drop it rather than hold its backlog.
-      open_ = false;
-      queue_.clear();
-    } else {
-      was_idle = queue_.empty();
-      queue_.push_back(std::move(text));
-    }
+    open_ = false;
   }
-  // A message queued behind others needs no flush of its own: the write of the one before it, or
-  // the flush already posted for it, ends by writing the next. One post per burst, not per message.
-  if (overflow || was_idle) post(overflow ? Action::kAbort : Action::kFlush);
-  return !overflow;
+  return enqueue(
+      websocket::Opcode::kClose,
+      std::make_shared<const std::string>(code == 0 ? std::string() : websocket::close_payload(code, reason)), false);
 }
 
 void WebSocketSessionImpl::close() {
@@ -310,6 +456,101 @@ void WebSocketSessionImpl::close() {
     open_ = false;
   }
   post(Action::kClose);
+}
+
+void WebSocketSessionImpl::write_now(bool arm_wait, bool after_wait) {
+  constexpr std::size_t kMaxFramesPerCall = 64;
+  std::optional<Action> follow_up;
+  {
+    const std::lock_guard lock(mutex_);
+    if (!after_wait) scheduled_ = false;
+    if (after_wait) waiting_ = false;
+    if (!socket_open_ || waiting_) return;
+    while (!queue_.empty()) {
+      std::array<iovec, 2 * kMaxFramesPerCall> parts{};
+      std::size_t count = 0;
+      for (std::size_t i = 0; i < queue_.size() && i < kMaxFramesPerCall; ++i) {
+        OutgoingFrame& frame = queue_[i];
+        if (frame.written < frame.header.size)
+          parts[count++] = {frame.header.bytes.data() + frame.written, frame.header.size - frame.written};
+        const std::size_t payload_done = frame.written > frame.header.size ? frame.written - frame.header.size : 0;
+        if (frame.payload->size() > payload_done)
+          parts[count++] = {const_cast<char*>(frame.payload->data()) + payload_done,
+                            frame.payload->size() - payload_done};
+      }
+      msghdr message{};
+      message.msg_iov = parts.data();
+      message.msg_iovlen = count;
+      const ssize_t sent = ::sendmsg(descriptor_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (sent < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          waiting_ = true;
+          if (arm_wait) follow_up = Action::kWaitWritable;
+        } else {
+          follow_up = Action::kAbort;  // the peer is gone
+          open_ = false;
+          socket_open_ = false;  // the strand closes it
+          queue_.clear();
+        }
+        break;
+      }
+      auto left = static_cast<std::size_t>(sent);
+      while (left > 0) {
+        OutgoingFrame& front = queue_.front();
+        const std::size_t remaining = front.size() - front.written;
+        if (left < remaining) {
+          front.written += left;
+          break;
+        }
+        left -= remaining;
+        if (front.is_close) follow_up = Action::kCloseSent;
+        if (front.is_message) --queued_messages_;
+        queue_.pop_front();
+      }
+    }
+  }
+  if (follow_up) post(*follow_up);
+}
+
+void drain_ready_sessions(Shared& shared);
+
+void schedule_write(const std::shared_ptr<Shared>& shared, std::shared_ptr<WebSocketSessionImpl> session) {
+  bool start_drainer = false;
+  {
+    const std::lock_guard lock(shared->ready_mutex);
+    shared->ready.push_back(std::move(session));
+    if (shared->drainers < shared->options.threads) {
+      ++shared->drainers;
+      start_drainer = true;
+    }
+  }
+  if (!start_drainer) return;
+  const std::lock_guard post_lock(shared->post_mutex);
+  if (!shared->can_post || shared->io == nullptr) return;
+  asio::post(*shared->io, [shared] { drain_ready_sessions(*shared); });
+}
+
+// Writes for ready sessions until there are none; up to options.threads of these run at once.
+void drain_ready_sessions(Shared& shared) {
+  constexpr std::size_t kBatch = 16;
+  std::vector<std::shared_ptr<WebSocketSessionImpl>> batch;
+  batch.reserve(kBatch);
+  for (;;) {
+    {
+      const std::lock_guard lock(shared.ready_mutex);
+      if (shared.ready.empty()) {
+        --shared.drainers;
+        return;
+      }
+      while (!shared.ready.empty() && batch.size() < kBatch) {
+        batch.push_back(std::move(shared.ready.front()));
+        shared.ready.pop_front();
+      }
+    }
+    for (const auto& session : batch) session->write_now();
+    batch.clear();
+  }
 }
 
 class HttpSession final : public Connection, public std::enable_shared_from_this<HttpSession> {
@@ -359,7 +600,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
 
   void on_header() {
     http::request<http::string_body>& request = parser_->get();
-    if (websocket::is_upgrade(request)) return upgrade();
+    if (beast::websocket::is_upgrade(request)) return upgrade();
     if (parser_->is_done()) return on_request();
     if (request[http::field::expect] == "100-continue") {
       // The client waits for this before sending its body.
@@ -416,9 +657,31 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
       refusal = json_error(500, "internal", e.what());
     }
     if (refusal) return write(std::move(*refusal), false, false);
-    auto connection = std::make_shared<WebSocketConnection>(std::move(stream_), count_.pointer(), path, it->second);
-    shared().opened(connection);
-    connection->accept(std::move(request));
+    Result<std::string> accept = websocket::websocket_accept_for(*our_request);
+    if (!accept) {
+      Response response = json_error(400, "bad_request", accept.error().message());
+      response.headers.set("Sec-WebSocket-Version", "13");
+      return write(std::move(response), false, false);
+    }
+    handling_ = true;
+    auto switching = std::make_shared<http::response<http::empty_body>>(http::status::switching_protocols, version_);
+    switching->set(http::field::upgrade, "websocket");
+    switching->set(http::field::connection, "Upgrade");
+    switching->set(http::field::sec_websocket_accept, *accept);
+    stream_.expires_after(shared().options.write_timeout);
+    http::async_write(
+        stream_, *switching,
+        [self = shared_from_this(), switching, path, handler = it->second](beast::error_code ec, std::size_t) {
+          if (ec) return self->close_now();
+          self->stream_.expires_never();
+          // A client may not send frames before it has read our answer, but what it
+          // sent anyway is its, not lost.
+          std::string early = beast::buffers_to_string(self->buffer_.data());
+          auto connection = std::make_shared<WebSocketConnection>(
+              self->stream_.release_socket(), self->count_.pointer(), path, handler, std::move(early));
+          self->shared().opened(connection);
+          connection->start();
+        });
   }
 
   void on_request() {
@@ -496,7 +759,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
 }  // namespace
 
 struct HttpServer::Impl {
-  explicit Impl(std::shared_ptr<Shared> s) : shared(std::move(s)) {}
+  explicit Impl(std::shared_ptr<Shared> s) : shared(std::move(s)) { shared->io = &io; }
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
@@ -614,8 +877,15 @@ void HttpServer::stop() {
   // No thread reads the handlers any more: let them go, so a handler that keeps sessions (which
   // keep this state alive) forms no cycle with it.
   shared.websockets.clear();
-  const std::lock_guard post_lock(shared.post_mutex);
-  shared.can_post = false;
+  {
+    const std::lock_guard post_lock(shared.post_mutex);
+    shared.can_post = false;
+    shared.io = nullptr;
+  }
+  // Sessions waiting for a writer keep the shared state alive, which keeps them: let them go.
+  const std::lock_guard ready_lock(shared.ready_mutex);
+  shared.ready.clear();
+  shared.drainers = 0;
 }
 
 }  // namespace orfeas::serve

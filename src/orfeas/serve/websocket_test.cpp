@@ -1,5 +1,6 @@
-// WebSockets on loopback: echo, a slow reader dropped while others are served, stop(), and the
-// handler's accept() refusing upgrades.
+// WebSockets on loopback: echo, a slow reader dropped while others are served, stop(), the
+// handler's accept() refusing upgrades, and the protocol's edges (pings both ways, a client that
+// breaks the rules, a message too big, fan-out of one text to many connections in order).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -7,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <boost/beast/websocket.hpp>
@@ -273,6 +275,190 @@ TEST(WebSocket, HandlersWithoutAnAcceptTakeEveryUpgrade) {
   Fixture fixture;
   const auto response = upgrade_by_hand(fixture.server->port(), "/ws?anything=1");
   EXPECT_EQ(response.result_int(), 101);
+}
+
+TEST(WebSocket, AHandshakeWithTheWrongVersionIs400NamingTheOneWeSpeak) {
+  Fixture fixture;
+  asio::io_context io;
+  tcp::socket socket = connect_loopback(io, fixture.server->port());
+  http::request<http::string_body> message(http::verb::get, "/ws", 11);
+  message.set(http::field::connection, "Upgrade");
+  message.set(http::field::upgrade, "websocket");
+  message.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  message.set(http::field::sec_websocket_version, "8");
+  const auto response = exchange(socket, std::move(message));
+  EXPECT_EQ(response.result_int(), 400);
+  EXPECT_EQ(response[http::field::sec_websocket_version], "13");
+}
+
+TEST(WebSocket, TheHandshakeAnswersWithTheRfcAcceptKey) {
+  Fixture fixture;
+  const auto response = upgrade_by_hand(fixture.server->port(), "/ws");
+  EXPECT_EQ(response.result_int(), 101);
+  EXPECT_EQ(response[http::field::sec_websocket_accept], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  EXPECT_TRUE(beast::iequals(response[http::field::upgrade], "websocket"));
+}
+
+TEST(WebSocket, AClientsPingIsAnsweredWithItsPayload) {
+  Fixture fixture;
+  asio::io_context io;
+  auto client = open_client(io, fixture.server->port(), "/ws");
+  std::string pong;
+  client->control_callback([&](websocket::frame_type kind, beast::string_view payload) {
+    if (kind == websocket::frame_type::pong) pong = std::string(payload);
+  });
+  client->ping("are you there");
+  EXPECT_EQ(echo(*client, "hi"), "echo:hi");  // the pong, sent before the echo, was read on the way
+  EXPECT_EQ(pong, "are you there");
+}
+
+TEST(WebSocket, TheServerPingsASilentClientAndDropsOneThatNeverAnswers) {
+  HttpServer::Options options;
+  options.websocket_ping_interval = 100ms;
+  Fixture fixture(options);
+  asio::io_context io;
+  // A Beast client that reads answers the pings, and stays.
+  auto alive = open_client(io, fixture.server->port(), "/ws");
+  int pings = 0;
+  alive->control_callback([&](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::ping) ++pings;
+  });
+  std::thread reader([&] {
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    alive->read(buffer, ec);  // ends when the session is closed below
+  });
+  const auto alive_session = fixture.handler->wait_opened(1);
+  ASSERT_TRUE(alive_session);
+  // A connection that upgrades and then never reads or answers.
+  tcp::socket mute = connect_loopback(io, fixture.server->port());
+  const std::string upgrade =
+      "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  asio::write(mute, asio::buffer(upgrade));
+  const auto mute_session = fixture.handler->wait_opened(2);
+  ASSERT_TRUE(mute_session);
+  EXPECT_TRUE(fixture.handler->wait_closed(1));  // the mute one, after two silent intervals
+  EXPECT_FALSE(mute_session->is_open());
+  std::this_thread::sleep_for(300ms);  // three more intervals: the reading client stays
+  EXPECT_TRUE(alive_session->is_open());
+  alive_session->close();
+  reader.join();
+  EXPECT_GE(pings, 1);
+}
+
+TEST(WebSocket, AnUnmaskedFrameIsAProtocolErrorAndTheConnectionCloses) {
+  Fixture fixture;
+  asio::io_context io;
+  tcp::socket socket = connect_loopback(io, fixture.server->port());
+  const std::string upgrade =
+      "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  asio::write(socket, asio::buffer(upgrade));
+  beast::flat_buffer buffer;
+  http::response<http::empty_body> switching;
+  http::read(socket, buffer, switching);
+  ASSERT_EQ(switching.result_int(), 101);
+  ASSERT_TRUE(fixture.handler->wait_opened(1));
+  const std::uint8_t unmasked[] = {0x81, 0x02, 'h', 'i'};
+  asio::write(socket, asio::buffer(unmasked));
+  beast::error_code ec;
+  const std::string rest = beast::buffers_to_string(buffer.data()) + read_until_closed(socket, ec);
+  // A close frame with 1002, then the server ends the connection; the text was never handled.
+  ASSERT_GE(rest.size(), 4U);
+  EXPECT_EQ(static_cast<std::uint8_t>(rest[0]), 0x88);
+  EXPECT_EQ(static_cast<std::uint8_t>(rest[2]) * 256 + static_cast<std::uint8_t>(rest[3]), 1002);
+  EXPECT_EQ(rest.find("echo:"), std::string::npos);
+  socket.close();  // the server waits for our end of the connection (or its close timer)
+  EXPECT_TRUE(fixture.handler->wait_closed(1));
+}
+
+TEST(WebSocket, AMessageOverTheLimitClosesWith1009) {
+  HttpServer::Options options;
+  options.websocket_max_message_bytes = 1024;
+  Fixture fixture(options);
+  asio::io_context io;
+  auto client = open_client(io, fixture.server->port(), "/ws");
+  EXPECT_EQ(echo(*client, std::string(1024, 'a')), "echo:" + std::string(1024, 'a'));
+  client->write(asio::buffer(std::string(1025, 'a')));
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  client->read(buffer, ec);
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(client->reason().code, 1009);
+  EXPECT_TRUE(fixture.handler->wait_closed(1));
+}
+
+// Remembers every session opened.
+class CollectingHandler final : public WebSocketHandler {
+ public:
+  void on_open(const std::shared_ptr<WebSocketSession>& session) override {
+    const std::lock_guard lock(mutex_);
+    sessions_.push_back(session);
+  }
+  void on_text(const std::shared_ptr<WebSocketSession>&, std::string_view) override {}
+  void on_close(const std::shared_ptr<WebSocketSession>&) override {}
+  std::vector<std::shared_ptr<WebSocketSession>> sessions() {
+    const std::lock_guard lock(mutex_);
+    return sessions_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<WebSocketSession>> sessions_;
+};
+
+TEST(WebSocket, OneTextFannedOutReachesEveryConnectionInOrder) {
+  HttpServer::Options options;
+  options.port = 0;
+  options.threads = 3;
+  options.websocket_max_queued_messages = 4096;
+  auto created = HttpServer::create(options, Router{});
+  ASSERT_TRUE(created);
+  auto handler = std::make_shared<CollectingHandler>();
+  (*created)->add_websocket("/ws", handler);
+  ASSERT_TRUE((*created)->start());
+  constexpr int kClients = 40;
+  constexpr int kMessages = 300;
+  asio::io_context io;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(open_client(io, (*created)->port(), "/ws"));
+  std::vector<std::shared_ptr<WebSocketSession>> sessions;
+  for (int tries = 0; tries < 500 && sessions.size() < kClients; ++tries) {
+    sessions = handler->sessions();
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(sessions.size(), static_cast<std::size_t>(kClients));
+  // Two publishers, as a worker's progress and an HTTP thread's cancel would be; each one's
+  // messages must arrive in its order on every connection.
+  auto publish = [&](char who) {
+    for (int m = 0; m < kMessages; ++m) {
+      auto text =
+          std::make_shared<const std::string>(std::string(1, who) + std::to_string(m) + std::string(m % 200, '.'));
+      for (const auto& session : sessions) EXPECT_TRUE(session->send_shared(text));
+    }
+  };
+  std::thread first(publish, 'a');
+  std::thread second(publish, 'b');
+  for (auto& client : clients) {
+    int next_a = 0;
+    int next_b = 0;
+    beast::flat_buffer buffer;
+    while (next_a < kMessages || next_b < kMessages) {
+      client->read(buffer);
+      const std::string text = beast::buffers_to_string(buffer.data());
+      buffer.consume(buffer.size());
+      const int number = std::stoi(text.substr(1));
+      if (text[0] == 'a') {
+        ASSERT_EQ(number, next_a++);
+      } else {
+        ASSERT_EQ(number, next_b++);
+      }
+      ASSERT_EQ(text.size(), 1 + std::to_string(number).size() + static_cast<std::size_t>(number % 200));
+    }
+  }
+  first.join();
+  second.join();
 }
 
 }  // namespace

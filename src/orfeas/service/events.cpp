@@ -1,5 +1,7 @@
 #include "orfeas/service/events.h"
 
+#include <chrono>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -43,6 +45,10 @@ std::string JobEvent::to_json() const {
   nlohmann::json out;
   out["type"] = event_type_name(type);
   out["job"] = job;
+  const double time = time_s > 0.0
+                          ? time_s
+                          : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  out["time"] = std::round(time * 1e6) / 1e6;
   switch (type) {
     case EventType::kQueued:
       out["position"] = position;
@@ -167,12 +173,14 @@ void EventHub::publish(const JobEvent& event) {
   std::vector<std::shared_ptr<EventSink>> sinks;
   {
     const std::lock_guard lock(mutex_);
-    std::set<SubscriberId> targets = all_;
-    if (const auto entry = by_job_.find(event.job); entry != by_job_.end()) {
-      targets.insert(entry->second.begin(), entry->second.end());
+    // Each subscriber once: those of "*", then those of this job who are not also of "*".
+    const auto entry = by_job_.find(event.job);
+    sinks.reserve(all_.size() + (entry == by_job_.end() ? 0 : entry->second.size()));
+    for (const SubscriberId id : all_) sinks.push_back(subscribers_.at(id).sink);
+    if (entry != by_job_.end()) {
+      for (const SubscriberId id : entry->second)
+        if (!all_.contains(id)) sinks.push_back(subscribers_.at(id).sink);
     }
-    sinks.reserve(targets.size());
-    for (const SubscriberId id : targets) sinks.push_back(subscribers_.at(id).sink);
   }
   if (sinks.empty()) return;
   const auto json = std::make_shared<const std::string>(event.to_json());

@@ -8,9 +8,10 @@
 //   hub.remove(me);                                 // the connection closed
 //
 // Wire form (to_json): {"type": "queued"|"started"|"progress"|"completed"|"failed"|"cancelled",
-// "job": "<id>", ...}: queued has `position`; progress has `stage`, `step`, `steps`, `percent`
-// (0–100, never falling for one job) and `eta_s` (null when unknown); completed has `result_url` and
-// `profile` (the job's stage timings); failed has `error` {code, message} and `retryable`.
+// "job": "<id>", "time": <Unix time in seconds, to the microsecond, when the event was sent>, ...}: queued has
+// `position`; progress has `stage`, `step`, `steps`, `percent` (0–100, never falling for one job) and `eta_s` (null
+// when unknown); completed has `result_url` and `profile` (the job's stage timings); failed has `error` {code, message}
+// and `retryable`.
 //
 // publish() serialises an event once and hands that one immutable text (shared, never copied per
 // sink) to each interested sink; sinks must not block (a WebSocket session queues, and drops a client that falls
@@ -39,6 +40,7 @@ enum class EventType { kQueued, kStarted, kProgress, kCompleted, kFailed, kCance
 struct JobEvent {
   EventType type = EventType::kQueued;
   std::string job;
+  double time_s = 0.0;  // Unix time (s) when it happened; 0: to_json() stamps the time it is serialised
   // queued
   std::int64_t position = 0;  // 1 = runs next
   // progress

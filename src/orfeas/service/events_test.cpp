@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -42,10 +44,13 @@ class Recorder : public EventSink {
   std::vector<std::shared_ptr<const std::string>> texts_;
 };
 
+constexpr double kTime = 1764480000.25;  // 2025-11-30 05:20:00.25 UTC
+
 JobEvent event_of(EventType type, std::string job) {
   JobEvent event;
   event.type = type;
   event.job = std::move(job);
+  event.time_s = kTime;
   return event;
 }
 
@@ -70,12 +75,14 @@ TEST(JobEventTest, OnlyCompletedFailedAndCancelledAreFinal) {
 TEST(JobEventTest, QueuedCarriesItsPosition) {
   JobEvent event = event_of(EventType::kQueued, kJob);
   event.position = 3;
-  EXPECT_EQ(json::parse(event.to_json()), (json{{"type", "queued"}, {"job", kJob}, {"position", 3}}));
+  EXPECT_EQ(json::parse(event.to_json()), (json{{"type", "queued"}, {"job", kJob}, {"time", kTime}, {"position", 3}}));
 }
 
 TEST(JobEventTest, StartedAndCancelledCarryOnlyTheJob) {
-  EXPECT_EQ(json::parse(event_of(EventType::kStarted, kJob).to_json()), (json{{"type", "started"}, {"job", kJob}}));
-  EXPECT_EQ(json::parse(event_of(EventType::kCancelled, kJob).to_json()), (json{{"type", "cancelled"}, {"job", kJob}}));
+  EXPECT_EQ(json::parse(event_of(EventType::kStarted, kJob).to_json()),
+            (json{{"type", "started"}, {"job", kJob}, {"time", kTime}}));
+  EXPECT_EQ(json::parse(event_of(EventType::kCancelled, kJob).to_json()),
+            (json{{"type", "cancelled"}, {"job", kJob}, {"time", kTime}}));
 }
 
 TEST(JobEventTest, ProgressWithAndWithoutAnEta) {
@@ -87,6 +94,7 @@ TEST(JobEventTest, ProgressWithAndWithoutAnEta) {
   const json unknown = json::parse(event.to_json());
   EXPECT_EQ(unknown, (json{{"type", "progress"},
                            {"job", kJob},
+                           {"time", kTime},
                            {"stage", "shape_generation"},
                            {"step", 3},
                            {"steps", 8},
@@ -104,6 +112,7 @@ TEST(JobEventTest, CompletedEmbedsTheProfileAsAnObject) {
   EXPECT_EQ(
       out, (json{{"type", "completed"},
                  {"job", kJob},
+                 {"time", kTime},
                  {"result_url", "/api/jobs/" + kJob + "/result"},
                  {"profile", {{"total_s", 1.5}, {"stages", json::array({{{"name", "export"}, {"seconds", 0.25}}})}}}}));
 }
@@ -126,8 +135,21 @@ TEST(JobEventTest, FailedCarriesTheErrorAndWhetherToRetry) {
   EXPECT_EQ(json::parse(event.to_json()),
             (json{{"type", "failed"},
                   {"job", kJob},
+                  {"time", kTime},
                   {"error", {{"code", "out_of_memory"}, {"message", "the batch did not fit"}}},
                   {"retryable", true}}));
+}
+
+TEST(JobEventTest, AnEventWithoutATimeIsStampedWithNowToTheMicrosecond) {
+  JobEvent event = event_of(EventType::kStarted, kJob);
+  event.time_s = 0.0;
+  const double before = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const json out = json::parse(event.to_json());
+  const double after = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_TRUE(out["time"].is_number_float());
+  const double time = out["time"].get<double>();
+  EXPECT_GE(time, before - 1e-6);
+  EXPECT_LE(time, after + 1e-6);
 }
 
 TEST(JobEventTest, InvalidUtf8InAMessageIsReplacedNotThrown) {
@@ -165,11 +187,13 @@ TEST(FinalEventOfTest, FailedCarriesTheStoredError) {
   job.retryable = false;
   const std::optional<JobEvent> event = final_event_of(job);
   ASSERT_TRUE(event.has_value());
-  EXPECT_EQ(json::parse(event->to_json()),
-            (json{{"type", "failed"},
-                  {"job", kJob},
-                  {"error", {{"code", "no_foreground"}, {"message", "the image has no foreground"}}},
-                  {"retryable", false}}));
+  json out = json::parse(event->to_json());
+  EXPECT_TRUE(out["time"].is_number_float());  // when it is sent
+  out.erase("time");
+  EXPECT_EQ(out, (json{{"type", "failed"},
+                       {"job", kJob},
+                       {"error", {{"code", "no_foreground"}, {"message", "the image has no foreground"}}},
+                       {"retryable", false}}));
 }
 
 TEST(FinalEventOfTest, Cancelled) {
