@@ -6,6 +6,7 @@
 # client on the other cores, so the client's own work does not count against the server.
 # Logs and answers go to $OUT (default: out/gpu-serve). Needs .devdeps (see bench/gpu_run.sh).
 #   bench/gpu_serve_run.sh [JOBS]          # JOBS jobs at resolution 512 (default 24)
+#   FANOUT_ONLY=1 bench/gpu_serve_run.sh   # the fan-out measurement alone
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -24,8 +25,10 @@ fi
 tail -2 "$out/build.log"
 
 echo "== service tests (CUDA build, on the GPU)"
-build/gpu/src/orfeas/service/orfeas_service_test >"$out/service_tests.log" 2>&1
-grep -E "^\[  (PASSED|FAILED|SKIPPED) |tests ran" "$out/service_tests.log"
+if [[ -z ${FANOUT_ONLY:-} ]]; then
+  build/gpu/src/orfeas/service/orfeas_service_test >"$out/service_tests.log" 2>&1
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |tests ran" "$out/service_tests.log"
+fi
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 server_pid=""
@@ -52,6 +55,7 @@ start_server() {  # start_server LOG [taskset CPU list] -- orfeas serve options.
   echo "the server did not start:"; cat "$log"; exit 1
 }
 
+if [[ -z ${FANOUT_ONLY:-} ]]; then
 echo "== $jobs jobs at resolution 512 through orfeas serve --device cuda"
 data=$(mktemp -d)
 start_server "$out/serve_cuda.log" "" --data-dir "$data" --device cuda
@@ -110,15 +114,28 @@ for line in open(out + "/metrics.txt"):
 PY
 stop_server
 rm -rf "$data"
+fi
 
 cores=$(nproc)
 echo "== WebSocket fan-out: the server on CPUs 0-1 (--device cpu), 1000 subscribers' client on CPUs 2-$((cores - 1))"
-for trigger in cache cancel; do
+# FANOUT_NICE="10 19": the busy-worker (cancel) run once per --worker-nice value.
+runs=(cache)
+if [[ -n ${FANOUT_NICE:-} ]]; then
+  for nice in $FANOUT_NICE; do runs+=("cancel:$nice"); done
+else
+  runs+=(cancel)
+fi
+for run in "${runs[@]}"; do
+  trigger=${run%%:*}
+  nice_args=()
+  [[ $run == *:* ]] && nice_args=(--worker-nice "${run#*:}")
+  name=${run/:/_nice}
+  echo "-- $trigger ${nice_args[*]}"
   data=$(mktemp -d)
-  start_server "$out/serve_fanout_$trigger.log" 0,1 --data-dir "$data" --device cpu
+  start_server "$out/serve_fanout_$name.log" 0,1 --data-dir "$data" --device cpu "${nice_args[@]}"
   taskset -c "2-$((cores - 1))" build/gpu/bin/orfeas_serve_fanout_bench --port "$port" --subscribers 1000 \
     --events 200 --client-threads 4 --trigger "$trigger" --blockers 20 --blocker-resolution 512 \
-    --image examples/duck.png 2>&1 | tee "$out/fanout_$trigger.log" | tail -5
+    --image examples/duck.png 2>&1 | tee "$out/fanout_$name.log" | tail -5
   stop_server
   rm -rf "$data"
 done

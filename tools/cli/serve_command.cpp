@@ -39,6 +39,7 @@ struct ServeArgs {
   std::string cors_origin;
   std::string web_root;  // empty: the source tree's web/dist when it exists; "none": no UI
   long long request_timeout_s = 60;
+  int worker_nice = service::ServiceOptions{}.worker_nice;
 };
 
 ServeArgs& args() {
@@ -106,6 +107,11 @@ void add_serve_command(CLI::App& app) {
   serve->add_option("--request-timeout-s", a.request_timeout_s, "time a client has to send a request's body")
       ->capture_default_str()
       ->check(CLI::Range(1LL, 3600LL));
+  serve
+      ->add_option("--worker-nice", a.worker_nice,
+                   "nice value of the pipeline's threads, so requests and events go first (0: unchanged)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 19));
 }
 
 int run_serve() {
@@ -126,6 +132,7 @@ int run_serve() {
   options.max_upload_bytes = a.max_upload_mb << 20U;
   options.max_queue_delay = std::chrono::milliseconds(a.max_queue_delay_ms);
   options.job_timeout = std::chrono::seconds(a.job_timeout_s);
+  options.worker_nice = a.worker_nice;
   options.expire_after = std::chrono::milliseconds(static_cast<long long>(a.expire_after_h * 3600.0 * 1000.0));
   auto service = service::Service::open(options);
   if (!service) return fail(service.error().message());

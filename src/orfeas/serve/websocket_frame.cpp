@@ -97,7 +97,7 @@ std::optional<FrameReader::Violation> FrameReader::fail(std::uint16_t code, std:
 }
 
 std::optional<FrameReader::Violation> FrameReader::feed(std::span<const std::uint8_t> bytes,
-                                                         std::vector<Message>& out) {
+                                                        std::vector<Message>& out) {
   if (violation_) return violation_;
   buffered_.insert(buffered_.end(), bytes.begin(), bytes.end());
   for (;;) {

@@ -58,7 +58,9 @@ TEST(WebSocketFrame, ServerHeadersUseTheShortestLengthForm) {
 }
 
 TEST(WebSocketFrame, ClosePayloadIsTheCodeThenAReasonCutAtACharacter) {
-  EXPECT_EQ(close_payload(1001, "bye"), std::string("\x03\xe9" "bye", 5));
+  EXPECT_EQ(close_payload(1001, "bye"), std::string("\x03\xe9"
+                                                    "bye",
+                                                    5));
   // 62 two-byte characters are 124 bytes: the 123 allowed end inside the last one, which is dropped.
   std::string long_reason;
   for (int i = 0; i < 62; ++i) long_reason += "\xc3\xa9";  // é
@@ -117,7 +119,10 @@ TEST(WebSocketFrame, ReassemblesFragmentsWithControlFramesBetween) {
 TEST(WebSocketFrame, ReadsTheCloseCodeAndReason) {
   FrameReader reader(1024);
   std::vector<Message> messages;
-  ASSERT_FALSE(reader.feed(join({client_frame(0x88, std::string("\x03\xe8" "done", 6)), client_frame(0x88, "")}),
+  ASSERT_FALSE(reader.feed(join({client_frame(0x88, std::string("\x03\xe8"
+                                                                "done",
+                                                                6)),
+                                 client_frame(0x88, "")}),
                            messages));
   ASSERT_EQ(messages.size(), 2U);
   EXPECT_EQ(messages[0].opcode, Opcode::kClose);
@@ -148,8 +153,8 @@ TEST(WebSocketFrame, ProtocolViolationsAreReportedWithTheirCloseCode) {
       {"fragments not UTF-8 together", join({client_frame(0x01, "\xce"), client_frame(0x80, "x")}),
        kCloseInvalidPayload},
       {"too big", client_frame(0x81, std::string(65, 'x')), kCloseTooBig},
-      {"fragments too big together", join({client_frame(0x01, std::string(40, 'x')), client_frame(0x80, std::string(40, 'x'))}),
-       kCloseTooBig},
+      {"fragments too big together",
+       join({client_frame(0x01, std::string(40, 'x')), client_frame(0x80, std::string(40, 'x'))}), kCloseTooBig},
       {"a 2^63 claim", client_frame(0x82, "", std::uint64_t{1} << 63), kCloseProtocolError},
   };
   for (const BadStream& bad : cases) {

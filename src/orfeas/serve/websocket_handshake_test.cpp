@@ -61,10 +61,10 @@ TEST(WebSocketHandshake, RefusesOtherVersionsAndMalformedKeys) {
   EXPECT_NE(version.error().message().find("13"), std::string::npos);
   EXPECT_FALSE(websocket_accept_for(upgrade("", "dGhlIHNhbXBsZSBub25jZQ==")));
   EXPECT_FALSE(websocket_accept_for(upgrade("13", "")));
-  EXPECT_FALSE(websocket_accept_for(upgrade("13", "Zm9v")));                        // 3 bytes
-  EXPECT_FALSE(websocket_accept_for(upgrade("13", "dGhlIHNhbXBsZSBub25jZQ=")));     // not a multiple of 4
-  EXPECT_FALSE(websocket_accept_for(upgrade("13", "dGhlIHNhbXBsZSBub25j!Q==")));    // not the alphabet
-  EXPECT_FALSE(websocket_accept_for(upgrade("13", "dGhlIHNhbXBsZSBub2=jZQ==")));    // padding inside
+  EXPECT_FALSE(websocket_accept_for(upgrade("13", "Zm9v")));                          // 3 bytes
+  EXPECT_FALSE(websocket_accept_for(upgrade("13", "dGhlIHNhbXBsZSBub25jZQ=")));       // not a multiple of 4
+  EXPECT_FALSE(websocket_accept_for(upgrade("13", "dGhlIHNhbXBsZSBub25j!Q==")));      // not the alphabet
+  EXPECT_FALSE(websocket_accept_for(upgrade("13", "dGhlIHNhbXBsZSBub2=jZQ==")));      // padding inside
   EXPECT_FALSE(websocket_accept_for(upgrade("13", "dGhlIHNhbXBsZSBub25jZQdhZQ==")));  // 19 bytes
 }
 
