@@ -34,9 +34,7 @@ struct LayerNorm {
   at::Tensor bias;
   std::int64_t dim = 0;
   double eps = 1e-5;
-  [[nodiscard]] at::Tensor operator()(const at::Tensor& x) const {
-    return at::layer_norm(x, {dim}, weight, bias, eps);
-  }
+  [[nodiscard]] at::Tensor operator()(const at::Tensor& x) const { return at::layer_norm(x, {dim}, weight, bias, eps); }
   [[nodiscard]] static Result<LayerNorm> load(const Weights& weights, std::string_view name, std::int64_t dim,
                                               double eps, bool affine = true);
   [[nodiscard]] static LayerNorm plain(std::int64_t dim, double eps);  // no affine parameters

@@ -14,8 +14,8 @@ Weights weights_of(std::map<std::string, at::Tensor, std::less<>> named) {
 }
 
 TEST(Weights, TakeChecksPresenceAndShapeAndScopesNames) {
-  const Weights all = weights_of({{"model.a.weight", at::zeros({4, 3})}, {"model.a.bias", at::zeros({4})},
-                                  {"vae.b", at::zeros({2})}});
+  const Weights all =
+      weights_of({{"model.a.weight", at::zeros({4, 3})}, {"model.a.bias", at::zeros({4})}, {"vae.b", at::zeros({2})}});
   const Weights model = all.scope("model.");
   EXPECT_EQ(model.names(), (std::vector<std::string>{"a.bias", "a.weight"}));
   ASSERT_TRUE(model.take("a.weight", {4, 3}));
@@ -67,8 +67,8 @@ TEST(Layers, LayerNormWithAndWithoutAffine) {
   const at::Tensor plain = LayerNorm::plain(4, 1e-6)(x);
   EXPECT_NEAR(plain.mean().item<float>(), 0.0F, 1e-6);
   EXPECT_NEAR(plain.pow(2).mean().item<float>(), 1.0F, 1e-4);
-  const auto affine = LayerNorm::load(weights_of({{"n.weight", at::full({4}, 2.0F)}, {"n.bias", at::full({4}, 1.0F)}}),
-                                      "n", 4, 1e-6);
+  const auto affine =
+      LayerNorm::load(weights_of({{"n.weight", at::full({4}, 2.0F)}, {"n.bias", at::full({4}, 1.0F)}}), "n", 4, 1e-6);
   ASSERT_TRUE(affine);
   EXPECT_TRUE(at::allclose((*affine)(x), plain * 2 + 1));
 }
