@@ -19,8 +19,8 @@ std::vector<float> schedule_sigmas(const SamplingOptions& options) {
     const int ratio = 1000 / pcm;
     std::vector<int> grid{0};
     for (int k = 1; k < pcm; ++k) grid.push_back(k * ratio - 1);
-    const double grid_step = 1.0 / 999.0;                            // linspace(0, 1, 1000)
-    const double pick_step = static_cast<double>(pcm) / steps;           // linspace(0, pcm, N, endpoint=False)
+    const double grid_step = 1.0 / 999.0;                       // linspace(0, 1, 1000)
+    const double pick_step = static_cast<double>(pcm) / steps;  // linspace(0, pcm, N, endpoint=False)
     for (int i = 0; i < steps; ++i) {
       const auto index = static_cast<std::size_t>(std::floor(i * pick_step));
       sigmas.push_back(static_cast<float>(grid[index] * grid_step));
@@ -43,8 +43,7 @@ at::Tensor sample_latents(const Denoise& denoise, const at::Tensor& noise, const
   const auto f32 = at::TensorOptions().dtype(at::kFloat);
   // The standard scheduler keeps σ on the device; the consistency one on the CPU (notes §1.4).
   const bool sigmas_on_device = options.schedule == ScheduleKind::kFlowMatchEuler;
-  const at::Tensor sigmas =
-      at::tensor(sigma_values, f32).to(sigmas_on_device ? device : at::Device(at::kCPU));
+  const at::Tensor sigmas = at::tensor(sigma_values, f32).to(sigmas_on_device ? device : at::Device(at::kCPU));
   const at::Tensor timesteps = (sigmas.slice(0, 0, options.steps) * 1000).to(device);
 
   const bool cfg = options.guidance_scale >= 0 && !options.guidance_embedded;

@@ -82,8 +82,7 @@ TEST(Sampling, GuidanceCombinesCondAndUncondAndTheModelSeesSigmaInThousandths) {
     // cond predicts 1, uncond predicts 0.5: guided 0.5 + 3·0.5 = 2.
     return at::cat({at::full({1, 2, 2}, 1.0), at::full({1, 2, 2}, 0.5)}, 0);
   };
-  const at::Tensor out =
-      sample_latents(denoise, noise, at::ones({1, 5, 6}), at::zeros({1, 5, 6}), options);
+  const at::Tensor out = sample_latents(denoise, noise, at::ones({1, 5, 6}), at::zeros({1, 5, 6}), options);
   EXPECT_EQ(seen_t, (std::vector<float>{0.0F, 0.5F}));
   EXPECT_TRUE(at::allclose(out, at::full({1, 2, 2}, 2.0)));  // Σ dt = 1
 }
@@ -103,7 +102,8 @@ TEST(Sampling, AGuidanceDistilledModelGetsTheScaleAsAnInputAndNoCfgBatch) {
     }
     return at::ones_like(x);
   };
-  const at::Tensor out = sample_latents(denoise, at::zeros({1, 2, 2}), at::ones({1, 3, 4}), at::zeros({1, 3, 4}), options);
+  const at::Tensor out =
+      sample_latents(denoise, at::zeros({1, 2, 2}), at::ones({1, 3, 4}), at::zeros({1, 3, 4}), options);
   EXPECT_TRUE(at::allclose(out, at::ones({1, 2, 2})));
 }
 
