@@ -19,7 +19,13 @@ Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const Prepr
                               "while separating the object from the background in " + source);
   ORFEAS_ASSIGN_OR_RETURN_CTX(RecenteredImage recentered, recenter(image, mask, recenter_options(options)),
                               "while centring the object of " + source);
-  return PreprocessedImage{std::move(recentered.canvas), std::move(recentered.mask)};
+  PreprocessedImage result{std::move(recentered.canvas), std::move(recentered.mask), {}};
+  if (options.keep_cutout) {
+    result.cutout = image;
+    for (std::size_t i = 0; i < result.cutout.pixels.size(); ++i)
+      if (mask.values[i] == 0) result.cutout.pixels[i].a = 0;
+  }
+  return result;
 }
 
 }  // namespace

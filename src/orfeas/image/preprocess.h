@@ -27,11 +27,18 @@ struct PreprocessOptions {
   ForegroundOptions foreground{};
   float border_ratio = 0.15F;  // share of the canvas side left empty around the object, [0, 0.9]
   int canvas_size = 512;       // pixels per side of the output canvas, [16, 4096]
+  // Also keep the decoded image at its own size with the object's mask as its alpha
+  // (PreprocessedImage::cutout), for a shape backend that frames the object its own way (the
+  // Hunyuan3D-2 engine reproduces its reference's recentring from it).
+  bool keep_cutout = false;
 };
 
 struct PreprocessedImage {
   ImageRgba8 canvas;  // [canvas_size, canvas_size]; alpha 255 on the object, 0 elsewhere
   Mask mask;          // [canvas_size, canvas_size]
+  // With keep_cutout: the decoded image, alpha 0 outside the mask and its own alpha inside
+  // (anti-aliased edges stay); empty otherwise.
+  ImageRgba8 cutout;
 };
 
 [[nodiscard]] Result<PreprocessedImage> preprocess_image(std::span<const std::uint8_t> bytes,

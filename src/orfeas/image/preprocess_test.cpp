@@ -40,6 +40,18 @@ TEST(ImagePreprocessTest, DrawingOnWhiteEndsUpCentredOnTheCanvas) {
   }
 }
 
+TEST(ImagePreprocessTest, TheCutoutIsKeptOnlyWhenAskedWithTheMaskAsAlpha) {
+  const auto without = preprocess_image(testing::encode_png(drawing()), {.canvas_size = 64});
+  ASSERT_TRUE(without.has_value()) << without.error().message();
+  EXPECT_EQ(without->cutout.width, 0);
+  const auto with = preprocess_image(testing::encode_png(drawing()), {.canvas_size = 64, .keep_cutout = true});
+  ASSERT_TRUE(with.has_value()) << with.error().message();
+  ASSERT_EQ(with->cutout.width, 200);
+  ASSERT_EQ(with->cutout.height, 120);
+  EXPECT_EQ(with->cutout.at(50, 85), kInk);                        // inside the box: as decoded
+  EXPECT_EQ(with->cutout.at(150, 20), (Rgba8{255, 255, 255, 0}));  // the white background: transparent
+}
+
 TEST(ImagePreprocessTest, TransparentCutOutUsesAlpha) {
   ImageRgba8 image(64, 64, {255, 255, 255, 0});
   testing::fill_disc(image, 20, 20, 10, {250, 250, 250, 255});  // white object: only alpha can find it
