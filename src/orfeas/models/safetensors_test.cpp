@@ -196,6 +196,64 @@ TEST(SafetensorsTest, ReadsAHandWrittenFileWithGapsAndPadding) {
             (std::vector<std::int16_t>{0x0100, 0x0302}));  // bytes 0 1 2 3, little-endian
 }
 
+// Files written on the GPU machine by the official library (safetensors 0.8.0, torch 2.11): its
+// save_file with every dtype we read, and the output of locate_model's .ckpt conversion one-liner
+// for a small checkpoint {"model": ..., "vae": ..., "conditioner": ...} holding a transposed view
+// and a tensor sharing another's storage.
+const std::filesystem::path kTestData = std::filesystem::path(ORFEAS_SOURCE_DIR) / "src/orfeas/models/testdata";
+
+TEST(SafetensorsTest, ReadsTheOfficialWritersFiles) {
+  const auto opened = SafetensorsFile::open(kTestData / "official_writer.safetensors");
+  ASSERT_TRUE(opened) << opened.error().message();
+  const SafetensorsFile& file = **opened;
+  EXPECT_EQ(file.metadata().at("format"), "pt");
+  ASSERT_EQ(file.tensors().size(), 10U);
+  const auto tensor = [&](std::string_view name, DType dtype, std::vector<std::int64_t> shape) {
+    const TensorInfo* info = file.find(name);
+    EXPECT_NE(info, nullptr) << name;
+    if (info == nullptr) return std::span<const std::byte>();
+    EXPECT_EQ(info->dtype, dtype) << name;
+    EXPECT_EQ(info->shape, shape) << name;
+    return file.data(*info);
+  };
+  EXPECT_EQ(values_of<float>(tensor("f32", DType::kF32, {2, 3})),
+            (std::vector<float>{1.5F, -2.0F, 3.25F, 0.0F, 1e-3F, -7.0F}));
+  EXPECT_EQ(values_of<std::uint16_t>(tensor("f16", DType::kF16, {3})),
+            (std::vector<std::uint16_t>{0x3C00, 0xC000, 0x7BFF}));
+  EXPECT_EQ(values_of<std::uint16_t>(tensor("bf16", DType::kBF16, {1, 2})),
+            (std::vector<std::uint16_t>{0x3F80, 0x4000}));
+  EXPECT_EQ(values_of<double>(tensor("f64", DType::kF64, {2})), (std::vector<double>{0.1, -1e300}));
+  EXPECT_EQ(values_of<std::int64_t>(tensor("i64", DType::kI64, {})), (std::vector<std::int64_t>{-42}));
+  EXPECT_EQ(values_of<std::int32_t>(tensor("i32", DType::kI32, {2})), (std::vector<std::int32_t>{7, -7}));
+  EXPECT_EQ(values_of<std::int16_t>(tensor("i16", DType::kI16, {1})), (std::vector<std::int16_t>{-300}));
+  EXPECT_EQ(values_of<std::int8_t>(tensor("i8", DType::kI8, {2})), (std::vector<std::int8_t>{-128, 127}));
+  EXPECT_TRUE(tensor("u8", DType::kU8, {0, 5}).empty());
+  EXPECT_EQ(values_of<std::uint8_t>(tensor("flags", DType::kBool, {3})), (std::vector<std::uint8_t>{1, 0, 1}));
+
+  const auto converted = SafetensorsFile::open(kTestData / "converted_ckpt.safetensors");
+  ASSERT_TRUE(converted) << converted.error().message();
+  std::vector<std::string> names;
+  for (const TensorInfo& info : (*converted)->tensors()) names.push_back(info.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"conditioner.main_image_encoder.model.embeddings.cls_token",
+                                      "conditioner.shared_view", "model.latent_in.bias", "model.latent_in.weight",
+                                      "model.latent_in.weight_t", "vae.post_kl.weight"}));
+  const TensorInfo* weight = (*converted)->find("model.latent_in.weight");
+  const TensorInfo* transposed = (*converted)->find("model.latent_in.weight_t");
+  const TensorInfo* row = (*converted)->find("conditioner.shared_view");
+  ASSERT_TRUE(weight != nullptr && transposed != nullptr && row != nullptr);
+  EXPECT_EQ(transposed->shape, (std::vector<std::int64_t>{6, 4}));
+  const std::vector<std::uint16_t> w = values_of<std::uint16_t>((*converted)->data(*weight));  // [4, 6]
+  const std::vector<std::uint16_t> t = values_of<std::uint16_t>((*converted)->data(*transposed));
+  const std::vector<std::uint16_t> r = values_of<std::uint16_t>((*converted)->data(*row));
+  ASSERT_EQ(w.size(), 24U);
+  ASSERT_EQ(t.size(), 24U);
+  for (std::size_t i = 0; i < 4; ++i) {
+    for (std::size_t j = 0; j < 6; ++j) EXPECT_EQ(t[j * 4 + i], w[i * 6 + j]) << i << "," << j;
+  }
+  EXPECT_EQ(r, std::vector<std::uint16_t>(w.begin() + 6, w.begin() + 12)) << "row 1, stored on its own";
+}
+
 TEST(SafetensorsTest, WriterRefusesBadTensorsAndWritesNothing) {
   const testing::TempDir dir;
   const std::vector<float> four = {1, 2, 3, 4};
