@@ -10,7 +10,7 @@ packages=(
   libboost-dev libsqlite3-dev libyaml-cpp-dev
   # The native Hunyuan3D-2 engine: LibTorch on the CPU, and OpenBLAS for its BLAS (without it
   # LibTorch's fallback is ~14x slower).
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libopenblas0-pthread libopencv-core-dev libopencv-imgproc-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev clang-format ccache)
