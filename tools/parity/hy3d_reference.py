@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""The reference side of the parity harness (docs/parity.md): Tencent's own modules, at the real
+Hunyuan3D-2 / 2.1 configurations, with seeded random weights.
+
+    python3 tools/parity/hy3d_reference.py OUT [--models v2-0,v2-mini,v2-0-turbo,v2-1] [--steps 50]
+
+For each model it writes OUT/<model>/config.yaml (the real hyper-parameters) and
+model.fp16.safetensors (keys prefixed model. / vae. / conditioner., the official layout), then runs
+each module on fixed seeded inputs in each dtype and writes OUT/<model>/io.<dtype>.safetensors:
+'<case>.<input>' tensors and '<case>.ref' outputs. orfeas_parity reads the same files and writes
+ours.<dtype>.safetensors; compare.py compares the two.
+
+The reference code is never part of the repository: it is imported from the git-ignored folder
+third_party_ref/ (hy3dgen from Tencent-Hunyuan/Hunyuan3D-2, hy3dshape from Hunyuan3D-2.1; see
+run_gpu.sh), with small stand-ins for the packages the GPU machine lacks (diffusers, trimesh,
+omegaconf) registered before the import. Weights are rounded to fp16 once and saved: every dtype's
+run, ours and theirs, starts from the same values.
+"""
+import argparse
+import contextlib
+import dataclasses
+import functools
+import inspect
+import math
+import os
+import sys
+import time
+import types
+
+import numpy as np
+import torch
+import yaml
+from safetensors.torch import save_file
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REF = os.path.join(ROOT, "third_party_ref")
+
+
+# ---------------------------------------------------------------------------------------------
+# Stand-ins for what the GPU machine lacks (reference doc §8). Only what the shape path touches.
+
+def _module(name, **attrs):
+    mod = types.ModuleType(name)
+    mod.__dict__.update(attrs)
+    mod.__path__ = []
+    sys.modules[name] = mod
+    return mod
+
+
+def install_stand_ins():
+    try:
+        import diffusers  # noqa: F401
+        return
+    except ImportError:
+        pass
+    from torch import nn
+
+    class BaseOutput:
+        def __getitem__(self, i):
+            return dataclasses.astuple(self)[i]
+
+    class ConfigMixin:
+        pass
+
+    class SchedulerMixin:
+        pass
+
+    def register_to_config(init):
+        @functools.wraps(init)
+        def wrapper(self, *args, **kwargs):
+            bound = inspect.signature(init).bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            self.config = types.SimpleNamespace(**{k: v for k, v in bound.arguments.items() if k != "self"})
+            init(self, *args, **kwargs)
+        return wrapper
+
+    def randn_tensor(shape, generator=None, device=None, dtype=None, layout=None):
+        # diffusers draws on the generator's device, then moves the tensor
+        gen_device = generator.device if generator is not None else torch.device("cpu")
+        return torch.randn(shape, generator=generator, device=gen_device, dtype=dtype).to(device)
+
+    class _Gelu(nn.Module):
+        def __init__(self, dim_in, dim_out, approximate="none", bias=True):
+            super().__init__()
+            self.proj = nn.Linear(dim_in, dim_out, bias=bias)
+            self.approximate = approximate
+
+        def forward(self, x):
+            return nn.functional.gelu(self.proj(x), approximate=self.approximate)
+
+    class FeedForward(nn.Module):  # diffusers' FeedForward for activation_fn "gelu"
+        def __init__(self, dim, dim_out=None, mult=4, dropout=0.0, activation_fn="geglu", final_dropout=False,
+                     inner_dim=None, bias=True):
+            super().__init__()
+            assert activation_fn == "gelu" and not final_dropout, activation_fn
+            inner_dim = inner_dim or int(dim * mult)
+            self.net = nn.ModuleList([_Gelu(dim, inner_dim, bias=bias), nn.Dropout(dropout),
+                                      nn.Linear(inner_dim, dim_out or dim, bias=bias)])
+
+        def forward(self, x):
+            for layer in self.net:
+                x = layer(x)
+            return x
+
+    import logging
+    _module("diffusers")
+    _module("diffusers.utils", BaseOutput=BaseOutput, logging=types.SimpleNamespace(get_logger=logging.getLogger))
+    _module("diffusers.utils.torch_utils", randn_tensor=randn_tensor)
+    _module("diffusers.utils.import_utils", is_accelerate_available=lambda: False,
+            is_accelerate_version=lambda *a: False)
+    _module("diffusers.configuration_utils", ConfigMixin=ConfigMixin, register_to_config=register_to_config)
+    _module("diffusers.schedulers")
+    _module("diffusers.schedulers.scheduling_utils", SchedulerMixin=SchedulerMixin)
+    _module("diffusers.models")
+    _module("diffusers.models.attention", FeedForward=FeedForward)
+    for name in ("trimesh", "pymeshlab"):
+        if name not in sys.modules:
+            try:
+                __import__(name)
+            except ImportError:
+                _module(name, Trimesh=object, Scene=object)
+    try:
+        import omegaconf  # noqa: F401
+    except ImportError:
+        _module("omegaconf", OmegaConf=object, DictConfig=dict, ListConfig=list)
+    if not hasattr(torch.backends.cuda, "sdp_kernel"):
+        torch.backends.cuda.sdp_kernel = lambda **k: contextlib.nullcontext()
+
+
+def import_reference():
+    """hy3dgen.shapegen (2.0) and hy3dshape (2.1) as packages, without their __init__ (which pull in
+    the whole app)."""
+    install_stand_ins()
+    h2 = os.path.join(REF, "Hunyuan3D-2", "hy3dgen")
+    h21 = os.path.join(REF, "Hunyuan3D-2.1", "hy3dshape", "hy3dshape")
+    for path in (h2, h21):
+        if not os.path.isdir(path):
+            sys.exit(f"missing {path}: fill third_party_ref/ as tools/parity/run_gpu.sh says")
+    _module("hy3dgen").__path__ = [h2]
+    _module("hy3dgen.shapegen").__path__ = [os.path.join(h2, "shapegen")]
+    _module("hy3dshape").__path__ = [h21]
+    import importlib
+    ref = types.SimpleNamespace()
+    ref.dit = importlib.import_module("hy3dgen.shapegen.models.denoisers.hunyuan3ddit")
+    ref.vae = importlib.import_module("hy3dgen.shapegen.models.autoencoders.model")
+    ref.volume = importlib.import_module("hy3dgen.shapegen.models.autoencoders.volume_decoders")
+    ref.cond = importlib.import_module("hy3dgen.shapegen.models.conditioner")
+    ref.sched = importlib.import_module("hy3dgen.shapegen.schedulers")
+    ref.pre = importlib.import_module("hy3dgen.shapegen.preprocessors")
+    ref.pipe = importlib.import_module("hy3dgen.shapegen.pipelines")
+    ref.plain = importlib.import_module("hy3dshape.models.denoisers.hunyuandit")
+    return ref
+
+
+# ---------------------------------------------------------------------------------------------
+# The real configurations (notes/hy3d-architecture.md §2.2; KJ's verbatim copies of the hub files).
+
+DINO_GIANT = dict(attention_probs_dropout_prob=0.0, drop_path_rate=0.0, hidden_act="gelu", hidden_dropout_prob=0.0,
+                  hidden_size=1536, image_size=518, initializer_range=0.02, layer_norm_eps=1e-6,
+                  layerscale_value=1.0, mlp_ratio=4, model_type="dinov2", num_attention_heads=24,
+                  num_channels=3, num_hidden_layers=40, patch_size=14, qkv_bias=True, torch_dtype="float32",
+                  use_swiglu_ffn=True)
+DINO_LARGE = dict(DINO_GIANT, hidden_size=1024, num_attention_heads=16, num_hidden_layers=24, use_swiglu_ffn=False)
+DIT_V2_0 = dict(in_channels=64, context_in_dim=1536, hidden_size=1024, mlp_ratio=4.0, num_heads=16, depth=16,
+                depth_single_blocks=32, axes_dim=[64], theta=10000, qkv_bias=True, guidance_embed=False)
+VAE_V2_0 = dict(num_latents=3072, embed_dim=64, num_freqs=8, include_pi=False, heads=16, width=1024,
+                num_decoder_layers=16, qkv_bias=False, qk_norm=True, scale_factor=0.9990943042622529)
+PLAIN_V2_1 = dict(input_size=4096, in_channels=64, hidden_size=2048, context_dim=1024, depth=21, num_heads=16,
+                  qk_norm=True, text_len=1370, with_decoupled_ca=False, use_attention_pooling=False,
+                  qk_norm_type="rms", qkv_bias=False, use_pos_emb=False, num_moe_layers=6, num_experts=8,
+                  moe_top_k=2)
+VAE_V2_1 = dict(num_latents=4096, embed_dim=64, num_freqs=8, include_pi=False, heads=16, width=1024,
+                num_encoder_layers=8, num_decoder_layers=16, qkv_bias=False, qk_norm=True,
+                scale_factor=1.0039506158752403, geo_decoder_mlp_expand_ratio=4, geo_decoder_downsample_ratio=1,
+                geo_decoder_ln_post=True, point_feats=4, pc_size=81920, pc_sharpedge_size=0)
+EULER = dict(target="hy3dgen.shapegen.schedulers.FlowMatchEulerDiscreteScheduler",
+             params=dict(num_train_timesteps=1000))
+# The turbo hub config was never seen (notes §2.2, §15): the closest documented guess, guidance_embed
+# and the consistency scheduler with pcm_timesteps 100 (kijai's hard-coded value).
+CONSISTENCY = dict(target="hy3dgen.shapegen.schedulers.ConsistencyFlowMatchEulerDiscreteScheduler",
+                   params=dict(num_train_timesteps=1000, pcm_timesteps=100))
+
+
+def pipeline_config(model, vae, dino, scheduler, denoiser="hy3dgen.shapegen.models.Hunyuan3DDiT"):
+    return dict(
+        model=dict(target=denoiser, params=model),
+        vae=dict(target="hy3dgen.shapegen.models.ShapeVAE", params=vae),
+        conditioner=dict(target="hy3dgen.shapegen.models.SingleImageEncoder",
+                         params=dict(main_image_encoder=dict(type="DinoImageEncoder",
+                                                             kwargs=dict(config=dino, image_size=518)))),
+        scheduler=scheduler,
+        image_processor=dict(target="hy3dgen.shapegen.preprocessors.ImageProcessorV2",
+                             params=dict(size=512, border_ratio=0.15)),
+        pipeline=dict(target="hy3dgen.shapegen.pipelines.Hunyuan3DDiTFlowMatchingPipeline"))
+
+
+MODELS = {
+    "v2-0": pipeline_config(DIT_V2_0, VAE_V2_0, DINO_GIANT, EULER),
+    "v2-mini": pipeline_config(dict(DIT_V2_0, depth=8, depth_single_blocks=16),
+                               dict(VAE_V2_0, num_latents=512, scale_factor=1.0188137142395404), DINO_GIANT, EULER),
+    "v2-0-turbo": pipeline_config(dict(DIT_V2_0, guidance_embed=True), VAE_V2_0, DINO_GIANT, CONSISTENCY),
+    "v2-1": pipeline_config(PLAIN_V2_1, VAE_V2_1, DINO_LARGE, EULER,
+                            denoiser="hy3dshape.models.denoisers.hunyuandit.HunYuanDiTPlain"),
+}
+FOLDERS = {"v2-0": "hunyuan3d-dit-v2-0", "v2-mini": "hunyuan3d-dit-v2-mini",
+           "v2-0-turbo": "hunyuan3d-dit-v2-0-turbo", "v2-1": "hunyuan3d-dit-v2-1"}
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+# ---------------------------------------------------------------------------------------------
+# Random weights: the same scheme as the engine's random_*_weights, so activations stay O(1).
+
+def randomize_(module, seed, smooth_geo_decoder=False, num_freqs=8):
+    device = next(module.parameters()).device
+    gen = torch.Generator(device=device).manual_seed(seed)
+    with torch.no_grad():
+        for name, p in sorted(module.named_parameters()):
+            shape = tuple(p.shape)
+            leaf = name.rsplit(".", 1)[-1]
+            if leaf in ("cls_token", "mask_token", "position_embeddings"):
+                v = 0.02 * torch.randn(shape, generator=gen, device=device)
+            elif len(shape) >= 2:
+                fan_in = int(np.prod(shape[1:]))
+                v = (0.5 / math.sqrt(fan_in)) * torch.randn(shape, generator=gen, device=device)
+            elif leaf == "bias":
+                v = 0.02 * torch.randn(shape, generator=gen, device=device)
+            elif leaf == "lambda1":  # DINOv2 layer scale
+                v = 0.1 * (1 + 0.1 * torch.randn(shape, generator=gen, device=device))
+            else:  # norm weights and scales
+                v = 1 + 0.1 * torch.randn(shape, generator=gen, device=device)
+            p.copy_(v.half().float())
+        if smooth_geo_decoder:
+            # Zero the geometry decoder's high-frequency Fourier columns (2^3.. of each axis, sin and
+            # cos) so that the field is smooth enough for a surface (reference doc §8).
+            w = module.geo_decoder.query_proj.weight  # [W, 3 (2F + 1)]
+            for axis in range(3):
+                for f in range(3, num_freqs):
+                    w[:, 3 + axis * num_freqs + f] = 0
+                    w[:, 3 + 3 * num_freqs + axis * num_freqs + f] = 0
+            # a positive offset: a blob inside, negative far away (the field's sign must change)
+            module.geo_decoder.output_proj.bias.fill_(0.5)
+    return module
+
+
+def save_checkpoint(path, parts):
+    tensors = {}
+    for prefix, module, skip in parts:
+        for name, t in module.state_dict().items():
+            if any(name.startswith(s) for s in skip):
+                continue
+            tensors[f"{prefix}.{name}"] = t.detach().to("cpu", torch.float16).contiguous()
+    save_file(tensors, path)
+    return len(tensors)
+
+
+def reference_image(path, size=640):
+    """A deterministic RGBA cut-out: a shaded ellipse on transparency."""
+    from PIL import Image
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    inside = ((x - 300) / 210) ** 2 + ((y - 340) / 160) ** 2 <= 1
+    rgba = np.zeros((size, size, 4), np.uint8)
+    rgba[..., 0] = (x * 255 / size).astype(np.uint8)
+    rgba[..., 1] = (y * 255 / size).astype(np.uint8)
+    rgba[..., 2] = 128
+    rgba[..., 3] = np.where(inside, 255, 0)
+    Image.fromarray(rgba, "RGBA").save(path)
+    return Image.open(path)
+
+
+def seeded(shape, seed, scale=1.0):
+    return scale * torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+
+
+# ---------------------------------------------------------------------------------------------
+
+def build(ref, name, cfg, device):
+    m, v, c = cfg["model"]["params"], cfg["vae"]["params"], cfg["conditioner"]["params"]
+    torch.manual_seed(0)
+    with torch.device(device):
+        if name == "v2-1":
+            model = ref.plain.HunYuanDiTPlain(**m)
+        else:
+            model = ref.dit.Hunyuan3DDiT(**m)
+        vae = ref.vae.ShapeVAE(**v)
+        conditioner = ref.cond.SingleImageEncoder(**c)
+    randomize_(model, 1)
+    randomize_(vae, 2, smooth_geo_decoder=True, num_freqs=v["num_freqs"])
+    randomize_(conditioner, 3)
+    return model.eval(), vae.eval(), conditioner.eval()
+
+
+def run_model(ref, name, out, device, dtypes, steps, octree, log):
+    cfg = MODELS[name]
+    folder = os.path.join(out, FOLDERS[name])
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "config.yaml"), "w") as f:
+        yaml.safe_dump(cfg, f, sort_keys=False)
+    t0 = time.time()
+    model, vae, conditioner = build(ref, name, cfg, device)
+    n = save_checkpoint(os.path.join(folder, "model.fp16.safetensors"),
+                        [("model", model, ()), ("vae", vae, ("encoder.", "pre_kl.")),
+                         ("conditioner", conditioner, ())])
+    log(f"{name}: {n} tensors written in {time.time() - t0:.1f} s")
+    m, v = cfg["model"]["params"], cfg["vae"]["params"]
+    dino = cfg["conditioner"]["params"]["main_image_encoder"]["kwargs"]["config"]
+    latents_n, ctx = v["num_latents"], dino["hidden_size"]
+    image = reference_image(os.path.join(folder, "reference.png"))
+    processor = ref.pre.ImageProcessorV2(512, border_ratio=0.15)
+    prepared = processor(image)["image"]  # [1, 3, 512, 512] f32 CPU
+    for dname in dtypes:
+        dt = DTYPES[dname]
+        model.to(dt), vae.to(dt), conditioner.to(dt)
+        io = {}
+        cu = lambda t: t.to(device, dt)  # noqa: E731
+        with torch.inference_mode():
+            # DINOv2 on normalised pixels
+            pixels = seeded((1, 3, 518, 518), 10)
+            io["dino.pixels"] = pixels
+            io["dino.ref"] = conditioner.main_image_encoder.model(cu(pixels)).last_hidden_state
+            # Conditioner: the reference's prepared image, preprocessing + encoding
+            io["cond.image"] = prepared
+            io["cond.ref"] = conditioner(image=prepared)["main"]
+            # Denoiser: a CFG-shaped batch of 2
+            x, t = seeded((2, latents_n, 64), 11), torch.tensor([0.37, 0.905])
+            cond = seeded((2, 1370, ctx), 12)
+            io["dit.x"], io["dit.t"], io["dit.cond"] = x, t, cond
+            if name == "v2-1":
+                io["dit.ref"] = model(cu(x), cu(t), {"main": cu(cond)})
+            else:
+                g = torch.tensor([5.0, 5.0])
+                io["dit.guidance"] = g
+                io["dit.ref"] = model(cu(x), cu(t), {"main": cu(cond)}, guidance=cu(g))
+            # ShapeVAE: decode_latents and the geometry decoder on points
+            lat = seeded((1, latents_n, 64), 13)
+            io["vae.latents"] = lat
+            tokens = vae(cu(lat))
+            io["vae.ref"] = tokens
+            pts = seeded((1, 8000, 3), 14).clamp(-1, 1) * 1.01
+            io["geo.points"] = pts
+            io["geo.ref"] = vae.geo_decoder(queries=cu(pts), latents=tokens)[..., 0]
+        if name in ("v2-0", "v2-0-turbo") and dname == "fp16" and steps > 0:
+            sampling(ref, cfg, model, vae, conditioner, prepared, device, dt,
+                     steps if name == "v2-0" else 5, octree if name == "v2-0" else 0, io, log)
+        io = {k: t.detach().to("cpu").contiguous() for k, t in io.items()}
+        save_file(io, os.path.join(folder, f"io.{dname}.safetensors"))
+        log(f"{name} {dname}: {len(io)} tensors, {time.time() - t0:.1f} s")
+    del model, vae, conditioner
+    torch.cuda.empty_cache()
+
+
+def sampling(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, octree, io, log):
+    sched_cfg = cfg["scheduler"]
+    cls = getattr(ref.sched, sched_cfg["target"].rsplit(".", 1)[-1])
+    pipe = ref.pipe.Hunyuan3DDiTFlowMatchingPipeline(
+        vae=vae, model=model, scheduler=cls(**sched_cfg["params"]), conditioner=conditioner,
+        image_processor=None, device=device, dtype=dt)
+    pipe.prepare_image = lambda image: {"image": prepared, "mask": None}  # the same prepared pixels as ours
+    t0 = time.time()
+    latents = pipe(image="unused", num_inference_steps=steps, guidance_scale=5.0,
+                   generator=torch.Generator().manual_seed(0), output_type="latent", enable_pbar=False)
+    torch.cuda.synchronize()
+    io["sample.ref"] = latents
+    io["sample.steps"] = torch.tensor([steps])
+    log(f"sampling: {steps} steps in {time.time() - t0:.1f} s")
+    if octree <= 0:
+        return
+    with torch.inference_mode():
+        t0 = time.time()
+        tokens = vae(1.0 / vae.scale_factor * latents)
+        grid = ref.volume.VanillaVolumeDecoder()(tokens, vae.geo_decoder, bounds=1.01, num_chunks=8000,
+                                                 octree_resolution=octree, enable_pbar=False)
+        torch.cuda.synchronize()
+        log(f"dense decoding at {octree}: {time.time() - t0:.1f} s; logits in "
+            f"[{grid.min().item():.3g}, {grid.max().item():.3g}], {(grid > 0).float().mean().item():.3f} inside")
+    field = grid[0].cpu().numpy()
+    io["mesh.octree"] = torch.tensor([octree])
+    try:
+        from skimage import measure
+        verts, faces, _, _ = measure.marching_cubes(field, 0.0, method="lewiner")
+        # the reference's vertex mapping (SurfaceExtractor.__call__): v / (R + 1) · 2.02 − 1.01
+        verts = (verts / np.array([octree + 1] * 3) * 2.02 - 1.01).astype(np.float32)
+        io["mesh.ref_vertices"] = torch.from_numpy(verts)
+        io["mesh.ref_faces"] = torch.from_numpy(np.ascontiguousarray(faces[:, ::-1]).astype(np.int32))
+        log(f"reference mesh: {len(verts)} vertices, {len(faces)} faces")
+    except Exception as e:  # noqa: BLE001 (no surface: recorded, not fatal)
+        log(f"reference marching cubes failed: {e}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out")
+    ap.add_argument("--models", default="v2-0,v2-1,v2-mini,v2-0-turbo")
+    ap.add_argument("--dtypes", default="fp32,fp16")
+    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--octree", type=int, default=256)
+    args = ap.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = False  # the fp32 rows are true fp32 on both sides
+    torch.backends.cudnn.allow_tf32 = False
+    ref = import_reference()
+    os.makedirs(args.out, exist_ok=True)
+    logf = open(os.path.join(args.out, "reference.log"), "a")
+
+    def log(msg):
+        print(msg, flush=True)
+        logf.write(msg + "\n")
+        logf.flush()
+
+    log(f"torch {torch.__version__}, {torch.cuda.get_device_name(0)}")
+    for name in args.models.split(","):
+        run_model(ref, name, args.out, "cuda", args.dtypes.split(","), args.steps, args.octree, log)
+
+
+if __name__ == "__main__":
+    main()

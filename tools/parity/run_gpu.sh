@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The parity run on the GPU machine, in one call (docs/parity.md): the reference modules at the real
+# configurations with random weights (hy3d_reference.py, on the GPU) while orfeas_parity builds (the
+# gpu preset against the LibTorch of the installed PyTorch), then our side on the same files, then
+# compare.py's table. Logs and the table go to $OUT (default: out/parity).
+#
+# Needs, carried with the call (both git-ignored):
+#   .devdeps          the Debian packages the machine lacks (see bench/gpu_run.sh), plus yaml-cpp and
+#                     OpenCV core/imgproc for the engine: ../shared/device/debs.sh .devdeps libyaml-cpp-dev
+#                     libyaml-cpp0.7 libopencv-core-dev libopencv-imgproc-dev libopencv-core406
+#                     libopencv-imgproc406 libblas3 liblapack3 libgfortran5 libquadmath0 libglx0 libglvnd0
+#                     libx11-6 libxcb1 libxau6 libxdmcp6 (then delete the libopencv_*.a and link
+#                     libblas.so.3 / liblapack.so.3 from their blas/ and lapack/ folders)
+#   third_party_ref   the reference code, never committed:
+#     mkdir -p third_party_ref/Hunyuan3D-2 third_party_ref/Hunyuan3D-2.1
+#     git --git-dir=/work/.mirror/Tencent-Hunyuan+Hunyuan3D-2/repo archive HEAD hy3dgen | tar -x -C third_party_ref/Hunyuan3D-2
+#     git --git-dir=/work/.mirror/Tencent-Hunyuan+Hunyuan3D-2.1/repo archive HEAD hy3dshape/hy3dshape | tar -x -C third_party_ref/Hunyuan3D-2.1
+#
+#   tools/parity/run_gpu.sh [MODELS]     # MODELS: v2-0,v2-1,v2-mini,v2-0-turbo (default: all)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+out=${OUT:-$root/out/parity}
+work=${PARITY_WORK:-/tmp/orfeas-parity}
+models=${1:-v2-0,v2-1,v2-mini,v2-0-turbo}
+mkdir -p "$out" "$work"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/machine.txt"
+python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)' | tee -a "$out/machine.txt"
+
+# (FMT_HEADER_ONLY: PyTorch ships fmt 12 headers that shadow the system library's)
+# the reference, on the GPU, while we build (before .devdeps' libraries enter LD_LIBRARY_PATH)
+PYTHONUNBUFFERED=1 timeout 420 python3 tools/parity/hy3d_reference.py "$work" --models "$models" \
+  >"$out/reference.log" 2>&1 &
+ref_pid=$!
+
+torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+if [[ -f .devdeps/env.sh ]]; then
+  source .devdeps/env.sh
+  export PKG_CONFIG_SYSROOT_DIR="$root/.devdeps/root"
+fi
+start=$(date +%s)
+{
+  cmake --preset gpu -DORFEAS_WITH_TORCH=ON -DCMAKE_PREFIX_PATH="$torch_prefix;${CMAKE_PREFIX_PATH:-}" \
+    -DORFEAS_WITH_TESTS=OFF -DORFEAS_WARNINGS_AS_ERRORS=OFF -DCMAKE_CXX_FLAGS=-DFMT_HEADER_ONLY &&
+    cmake --build --preset gpu -j "$(nproc)" --target orfeas_parity
+} >"$out/build.log" 2>&1
+build_rc=$?
+echo "build: rc $build_rc in $(($(date +%s) - start)) s"; grep -E "LibTorch|error" "$out/build.log" | head -20
+wait "$ref_pid"; echo "reference: rc $?"; tail -25 "$out/reference.log"
+[[ $build_rc == 0 ]] || exit 1
+bin=build/gpu/tools/parity/orfeas_parity
+[[ -x $bin ]] || bin=build/gpu/bin/orfeas_parity
+"$bin" "$work" 2>&1 | tee "$out/ours.log"
+env -u LD_LIBRARY_PATH python3 tools/parity/compare.py "$work" --table "$out/parity_table.md"
