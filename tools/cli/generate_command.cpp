@@ -17,6 +17,7 @@
 #include "orfeas/gpu/device.h"
 #include "orfeas/pipeline/batch_processor.h"
 #include "orfeas/profiling/stage_scope.h"
+#include "orfeas/shape/hunyuan3d_backend.h"
 #include "orfeas/shape/shape_backend.h"
 
 namespace orfeas::cli {
@@ -35,6 +36,8 @@ struct GenerateArgs {
   std::string data_dir;
   std::size_t batch_size = 0;
   pipeline::PipelineOptions options;
+  int octree = 0;  // --octree: the hunyuan3d backend's name for --resolution (default 384 there)
+  bool resolution_given = false;
   bool quiet = false;
 };
 
@@ -135,9 +138,10 @@ void add_generate_command(CLI::App& app) {
       ->default_val("stl")
       ->check(CLI::IsMember({"stl", "glb", "obj", "ply"}))
       ->needs(out_dir);
-  cmd->add_option("--resolution", a.options.shape.resolution, "Grid cells per axis")
+  cmd->add_option("--resolution", a.options.shape.resolution, "Grid cells per axis (hunyuan3d: 384 unless given)")
       ->default_val(256)
-      ->check(CLI::Range(8, 1024));
+      ->check(CLI::Range(8, 1024))
+      ->each([](const std::string&) { args().resolution_given = true; });
   cmd->add_option("--size-mm", a.options.output.size_mm, "Longest side of the model in millimetres")
       ->default_val(100.0F)
       ->check(CLI::Range(0.01F, 100000.0F));
@@ -152,6 +156,22 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--backend", a.options.backend, "Shape backend")
       ->default_val("inflate")
       ->check(CLI::IsMember(shape::shape_backend_names()));
+  // The hunyuan3d backend (the native Hunyuan3D-2 engine); defaults as the reference's.
+  shape::Hunyuan3DSettings& h = a.options.shape.hunyuan3d;
+  cmd->add_option("--model", h.model_dir, "hunyuan3d: the model folder (hunyuan3d-dit-*: config.yaml + safetensors)");
+  cmd->add_option("--steps", h.steps, "hunyuan3d: diffusion steps (0: the model's, 50; 5 for -turbo)")
+      ->default_val(0)
+      ->check(CLI::Range(0, 1000));
+  cmd->add_option("--guidance", h.guidance_scale, "hunyuan3d: guidance scale")->default_val(5.0);
+  cmd->add_option("--octree", a.octree, "hunyuan3d: octree resolution (the volume's cells per axis)")
+      ->check(CLI::Range(8, 1024));
+  cmd->add_option("--seed", h.seed, "hunyuan3d: the noise's seed (as torch.manual_seed)")->default_val(0);
+  cmd->add_option("--dtype", h.dtype, "hunyuan3d: bf16, fp16, fp32 or auto (fp16 on a GPU, fp32 on the CPU)")
+      ->default_val("auto")
+      ->check(CLI::IsMember({"auto", "bf16", "fp16", "fp32"}));
+  cmd->add_option("--decoder", h.decoder, "hunyuan3d: volume decoding, dense or hierarchical")
+      ->default_val("dense")
+      ->check(CLI::IsMember({"dense", "hierarchical"}));
   cmd->add_option("--device", a.device, "Where shape generation and mesh extraction run: cpu, cuda or cuda:N")
       ->default_val("cpu")
       ->check([](const std::string& text) {
@@ -184,6 +204,13 @@ int run_generate() {
 
   pipeline::BatchOptions options;
   options.pipeline = a.options;
+  if (options.pipeline.backend == shape::kHunyuan3DBackendName) {
+    if (a.octree > 0) {
+      options.pipeline.shape.resolution = a.octree;
+    } else if (!a.resolution_given) {
+      options.pipeline.shape.resolution = 384;  // the reference's default
+    }
+  }
   auto device = gpu::parse_device(a.device);
   if (!device) return fail(device.error());
   options.pipeline.device = *device;

@@ -30,6 +30,7 @@
 #include "orfeas/engine/hunyuan3d_dit.h"
 #include "orfeas/engine/hunyuan3d_pipeline.h"
 #include "orfeas/engine/hunyuandit_plain.h"
+#include "orfeas/engine/random_model.h"
 #include "orfeas/engine/shape_vae.h"
 #include "orfeas/engine/volume_decoding.h"
 #include "orfeas/image/decode.h"
@@ -220,22 +221,7 @@ pipeline:
 
 Status make_tiny(const fs::path& root) {
   const fs::path dir = root / "hunyuan3d-dit-v2-0-tiny";
-  fs::create_directories(dir);
-  std::ofstream(dir / "config.yaml") << kTinyConfig;
-  ORFEAS_ASSIGN_OR_RETURN(const models::PipelineConfig config, models::read_pipeline_config(dir / "config.yaml"));
-  Named weights;
-  for (auto& [name, t] : engine::random_hunyuan3d_dit_weights(std::get<models::Hunyuan3DDitConfig>(config.denoiser), 1))
-    weights["model." + name] = t.to(at::kHalf);
-  for (auto& [name, t] : engine::random_shape_vae_weights(config.vae, 2)) weights["vae." + name] = t.to(at::kHalf);
-  for (auto& [name, t] : engine::random_dinov2_weights(config.dino, 3))
-    weights["conditioner." + name] = t.to(at::kHalf);
-  std::vector<models::TensorToWrite> list;
-  for (const auto& [name, t] : weights)
-    list.push_back({name,
-                    models::DType::kF16,
-                    t.sizes().vec(),
-                    {static_cast<const std::byte*>(t.data_ptr()), static_cast<std::size_t>(t.nbytes())}});
-  ORFEAS_RETURN_IF_ERROR(models::write_safetensors(dir / "model.fp16.safetensors", list));
+  ORFEAS_RETURN_IF_ERROR(engine::write_random_model(dir, kTinyConfig, 1, at::kHalf));
   at::manual_seed(0);
   Named io;
   io["dino.pixels"] = at::randn({1, 3, 28, 28});

@@ -49,7 +49,7 @@ at::Tensor DinoV2Layer::mlp(const at::Tensor& x) const {
     const auto halves = h.chunk(2, -1);  // [x1 | x2]
     return mlp_out(at::silu(halves[0]) * halves[1]);
   }
-  return mlp_out(engine::gelu(h));  // ACT2FN["gelu"]: the exact erf GELU
+  return mlp_out(gelu_exact(h));  // ACT2FN["gelu"]: the exact erf GELU
 }
 
 at::Tensor DinoV2Layer::operator()(const at::Tensor& x) const {

@@ -87,7 +87,7 @@ struct PlainCrossAttention {  // `attn2`
 struct PlainFeedForward {
   Linear in;
   Linear out;
-  [[nodiscard]] at::Tensor operator()(const at::Tensor& x) const { return out(engine::gelu(in(x))); }
+  [[nodiscard]] at::Tensor operator()(const at::Tensor& x) const { return out(gelu_exact(in(x))); }
 };
 
 // MoEBlock in eval mode: softmax gate, top-k (unsorted, weights not renormalised), each expert

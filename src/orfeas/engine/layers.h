@@ -65,7 +65,8 @@ struct RmsNorm {
 [[nodiscard]] inline at::Tensor gelu_tanh(const at::Tensor& x) {
   return at::gelu(x, "tanh");
 }
-[[nodiscard]] inline at::Tensor gelu(const at::Tensor& x) {
+[[nodiscard]] inline at::Tensor gelu_exact(
+    const at::Tensor& x) {  // erf GELU (an unqualified gelu() would meet at::gelu by ADL)
   return at::gelu(x);
 }
 

@@ -43,6 +43,14 @@ Result<at::Tensor> Weights::take(std::string_view name, at::IntArrayRef shape) c
   return found->second;
 }
 
+Result<at::Tensor> Weights::get(std::string_view name) const {
+  const std::string full = prefix_ + std::string(name);
+  if (tensors_ != nullptr) {
+    if (const auto found = tensors_->find(full); found != tensors_->end()) return found->second;
+  }
+  return make_error(ErrorCode::kCorruptData, "the checkpoint has no tensor " + full);
+}
+
 std::vector<std::string> Weights::names() const {
   std::vector<std::string> out;
   if (tensors_ == nullptr) return out;

@@ -36,6 +36,8 @@ class Weights {
   // The tensor `name` with exactly `shape`: kCorruptData naming it (with this view's prefix) when
   // it is missing or has another shape.
   [[nodiscard]] Result<at::Tensor> take(std::string_view name, at::IntArrayRef shape) const;
+  // The tensor `name` whatever its shape (for tools that list or rewrite a checkpoint).
+  [[nodiscard]] Result<at::Tensor> get(std::string_view name) const;
   // Names in this view, without the prefix, sorted.
   [[nodiscard]] std::vector<std::string> names() const;
   [[nodiscard]] std::size_t size() const { return names().size(); }

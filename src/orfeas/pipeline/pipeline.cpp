@@ -1,5 +1,7 @@
 #include "orfeas/pipeline/pipeline.h"
 
+#include "orfeas/shape/hunyuan3d_backend.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -147,13 +149,20 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(const PipelineOptions& option
     ORFEAS_ASSIGN_OR_RETURN(resources->pool, gpu::HostMemoryPool::create({}));
   }
   if (device.pool == nullptr) device.pool = resources->pool.get();
-  ORFEAS_ASSIGN_OR_RETURN(auto backend, shape::create_shape_backend(options.backend, device));
-  return std::unique_ptr<Pipeline>(new Pipeline(options, std::move(resources), device, std::move(backend)));
+  ORFEAS_ASSIGN_OR_RETURN(auto backend, shape::create_shape_backend(options.backend, device, options.shape));
+  PipelineOptions kept = options;
+  // A backend that frames the object its own way starts from the decoded cut-out.
+  if (options.backend == shape::kHunyuan3DBackendName) kept.preprocess.keep_cutout = true;
+  return std::unique_ptr<Pipeline>(new Pipeline(kept, std::move(resources), device, std::move(backend)));
 }
 
 gpu::JobConfig Pipeline::job_config() const {
-  const std::string key = std::string(backend_->name()) + "/" + (device_.is_cuda() ? "cuda" : "cpu") + "/r" +
-                          std::to_string(options_.shape.resolution);
+  std::string key = std::string(backend_->name()) + "/" + (device_.is_cuda() ? "cuda" : "cpu") + "/r" +
+                    std::to_string(options_.shape.resolution);
+  if (options_.backend == shape::kHunyuan3DBackendName) {  // per model, dtype and decoder
+    const shape::Hunyuan3DSettings& h = options_.shape.hunyuan3d;
+    key += "/" + h.model_dir.filename().string() + "/" + h.dtype + "/" + h.decoder;
+  }
   return {key, backend_->memory_need(options_.shape) + mesh::surface_memory_need(shape::volume_grid(options_.shape))};
 }
 

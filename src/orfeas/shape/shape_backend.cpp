@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "orfeas/shape/hunyuan3d_backend.h"
 #include "orfeas/shape/inflate_backend.h"
 
 namespace orfeas::shape {
@@ -19,17 +20,19 @@ Status validate(const ShapeOptions& options) {
 }
 
 std::vector<std::string> shape_backend_names() {
-  return {std::string(InflateBackend::kName)};
+  return {std::string(InflateBackend::kName), std::string(kHunyuan3DBackendName)};
 }
 
 GridGeometry volume_grid(const ShapeOptions& options) {
   return GridGeometry::unit_cube(options.resolution + 1);
 }
 
-Result<std::unique_ptr<ShapeBackend>> create_shape_backend(std::string_view name, const gpu::Device& device) {
+Result<std::unique_ptr<ShapeBackend>> create_shape_backend(std::string_view name, const gpu::Device& device,
+                                                           const ShapeOptions& options) {
   if (name == InflateBackend::kName) return create_inflate_backend(device);
+  if (name == kHunyuan3DBackendName) return create_hunyuan3d_backend(device, options.hunyuan3d);
   return make_error(ErrorCode::kInvalidArgument,
-                    "unknown shape backend '" + std::string(name) + "' (available: inflate)");
+                    "unknown shape backend '" + std::string(name) + "' (available: inflate, hunyuan3d)");
 }
 
 }  // namespace orfeas::shape

@@ -18,6 +18,8 @@
 // CUDA stream such calls are serialised by the stream).
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,9 +35,21 @@
 
 namespace orfeas::shape {
 
+// The hunyuan3d backend's settings (the native Hunyuan3D-2 engine; see engine/hunyuan3d_pipeline.h).
+struct Hunyuan3DSettings {
+  std::filesystem::path model_dir;  // a DiT folder in the official layout (config.yaml + safetensors)
+  int steps = 0;                    // diffusion steps; 0: the model's default (50; 5 for -turbo)
+  double guidance_scale = 5.0;
+  std::uint64_t seed = 0;
+  std::string dtype = "auto";      // bf16 | fp16 | fp32 | auto (fp16 on a GPU, fp32 on the CPU)
+  std::string decoder = "dense";   // dense | hierarchical
+  std::int64_t num_chunks = 8000;  // query points per geometry-decoder call
+};
+
 struct ShapeOptions {
-  int resolution = 256;    // grid cells per axis, [8, 1024]
+  int resolution = 256;    // grid cells per axis, [8, 1024] (hunyuan3d: the octree resolution)
   float thickness = 1.0F;  // depth scale of the inflation: 1 makes a disc a sphere, (0, 4]
+  Hunyuan3DSettings hunyuan3d;
 };
 
 [[nodiscard]] Status validate(const ShapeOptions& options);
@@ -72,8 +86,10 @@ class ShapeBackend {
 [[nodiscard]] std::vector<std::string> shape_backend_names();
 
 // kInvalidArgument for an unknown name; kUnavailable when the backend has no implementation for
-// the device's kind in this build.
+// the device's kind in this build. `options` configures a backend that loads a model (hunyuan3d:
+// its folder, dtype); a model is loaded once per process and shared by the backends that use it.
 [[nodiscard]] Result<std::unique_ptr<ShapeBackend>> create_shape_backend(std::string_view name,
-                                                                         const gpu::Device& device);
+                                                                         const gpu::Device& device,
+                                                                         const ShapeOptions& options = {});
 
 }  // namespace orfeas::shape

@@ -1,0 +1,83 @@
+// `orfeas generate --backend hunyuan3d`: the native engine through the CLI, on a tiny random model
+// in the official layout (written by orfeas_tiny_model, as a user would point --model at a
+// downloaded folder). Built only with LibTorch.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "cli_runner.h"
+#include "orfeas/export/stl_reader.h"
+
+namespace orfeas {
+namespace {
+
+class CliHunyuan3DTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    const std::string command = quoted(ORFEAS_TINY_MODEL_PATH) + " " + quoted(models_.string()) + " >/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0);
+  }
+  const fs::path models_ = dir_ / "models";
+  const fs::path model_ = models_ / "hunyuan3d-dit-v2-0";
+};
+
+TEST_F(CliHunyuan3DTest, GeneratesAClosedMeshFromTheModelFolder) {
+  const fs::path out = work_ / "disc.stl";
+  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "--backend", "hunyuan3d", "--model",
+                                model_.string(), "--steps", "3", "--octree", "32", "-o", out.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("shape_generation"), std::string::npos) << result.out;
+  auto stl = exporter::read_stl_binary(out);
+  ASSERT_TRUE(stl.has_value()) << stl.error().message();
+  EXPECT_GT(stl->triangles.size(), 0U);
+}
+
+TEST_F(CliHunyuan3DTest, TheSameSeedGivesTheSameFileAndTheHierarchicalDecoderRuns) {
+  const std::vector<std::string> common = {(kData / "disc_rgba.png").string(),
+                                           "--backend",
+                                           "hunyuan3d",
+                                           "--model",
+                                           model_.string(),
+                                           "--steps",
+                                           "2",
+                                           "--octree",
+                                           "32",
+                                           "--seed",
+                                           "7"};
+  auto with_output = [&](const fs::path& out, std::vector<std::string> extra) {
+    std::vector<std::string> args{"generate"};
+    args.insert(args.end(), common.begin(), common.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), {"-o", out.string()});
+    return run(args);
+  };
+  ASSERT_EQ(with_output(work_ / "a.ply", {}).exit_code, 0);
+  ASSERT_EQ(with_output(work_ / "b.ply", {}).exit_code, 0);
+  EXPECT_EQ(read_text(work_ / "a.ply"), read_text(work_ / "b.ply"));
+  const RunResult hierarchical = with_output(work_ / "c.ply", {"--decoder", "hierarchical"});
+  EXPECT_EQ(hierarchical.exit_code, 0) << hierarchical.err;
+}
+
+TEST_F(CliHunyuan3DTest, WithoutAModelOrWithABrokenOneItSaysSoAndWritesNothing) {
+  const fs::path out = work_ / "x.stl";
+  const RunResult no_model =
+      run({"generate", (kData / "disc_rgba.png").string(), "--backend", "hunyuan3d", "-o", out.string()});
+  EXPECT_EQ(no_model.exit_code, 1);
+  EXPECT_NE(no_model.err.find("--model"), std::string::npos) << no_model.err;
+  // A truncated checkpoint.
+  fs::resize_file(model_ / "model.fp16.safetensors", 1000);
+  const RunResult broken = run({"generate", (kData / "disc_rgba.png").string(), "--backend", "hunyuan3d", "--model",
+                                model_.string(), "-o", out.string()});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.err.find("model.fp16.safetensors"), std::string::npos) << broken.err;
+  // A folder without weights.
+  fs::remove(model_ / "model.fp16.safetensors");
+  const RunResult missing = run({"generate", (kData / "disc_rgba.png").string(), "--backend", "hunyuan3d", "--model",
+                                 model_.string(), "-o", out.string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(fs::is_empty(work_));
+}
+
+}  // namespace
+}  // namespace orfeas
