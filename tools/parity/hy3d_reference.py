@@ -2,7 +2,8 @@
 """The reference side of the parity harness (docs/parity.md): Tencent's own modules, at the real
 Hunyuan3D-2 / 2.1 configurations, with seeded random weights.
 
-    python3 tools/parity/hy3d_reference.py OUT [--models v2-0,v2-mini,v2-0-turbo,v2-1] [--steps 50]
+    python3 tools/parity/hy3d_reference.py OUT [--models v2-0,v2-mini,v2-0-turbo,v2-1] [--dtypes fp32,fp16,bf16]
+    python3 tools/parity/hy3d_reference.py OUT --bench          # timings of the reference pipeline
 
 For each model it writes OUT/<model>/config.yaml (the real hyper-parameters) and
 model.fp16.safetensors (keys prefixed model. / vae. / conditioner., the official layout), then runs
@@ -15,7 +16,17 @@ third_party_ref/ (hy3dgen from Tencent-Hunyuan/Hunyuan3D-2, hy3dshape from Hunyu
 run_gpu.sh), with small stand-ins for the packages the GPU machine lacks (diffusers, trimesh,
 omegaconf) registered before the import. Weights are rounded to fp16 once and saved: every dtype's
 run, ours and theirs, starts from the same values.
+
+The model that is meshed (v2-0) gets a geometry decoder whose field is a closed surface well inside
+the box: its output_proj is fitted by ridge regression (on the decoder's own features for the
+sampled latents) to a sphere's logits, so that the mesh comparison measures marching cubes and not
+how each side caps a surface cut by the box (fit_sphere_).
+
+--bench times the reference pipeline (fp16: conditioning + sampling, the dense VanillaVolumeDecoder,
+scikit-image's marching cubes) on the v2-0 folder written before, after a warm-up, and writes
+OUT/bench_reference.json (docs/benchmarks.md).
 """
+import json
 import argparse
 import contextlib
 import dataclasses
@@ -273,7 +284,7 @@ def seeded(shape, seed, scale=1.0):
 
 # ---------------------------------------------------------------------------------------------
 
-def build(ref, name, cfg, device):
+def build(ref, name, cfg, device, randomize=True):
     m, v, c = cfg["model"]["params"], cfg["vae"]["params"], cfg["conditioner"]["params"]
     torch.manual_seed(0)
     with torch.device(device):
@@ -283,6 +294,8 @@ def build(ref, name, cfg, device):
             model = ref.dit.Hunyuan3DDiT(**m)
         vae = ref.vae.ShapeVAE(**v)
         conditioner = ref.cond.SingleImageEncoder(**c)
+    if not randomize:
+        return model.eval(), vae.eval(), conditioner.eval()
     randomize_(model, 1)
     randomize_(vae, 2, smooth_geo_decoder=True, num_freqs=v["num_freqs"])
     randomize_(conditioner, 3)
@@ -297,6 +310,11 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
         yaml.safe_dump(cfg, f, sort_keys=False)
     t0 = time.time()
     model, vae, conditioner = build(ref, name, cfg, device)
+    image = reference_image(os.path.join(folder, "reference.png"))
+    processor = ref.pre.ImageProcessorV2(512, border_ratio=0.15)
+    prepared = processor(image)["image"]  # [1, 3, 512, 512] f32 CPU
+    if name == "v2-0" and steps > 0 and octree > 0:
+        fit_sphere_(ref, cfg, model, vae, conditioner, prepared, device, steps, log)
     n = save_checkpoint(os.path.join(folder, "model.fp16.safetensors"),
                         [("model", model, ()), ("vae", vae, ("encoder.", "pre_kl.")),
                          ("conditioner", conditioner, ())])
@@ -304,9 +322,6 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
     m, v = cfg["model"]["params"], cfg["vae"]["params"]
     dino = cfg["conditioner"]["params"]["main_image_encoder"]["kwargs"]["config"]
     latents_n, ctx = v["num_latents"], dino["hidden_size"]
-    image = reference_image(os.path.join(folder, "reference.png"))
-    processor = ref.pre.ImageProcessorV2(512, border_ratio=0.15)
-    prepared = processor(image)["image"]  # [1, 3, 512, 512] f32 CPU
     for dname in dtypes:
         dt = DTYPES[dname]
         model.to(dt), vae.to(dt), conditioner.to(dt)
@@ -341,7 +356,9 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
         if name in ("v2-0", "v2-0-turbo") and dname == "fp16" and steps > 0:
             sampling(ref, cfg, model, vae, conditioner, prepared, device, dt,
                      steps if name == "v2-0" else 5, octree if name == "v2-0" else 0, io, log)
-        io = {k: t.detach().to("cpu").contiguous() for k, t in io.items()}
+        # bf16 outputs as float32 (exact): numpy, and so compare.py, has no bfloat16
+        io = {k: t.detach().to("cpu", torch.float32 if t.dtype == torch.bfloat16 else t.dtype).contiguous()
+              for k, t in io.items()}
         save_file(io, os.path.join(folder, f"io.{dname}.safetensors"))
         log(f"{name} {dname}: {len(io)} tensors, {time.time() - t0:.1f} s")
     del model, vae, conditioner
@@ -349,15 +366,8 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
 
 
 def sampling(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, octree, io, log):
-    sched_cfg = cfg["scheduler"]
-    cls = getattr(ref.sched, sched_cfg["target"].rsplit(".", 1)[-1])
-    pipe = ref.pipe.Hunyuan3DDiTFlowMatchingPipeline(
-        vae=vae, model=model, scheduler=cls(**sched_cfg["params"]), conditioner=conditioner,
-        image_processor=None, device=device, dtype=dt)
-    pipe.prepare_image = lambda image: {"image": prepared, "mask": None}  # the same prepared pixels as ours
     t0 = time.time()
-    latents = pipe(image="unused", num_inference_steps=steps, guidance_scale=5.0,
-                   generator=torch.Generator().manual_seed(0), output_type="latent", enable_pbar=False)
+    latents = sample_latents(ref, cfg, model, vae, conditioner, prepared, device, dt, steps)
     torch.cuda.synchronize()
     io["sample.ref"] = latents
     io["sample.steps"] = torch.tensor([steps])
@@ -374,16 +384,140 @@ def sampling(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, oct
             f"[{grid.min().item():.3g}, {grid.max().item():.3g}], {(grid > 0).float().mean().item():.3f} inside")
     field = grid[0].cpu().numpy()
     io["mesh.octree"] = torch.tensor([octree])
+    # grid points on the box's faces that are inside: 0 for a closed surface that needs no capping
+    border = np.concatenate([field[[0, -1]].ravel(), field[:, [0, -1]].ravel(), field[:, :, [0, -1]].ravel()])
+    io["mesh.border_inside"] = torch.tensor([int((border > 0).sum())])
+    io["mesh.inside_share"] = torch.tensor([float((field > 0).mean())])
     try:
         from skimage import measure
         verts, faces, _, _ = measure.marching_cubes(field, 0.0, method="lewiner")
         # the reference's vertex mapping (SurfaceExtractor.__call__): v / (R + 1) · 2.02 − 1.01
         verts = (verts / np.array([octree + 1] * 3) * 2.02 - 1.01).astype(np.float32)
+        # what trimesh(process=True) does in export_to_trimesh: vertices that are not finite go, with
+        # their faces (notes §1.15; none on a dense grid)
+        finite = np.isfinite(verts).all(1)
+        faces = faces[finite[faces].all(1)]
         io["mesh.ref_vertices"] = torch.from_numpy(verts)
         io["mesh.ref_faces"] = torch.from_numpy(np.ascontiguousarray(faces[:, ::-1]).astype(np.int32))
-        log(f"reference mesh: {len(verts)} vertices, {len(faces)} faces")
+        log(f"reference mesh: {len(verts)} vertices ({int((~finite).sum())} not finite), {len(faces)} faces; "
+            f"{int(io['mesh.border_inside'][0])} border points inside")
     except Exception as e:  # noqa: BLE001 (no surface: recorded, not fatal)
         log(f"reference marching cubes failed: {e}")
+
+
+def sample_latents(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, seed=0):
+    """The reference pipeline's latents for the prepared image (its prepare_image replaced)."""
+    sched_cfg = cfg["scheduler"]
+    cls = getattr(ref.sched, sched_cfg["target"].rsplit(".", 1)[-1])
+    pipe = ref.pipe.Hunyuan3DDiTFlowMatchingPipeline(
+        vae=vae, model=model, scheduler=cls(**sched_cfg["params"]), conditioner=conditioner,
+        image_processor=None, device=device, dtype=dt)
+    pipe.prepare_image = lambda image: {"image": prepared, "mask": None}  # the same prepared pixels as ours
+    return pipe(image="unused", num_inference_steps=steps, guidance_scale=5.0,
+                generator=torch.Generator().manual_seed(seed), output_type="latent", enable_pbar=False)
+
+
+def sphere_logits(points, radius, slope):
+    """Positive inside a sphere about the origin, |gradient| = slope on it: slope/(2r)·(r² − |p|²)."""
+    return slope / (2 * radius) * (radius ** 2 - (points.double() ** 2).sum(-1))
+
+
+def fit_sphere_(ref, cfg, model, vae, conditioner, prepared, device, steps, log, radius=0.55, slope=8.0,
+                n_fit=131072, chunk=16384):
+    """Fits the geometry decoder's output_proj (a linear read-out of 1024 features) so that the field
+    of the sampled latents is a sphere's logits: ridge regression on the decoder's features at random
+    points of the box, in float64, rounded to fp16. The surface is then closed and far from the box's
+    faces, as a real object's is. The latents do not depend on output_proj, so the sampling run
+    later reproduces the tokens that this fit saw."""
+    dt = torch.float16
+    model.to(dt), vae.to(dt), conditioner.to(dt)
+    t0 = time.time()
+    latents = sample_latents(ref, cfg, model, vae, conditioner, prepared, device, dt, steps)
+    geo = vae.geo_decoder
+    gen = torch.Generator().manual_seed(21)
+    pts = (torch.rand((1, n_fit + chunk, 3), generator=gen) * 2 - 1) * 1.01
+
+    def features(points):
+        with torch.inference_mode():
+            tokens = vae(1.0 / vae.scale_factor * latents)
+            head, geo.output_proj = geo.output_proj, torch.nn.Identity()
+            try:
+                return torch.cat([geo(queries=points[:, i:i + chunk].to(device, dt), latents=tokens)[0]
+                                  for i in range(0, points.shape[1], chunk)])
+            finally:
+                geo.output_proj = head
+
+    f = features(pts[:, :n_fit]).double()
+    a = torch.cat([f, torch.ones_like(f[:, :1])], 1)
+    y = sphere_logits(pts[0, :n_fit], radius, slope).to(a.device)
+    gram = a.T @ a
+    lam = 1e-3 * gram.diagonal().mean()
+    w = torch.linalg.solve(gram + lam * torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device), a.T @ y)
+    with torch.no_grad():
+        geo.output_proj.weight.copy_(w[:-1].view(1, -1).to(geo.output_proj.weight.dtype))
+        geo.output_proj.bias.copy_(w[-1:].to(geo.output_proj.bias.dtype))
+        # held-out points, through the real fp16 decoder with the new read-out
+        held = pts[:, n_fit:]
+        with torch.inference_mode():
+            tokens = vae(1.0 / vae.scale_factor * latents)
+            pred = geo(queries=held.to(device, dt), latents=tokens)[0, :, 0].double().cpu()
+    truth = sphere_logits(held[0], radius, slope)
+    err = (pred - truth).abs()
+    log(f"sphere fit: radius {radius}, slope {slope}; held-out |error| mean {err.mean():.3g}, max {err.max():.3g}; "
+        f"sign agreement {((pred > 0) == (truth > 0)).double().mean():.5f}; max |w| {w[:-1].abs().max():.3g}; "
+        f"{time.time() - t0:.1f} s")
+
+
+def load_folder(ref, name, folder, device):
+    """The modules of a folder written by run_model, from its model.fp16.safetensors."""
+    from safetensors.torch import load_file
+    model, vae, conditioner = build(ref, name, MODELS[name], device, randomize=False)
+    tensors = load_file(os.path.join(folder, "model.fp16.safetensors"), device=str(device))
+    for prefix, module in (("model.", model), ("vae.", vae), ("conditioner.", conditioner)):
+        part = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        missing, unexpected = module.load_state_dict(part, strict=False)
+        missing = [k for k in missing if not k.startswith(("encoder.", "pre_kl."))]
+        assert not missing and not unexpected, (prefix, missing[:5], unexpected[:5])
+    return model, vae, conditioner
+
+
+def bench_reference(ref, out, device, log, cases=((30, 256), (50, 384)), warmup=(30, 256)):
+    """The reference pipeline end to end in fp16 on the v2-0 folder: conditioning + sampling (its
+    __call__ with output_type='latent'), then what its _export does: the VAE's decoder, the dense
+    VanillaVolumeDecoder (8000 queries a chunk) and MCSurfaceExtractor (scikit-image's Lewiner on
+    the CPU). trimesh's export step is not timed (the stand-in has none)."""
+    name, folder = "v2-0", os.path.join(out, FOLDERS["v2-0"])
+    cfg = MODELS[name]
+    model, vae, conditioner = load_folder(ref, name, folder, device)
+    for module in (model, vae, conditioner):
+        module.to(torch.float16)  # outside inference mode: the pipeline's own .to() is then a no-op
+    prepared = ref.pre.ImageProcessorV2(512, border_ratio=0.15)(reference_image(os.path.join(folder, "reference.png")))["image"]
+    results = []
+    for steps, octree in (warmup,) + tuple(cases):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            latents = sample_latents(ref, cfg, model, vae, conditioner, prepared, device, torch.float16, steps)
+            torch.cuda.synchronize()
+            t1 = time.perf_counter()
+            tokens = vae(1.0 / vae.scale_factor * latents)
+            grid = vae.volume_decoder(tokens, vae.geo_decoder, bounds=1.01, num_chunks=8000,
+                                      octree_resolution=octree, enable_pbar=False)
+            torch.cuda.synchronize()
+            t2 = time.perf_counter()
+            mesh = vae.surface_extractor(grid, mc_level=0.0, bounds=1.01, octree_resolution=octree)[0]
+            t3 = time.perf_counter()
+        r = dict(side="reference", steps=steps, octree=octree, decoder="dense", diffusion_s=t1 - t0,
+                 decoding_s=t2 - t1, marching_cubes_s=t3 - t2, total_s=t3 - t0,
+                 peak_allocated_gib=torch.cuda.max_memory_allocated() / 2 ** 30,
+                 peak_reserved_gib=torch.cuda.max_memory_reserved() / 2 ** 30,
+                 vertices=len(mesh.mesh_v), faces=len(mesh.mesh_f), warmup=len(results) == 0)
+        results.append(r)
+        log("bench " + json.dumps(r))
+        del latents, tokens, grid, mesh
+    with open(os.path.join(out, "bench_reference.json"), "w") as f:
+        json.dump(results, f, indent=1)
 
 
 def main():
@@ -393,6 +527,7 @@ def main():
     ap.add_argument("--dtypes", default="fp32,fp16")
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--octree", type=int, default=256)
+    ap.add_argument("--bench", action="store_true", help="time the reference pipeline on OUT's v2-0 folder")
     args = ap.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False  # the fp32 rows are true fp32 on both sides
     torch.backends.cudnn.allow_tf32 = False
@@ -406,6 +541,9 @@ def main():
         logf.flush()
 
     log(f"torch {torch.__version__}, {torch.cuda.get_device_name(0)}")
+    if args.bench:
+        bench_reference(ref, args.out, "cuda", log)
+        return
     for name in args.models.split(","):
         run_model(ref, name, args.out, "cuda", args.dtypes.split(","), args.steps, args.octree, log)
 

@@ -2,6 +2,7 @@
 //
 //   orfeas_parity DIR                  # every model folder under DIR that hy3d_reference.py wrote
 //   orfeas_parity --make-tiny DIR      # a tiny v2-0-style folder with inputs only (local dry run)
+//   orfeas_parity --bench MODEL_DIR OUT.json   # timings of Hunyuan3DPipeline end to end (fp16 on CUDA)
 //
 // For each folder (config.yaml + model.fp16.safetensors, the official layout) and each
 // io.<dtype>.safetensors in it, the checkpoint is loaded with the engine in that dtype, every
@@ -10,11 +11,20 @@
 // pixels), cond (Conditioner: preprocess + encode of the prepared image), prep (our
 // prepare_reference_image of reference.png), dit (the denoiser), vae (decode_latents), geo (the
 // geometry decoder on points), sample (Hunyuan3DPipeline::latents from the seed), mesh (our marching
-// cubes of the dense volume of the sampled latents) and hier (the hierarchical decoder's field
-// against the dense one on the same latents).
+// cubes of the dense volume of the sampled latents, as the hunyuan3d backend hands it over) and hier
+// (the hierarchical decoder's field and surface against the dense one on the same latents).
+//
+// --bench runs the pipeline as the hunyuan3d backend does (prepare_reference_image of reference.png,
+// latents, decode, the volume handed to the mesh stage's extract_surfaces on the device) for
+// 30 steps / octree 256 and 50 steps / octree 384 (dense and hierarchical), CFG 5, after a warm-up,
+// and writes each stage's seconds and the peak device memory (LibTorch's allocator when this build
+// can read it, and the mesh stage's pool) as JSON (docs/benchmarks.md).
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 
+#include <array>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -33,10 +43,19 @@
 #include "orfeas/engine/random_model.h"
 #include "orfeas/engine/shape_vae.h"
 #include "orfeas/engine/volume_decoding.h"
+#include "orfeas/gpu/cuda_runtime.h"
+#include "orfeas/gpu/device.h"
+#include "orfeas/gpu/device_volume.h"
+#include "orfeas/gpu/host_memory_pool.h"
 #include "orfeas/image/decode.h"
 #include "orfeas/mesh/marching_cubes.h"
+#include "orfeas/mesh/surface_extraction.h"
 #include "orfeas/models/model_folder.h"
 #include "orfeas/models/safetensors.h"
+
+#if defined(ORFEAS_PARITY_ALLOC_STATS)
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 namespace {
 
@@ -77,46 +96,121 @@ std::optional<at::ScalarType> dtype_of(const std::string& name) {
   return std::nullopt;
 }
 
-// Marching cubes of a positive-inside field [R+1]^3 (index order x, y, z; z fastest) with the
-// reference's vertex mapping v / (R + 1) · 2.02 − 1.01: our volume's x runs along the field's last
-// index, so x and z are swapped back when the vertices are written. -> [V, 3] float32.
-Result<at::Tensor> surface_vertices(const at::Tensor& field, int octree) {
-  const at::Tensor neg = (-field.to(at::kCPU).to(at::kFloat)).contiguous();
-  VolumeView view;
-  view.grid.nx = view.grid.ny = view.grid.nz = octree + 1;
-  view.grid.origin = {-1.01F, -1.01F, -1.01F};
-  view.grid.spacing = static_cast<float>(2.02 / (octree + 1));
-  view.values = neg.data_ptr<float>();
-  view.size = static_cast<std::size_t>(neg.numel());
-  ORFEAS_ASSIGN_OR_RETURN(mesh::Mesh surface, mesh::marching_cubes(view));
-  at::Tensor v = at::empty({static_cast<std::int64_t>(surface.positions.size()), 3});
-  auto* p = v.data_ptr<float>();
-  for (const auto& q : surface.positions) {
-    *p++ = q.z;
-    *p++ = q.y;
-    *p++ = q.x;
-  }
-  return v;
+// The volume as the hunyuan3d backend hands it to the mesh stage (shape/hunyuan3d_backend.cpp): ours
+// is negative inside and x fastest, the reference's field [R+1]³ positive inside with (i, j, k) = (x,
+// y, z); NaN (not evaluated) is outside. With spacing 2b/(R+1) from −b, a vertex lands where the
+// reference's mapping v / (R + 1) · 2b − b puts it. [R+1]³ float32 [z][y][x] on the field's device.
+at::Tensor handed_over_volume(const at::Tensor& field) {
+  const at::Tensor f = field.to(at::kFloat);
+  return at::where(at::isnan(f), at::scalar_tensor(1.0, f.options()), -f).permute({2, 1, 0}).contiguous();
 }
 
-// The hierarchical field against the dense one: the largest difference where both are evaluated,
-// and how many cells that the dense surface crosses have an unevaluated corner (0: the same surface).
+GridGeometry reference_grid(int octree, double bounds) {
+  GridGeometry grid;
+  grid.nx = grid.ny = grid.nz = octree + 1;
+  const auto b = static_cast<float>(bounds);
+  grid.origin = {-b, -b, -b};
+  grid.spacing = static_cast<float>(2.0 * bounds / (octree + 1));
+  return grid;
+}
+
+// Triangles with a vertex on a grid edge that has an unevaluated (NaN) end, for volume_decoding.h's
+// rule: such an edge separates a deep-inside point from one the decoder skipped, not inside from
+// outside, so what lies there is no surface. `field` [R+1]³ (i, j, k) = (x, y, z), CPU float.
+std::vector<bool> faces_on_unevaluated_edges(const mesh::Mesh& surface, const at::Tensor& field, int octree) {
+  const auto acc = field.accessor<float, 3>();
+  const GridGeometry grid = reference_grid(octree, 1.01);
+  std::vector<bool> bad_vertex(surface.positions.size(), false);
+  for (std::size_t v = 0; v < surface.positions.size(); ++v) {
+    const Vec3f& q = surface.positions[v];
+    const std::array<double, 3> g = {(q.x - grid.origin.x) / grid.spacing, (q.y - grid.origin.y) / grid.spacing,
+                                     (q.z - grid.origin.z) / grid.spacing};
+    int axis = 0;  // the edge runs along the coordinate farthest from a grid point
+    for (int a = 1; a < 3; ++a)
+      if (std::abs(g[a] - std::round(g[a])) > std::abs(g[axis] - std::round(g[axis]))) axis = a;
+    std::array<std::int64_t, 3> lo{};
+    for (int a = 0; a < 3; ++a) lo[a] = static_cast<std::int64_t>(a == axis ? std::floor(g[a]) : std::round(g[a]));
+    std::array<std::int64_t, 3> hi = lo;
+    hi[axis] += 1;
+    const std::int64_t last = octree;
+    const auto nan_at = [&](const std::array<std::int64_t, 3>& p) {
+      for (const std::int64_t c : p)
+        if (c < 0 || c > last) return false;  // beyond the grid: the mesh's own cap, not a NaN
+      return std::isnan(acc[p[0]][p[1]][p[2]]);
+    };
+    bad_vertex[v] = nan_at(lo) || nan_at(hi);
+  }
+  std::vector<bool> bad_face(surface.triangles.size(), false);
+  for (std::size_t t = 0; t < surface.triangles.size(); ++t)
+    for (const std::uint32_t index : surface.triangles[t]) bad_face[t] = bad_face[t] || bad_vertex[index];
+  return bad_face;
+}
+
+// Our marching cubes (the CPU twin of the CUDA one, the same mesh bit for bit) of a positive-inside
+// field [R+1]³: '<key>.vertices' [V, 3] and '<key>.faces' [F, 3] (counter-clockwise from outside).
+// drop_unevaluated: without the faces on edges with a NaN end (and the vertices no face keeps).
+Status put_mesh(Named& out, const std::string& key, const at::Tensor& field, int octree,
+                bool drop_unevaluated = false) {
+  const at::Tensor volume = handed_over_volume(field).to(at::kCPU);
+  VolumeView view;
+  view.grid = reference_grid(octree, 1.01);
+  view.values = volume.data_ptr<float>();
+  view.size = static_cast<std::size_t>(volume.numel());
+  ORFEAS_ASSIGN_OR_RETURN(mesh::Mesh surface, mesh::marching_cubes(view));
+  std::vector<bool> drop(surface.triangles.size(), false);
+  if (drop_unevaluated)
+    drop = faces_on_unevaluated_edges(surface, field.to(at::kCPU).to(at::kFloat).contiguous(), octree);
+  std::vector<std::int32_t> index(surface.positions.size(), -1);
+  std::vector<std::int32_t> faces;
+  std::int32_t kept = 0;
+  for (std::size_t t = 0; t < surface.triangles.size(); ++t) {
+    if (drop[t]) continue;
+    for (const std::uint32_t i : surface.triangles[t]) {
+      if (index[i] < 0) index[i] = kept++;
+      faces.push_back(index[i]);
+    }
+  }
+  at::Tensor v = at::empty({kept, 3});
+  auto va = v.accessor<float, 2>();
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    if (index[i] < 0) continue;
+    va[index[i]][0] = surface.positions[i].x;
+    va[index[i]][1] = surface.positions[i].y;
+    va[index[i]][2] = surface.positions[i].z;
+  }
+  out[key + ".vertices"] = v;
+  out[key + ".faces"] = at::from_blob(faces.data(), {static_cast<std::int64_t>(faces.size() / 3), 3}, at::kInt).clone();
+  return ok();
+}
+
+// Where a logit this close to 0 changes sign between the two decoders, it is rounding: the refinement
+// levels query the decoder in other GEMM shapes, which cuBLAS rounds differently in fp16.
+constexpr double kSignTolerance = 1e-3;
+
+// The hierarchical field against the dense one: the largest difference where both are evaluated; the
+// evaluated points whose sign differs (and those of them with |dense| ≥ kSignTolerance, which must be
+// none); how many cells that the dense surface crosses have an unevaluated corner (must be none).
 Named compare_fields(const at::Tensor& dense, const at::Tensor& sparse) {
   const at::Tensor d = dense[0].to(at::kFloat);
   const at::Tensor s = sparse[0].to(at::kFloat);
   const at::Tensor evaluated = ~at::isnan(s);
   const at::Tensor diff = at::where(evaluated, (d - s).abs(), at::zeros_like(d));
+  const at::Tensor flipped = evaluated & ((d > 0) != (s > 0));
   const at::Tensor inside = (d > 0).to(at::kFloat).unsqueeze(0).unsqueeze(0);
   // a cell is crossed when its 8 corners are neither all inside nor all outside
   const at::Tensor corners_in = at::avg_pool3d(inside, 2, 1) * 8;
   const at::Tensor crossed = (corners_in > 0.5) & (corners_in < 7.5);
   const at::Tensor missing = at::max_pool3d((~evaluated).to(at::kFloat).unsqueeze(0).unsqueeze(0), 2, 1) > 0.5;
+  const auto scalar = [](const at::Tensor& t) { return t.to(at::kFloat).reshape({1}).to(at::kCPU); };
   Named out;
-  out["hier.max_diff"] = diff.max().reshape({1}).to(at::kCPU);
-  out["hier.evaluated"] = evaluated.sum().to(at::kFloat).reshape({1}).to(at::kCPU);
+  out["hier.max_diff"] = scalar(diff.max());
+  out["hier.sign_flips"] = scalar(flipped.sum());
+  out["hier.sign_flips_beyond_tolerance"] = scalar((flipped & (d.abs() >= kSignTolerance)).sum());
+  out["hier.sign_tolerance"] = at::full({1}, kSignTolerance);
+  out["hier.evaluated"] = scalar(evaluated.sum());
   out["hier.points"] = at::full({1}, static_cast<double>(d.numel()));
-  out["hier.crossed_cells"] = crossed.sum().to(at::kFloat).reshape({1}).to(at::kCPU);
-  out["hier.crossed_unevaluated"] = (crossed & missing).sum().to(at::kFloat).reshape({1}).to(at::kCPU);
+  out["hier.crossed_cells"] = scalar(crossed.sum());
+  out["hier.crossed_unevaluated"] = scalar((crossed & missing).sum());
   return out;
 }
 
@@ -171,15 +265,16 @@ Status run_dtype(const models::ModelFolder& folder, const std::string& dname, at
       if (io.contains("mesh.octree")) {
         options.octree_resolution = static_cast<int>(io.at("mesh.octree").item<std::int64_t>());
         ORFEAS_ASSIGN_OR_RETURN(at::Tensor dense, pipeline->decode(latents, options));
-        auto vertices = surface_vertices(dense[0], options.octree_resolution);
-        if (vertices) {
-          out["mesh.out"] = *vertices;
-        } else {
-          std::printf("our marching cubes: %s\n", vertices.error().message().c_str());
-        }
+        if (const Status meshed = put_mesh(out, "mesh", dense[0], options.octree_resolution); !meshed)
+          std::printf("our marching cubes (dense): %s\n", meshed.error().message().c_str());
         options.decoder = engine::VolumeDecoder::kHierarchical;
         ORFEAS_ASSIGN_OR_RETURN(at::Tensor sparse, pipeline->decode(latents, options));
         out.merge(compare_fields(dense, sparse));
+        // as the hunyuan3d backend hands it over (NaN = outside), and with volume_decoding.h's rule
+        if (const Status meshed = put_mesh(out, "hier.mesh", sparse[0], options.octree_resolution); !meshed)
+          std::printf("our marching cubes (hierarchical): %s\n", meshed.error().message().c_str());
+        if (const Status meshed = put_mesh(out, "hier.rule_mesh", sparse[0], options.octree_resolution, true); !meshed)
+          std::printf("our marching cubes (hierarchical, NaN rule): %s\n", meshed.error().message().c_str());
       }
     }
   } catch (const c10::Error& e) {
@@ -245,6 +340,142 @@ Status make_tiny(const fs::path& root) {
   return models::write_safetensors(dir / "io.fp32.safetensors", io_list);
 }
 
+// ---------------------------------------------------------------------------------------------
+// --bench: Hunyuan3DPipeline end to end, per stage (docs/benchmarks.md).
+
+// LibTorch's caching allocator: the peak of allocated bytes on device 0 since the last reset (0 when
+// this build cannot read it: a CPU LibTorch, or ORFEAS_PARITY_WITH_ALLOC_STATS off).
+void reset_torch_peak() {
+#if defined(ORFEAS_PARITY_ALLOC_STATS)
+  c10::cuda::CUDACachingAllocator::resetPeakStats(0);
+#endif
+}
+double torch_peak_gib() {
+#if defined(ORFEAS_PARITY_ALLOC_STATS)
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(0);
+  return static_cast<double>(stats.allocated_bytes[0].peak) / (1U << 30U);
+#else
+  return 0.0;
+#endif
+}
+
+struct BenchCase {
+  int steps;
+  int octree;
+  engine::VolumeDecoder decoder;
+};
+
+struct BenchDevice {
+  gpu::Device device;
+  std::unique_ptr<gpu::MemoryPool> pool;
+  std::unique_ptr<gpu::Stream> stream;
+};
+
+Result<BenchDevice> bench_device(bool cuda) {
+  BenchDevice out;
+  if (cuda) {
+    ORFEAS_ASSIGN_OR_RETURN(out.pool, gpu::create_cuda_memory_pool(0));
+    ORFEAS_ASSIGN_OR_RETURN(out.stream, gpu::create_cuda_stream(0));
+    out.device = {{gpu::DeviceKind::kCuda, 0}, out.pool.get(), out.stream->native()};
+  } else {
+    ORFEAS_ASSIGN_OR_RETURN(auto host, gpu::HostMemoryPool::create({}));
+    out.pool = std::move(host);
+    out.device = {{gpu::DeviceKind::kCpu, 0}, out.pool.get(), nullptr};
+  }
+  return out;
+}
+
+Status synchronize(bool cuda) {
+  return cuda ? gpu::cuda_synchronize(0) : ok();
+}
+
+// One run of the pipeline as the hunyuan3d backend drives it; the stage times in seconds as JSON.
+Result<std::string> bench_once(const engine::Hunyuan3DPipeline& pipeline, const at::Tensor& image, const BenchCase& c,
+                               BenchDevice& bench, bool cuda) {
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  engine::GenerateOptions options;
+  options.steps = c.steps;
+  options.octree_resolution = c.octree;
+  options.decoder = c.decoder;
+  ORFEAS_RETURN_IF_ERROR(synchronize(cuda));
+  reset_torch_peak();
+  bench.pool->reset_peak();
+  const auto t0 = Clock::now();
+  ORFEAS_ASSIGN_OR_RETURN(const at::Tensor latents, pipeline.latents(image, options));
+  ORFEAS_RETURN_IF_ERROR(synchronize(cuda));
+  const auto t1 = Clock::now();
+  engine::HierarchicalStats stats;
+  ORFEAS_ASSIGN_OR_RETURN(const at::Tensor logits, pipeline.decode(latents, options, {}, &stats));
+  ORFEAS_RETURN_IF_ERROR(synchronize(cuda));
+  const auto t2 = Clock::now();
+  // the hand-over and the mesh stage, as shape/hunyuan3d_backend.cpp and the pipeline run them
+  const GridGeometry grid = reference_grid(c.octree, options.bounds);
+  ORFEAS_ASSIGN_OR_RETURN(gpu::DeviceScalarVolume volume, gpu::allocate_volume(grid, *bench.pool, bench.device.stream));
+  const int n = c.octree + 1;
+  try {
+    at::Tensor target = at::from_blob(volume.data(), {n, n, n}, logits.options().dtype(at::kFloat));
+    target.copy_(handed_over_volume(logits[0]));
+  } catch (const c10::Error& e) {
+    return tl::unexpected(engine::torch_error(e, "handing the volume over"));
+  }
+  ORFEAS_RETURN_IF_ERROR(synchronize(cuda));
+  const auto t3 = Clock::now();
+  const gpu::DeviceScalarVolume* volumes[] = {&volume};
+  ORFEAS_ASSIGN_OR_RETURN(mesh::MeshBatch meshes, mesh::extract_surfaces(bench.device, volumes));
+  ORFEAS_RETURN_IF_ERROR(synchronize(cuda));
+  const auto t4 = Clock::now();
+  if (meshes.empty() || !meshes[0]) return make_error(ErrorCode::kInternal, "no mesh");
+  const double points = std::pow(static_cast<double>(n), 3);
+  const double evaluated =
+      c.decoder == engine::VolumeDecoder::kDense ? 1.0 : static_cast<double>(stats.evaluated) / points;
+  char line[768];
+  std::snprintf(line, sizeof line,
+                "{\"side\": \"orfeas\", \"steps\": %d, \"octree\": %d, \"decoder\": \"%s\", \"diffusion_s\": %.4f, "
+                "\"decoding_s\": %.4f, \"handover_s\": %.4f, \"marching_cubes_s\": %.4f, \"total_s\": %.4f, "
+                "\"peak_torch_allocated_gib\": %.3f, \"peak_mesh_pool_gib\": %.3f, \"vertices\": %zu, "
+                "\"faces\": %zu, \"evaluated_share\": %.4f}",
+                c.steps, c.octree, c.decoder == engine::VolumeDecoder::kDense ? "dense" : "hierarchical",
+                seconds(t0, t1), seconds(t1, t2), seconds(t2, t3), seconds(t3, t4), seconds(t0, t4), torch_peak_gib(),
+                static_cast<double>(bench.pool->stats().peak_allocated_bytes) / (1U << 30U),
+                meshes[0]->positions.size(), meshes[0]->triangles.size(), evaluated);
+  return std::string(line);
+}
+
+Status bench(const fs::path& model_dir, const fs::path& json_path, bool small) {
+  const bool cuda = at::hasCUDA();
+  const at::Device device = cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  engine::LoadReport report;
+  ORFEAS_ASSIGN_OR_RETURN(auto pipeline,
+                          engine::Hunyuan3DPipeline::load(model_dir, device, cuda ? at::kHalf : at::kFloat, &report));
+  std::printf("bench: %zu tensors loaded in %.1f s\n", report.tensors, report.seconds);
+  ORFEAS_ASSIGN_OR_RETURN(image::ImageRgba8 rgba, image::load_image_file(model_dir / "reference.png", {}));
+  ORFEAS_ASSIGN_OR_RETURN(const at::Tensor image, engine::prepare_reference_image(rgba));
+  ORFEAS_ASSIGN_OR_RETURN(BenchDevice bench_dev, bench_device(cuda));
+  using engine::VolumeDecoder;
+  // the first is the warm-up (CUDA context, cuBLAS handles and kernels, the pool's first blocks)
+  std::vector<BenchCase> cases = {{30, 256, VolumeDecoder::kDense},
+                                  {30, 256, VolumeDecoder::kDense},
+                                  {50, 384, VolumeDecoder::kDense},
+                                  {50, 384, VolumeDecoder::kHierarchical}};
+  if (small)
+    cases = {{2, 16, VolumeDecoder::kDense}, {3, 32, VolumeDecoder::kDense}, {3, 64, VolumeDecoder::kHierarchical}};
+  std::string json = "[\n";
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    ORFEAS_ASSIGN_OR_RETURN(std::string line, bench_once(*pipeline, image, cases[i], bench_dev, cuda));
+    if (i == 0) line.insert(line.size() - 1, ", \"warmup\": true");
+    std::printf("bench %s\n", line.c_str());
+    json += "  " + line + (i + 1 < cases.size() ? ",\n" : "\n");
+  }
+  json += "]\n";
+  std::ofstream file(json_path);
+  file << json;
+  if (!file) return make_error(ErrorCode::kIoError, "cannot write " + json_path.string());
+  return ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -253,8 +484,15 @@ int main(int argc, char** argv) {
     if (!made) std::fprintf(stderr, "%s\n", made.error().message().c_str());
     return made ? 0 : 1;
   }
+  if (argc >= 4 && std::string(argv[1]) == "--bench") {
+    const Status done = bench(argv[2], argv[3], argc == 5 && std::string(argv[4]) == "--small");
+    if (!done) std::fprintf(stderr, "bench: %s\n", done.error().message().c_str());
+    return done ? 0 : 1;
+  }
   if (argc != 2) {
-    std::fprintf(stderr, "usage: orfeas_parity DIR | orfeas_parity --make-tiny DIR\n");
+    std::fprintf(stderr,
+                 "usage: orfeas_parity DIR | orfeas_parity --make-tiny DIR | orfeas_parity --bench MODEL_DIR OUT.json "
+                 "[--small]\n");
     return 2;
   }
   // fp32 rows are true fp32, as the reference script sets it (cuDNN's default is TF32 convolutions)
