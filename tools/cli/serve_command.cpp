@@ -1,9 +1,11 @@
 #include "serve_command.h"
 
-#include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +42,7 @@ struct ServeArgs {
   std::string web_root;  // empty: the source tree's web/dist when it exists; "none": no UI
   long long request_timeout_s = 60;
   int worker_nice = service::ServiceOptions{}.worker_nice;
+  shape::Hunyuan3DSettings hunyuan3d;
 };
 
 ServeArgs& args() {
@@ -107,6 +110,17 @@ void add_serve_command(CLI::App& app) {
   serve->add_option("--request-timeout-s", a.request_timeout_s, "time a client has to send a request's body")
       ->capture_default_str()
       ->check(CLI::Range(1LL, 3600LL));
+  serve->add_option("--model", a.hunyuan3d.model_dir,
+                    "a Hunyuan3D-2 model folder (hunyuan3d-dit-*) for jobs with backend=hunyuan3d; loaded once");
+  serve->add_option("--steps", a.hunyuan3d.steps, "hunyuan3d: diffusion steps (0: the model's)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  serve->add_option("--dtype", a.hunyuan3d.dtype, "hunyuan3d: bf16, fp16, fp32 or auto")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "bf16", "fp16", "fp32"}));
+  serve->add_option("--decoder", a.hunyuan3d.decoder, "hunyuan3d: dense or hierarchical volume decoding")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"dense", "hierarchical"}));
   serve
       ->add_option("--worker-nice", a.worker_nice,
                    "nice value of the pipeline's threads, so requests and events go first (0: unchanged)")
@@ -114,16 +128,32 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 19));
 }
 
+namespace {
+
+// The write end is used from the signal handler (write() is async-signal-safe).
+std::array<int, 2> stop_pipe{-1, -1};
+
+void on_stop_signal(int signal) {
+  const auto byte = static_cast<unsigned char>(signal);
+  const ssize_t written = write(stop_pipe[1], &byte, 1);
+  static_cast<void>(written);
+}
+
+}  // namespace
+
 int run_serve() {
   const ServeArgs& a = args();
 
-  // The signals are taken synchronously by this thread: blocked before any other thread starts
-  // (the service's workers, the server's), so they inherit the mask and none is interrupted.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGTERM and SIGINT reach this thread through a pipe their handler writes to. Not a blocked
+  // mask and sigwait: libraries start threads before main (OpenBLAS's pool, when LibTorch is
+  // linked), and a signal delivered to one of those would kill the process at once.
+  if (pipe2(stop_pipe.data(), O_CLOEXEC) != 0) return fail("cannot make the signal pipe");
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
 
   service::ServiceOptions options;
   options.data_dir = a.data_dir.empty() ? default_data_dir() : std::filesystem::path(a.data_dir);
@@ -133,6 +163,7 @@ int run_serve() {
   options.max_queue_delay = std::chrono::milliseconds(a.max_queue_delay_ms);
   options.job_timeout = std::chrono::seconds(a.job_timeout_s);
   options.worker_nice = a.worker_nice;
+  options.hunyuan3d = a.hunyuan3d;
   options.expire_after = std::chrono::milliseconds(static_cast<long long>(a.expire_after_h * 3600.0 * 1000.0));
   auto service = service::Service::open(options);
   if (!service) return fail(service.error().message());
@@ -165,8 +196,10 @@ int run_serve() {
   if (!api.web_root.empty()) fmt::print("web UI from {}\n", api.web_root.string());
   std::fflush(stdout);
 
-  int received = 0;
-  sigwait(&signals, &received);
+  unsigned char received = 0;
+  while (read(stop_pipe[0], &received, 1) != 1) {
+    // EINTR: a signal while waiting; its byte is in the pipe for the next read.
+  }
   fmt::print("received {}, stopping\n", received == SIGTERM ? "SIGTERM" : "SIGINT");
   std::fflush(stdout);
   (*server)->stop();    // no new requests; those in flight finish
