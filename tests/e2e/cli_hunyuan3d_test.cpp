@@ -5,8 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
 #include "cli_runner.h"
 #include "orfeas/export/stl_reader.h"
+#include "serve_process.h"
 
 namespace orfeas {
 namespace {
@@ -77,6 +83,45 @@ TEST_F(CliHunyuan3DTest, WithoutAModelOrWithABrokenOneItSaysSoAndWritesNothing) 
                                  model_.string(), "-o", out.string()});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_TRUE(fs::is_empty(work_));
+}
+
+// The service: `orfeas serve --model DIR` runs backend=hunyuan3d jobs; a server without a model
+// refuses them at submission.
+TEST_F(CliHunyuan3DTest, TheServiceRunsHunyuan3DJobsWithItsModelAndRefusesThemWithout) {
+  using e2e::http_request;
+  using e2e::HttpReply;
+  using e2e::ServeProcess;
+  using nlohmann::json;
+  const std::string image = read_text(fs::path(ORFEAS_SOURCE_DIR) / "examples/duck.png");
+  const std::vector<std::pair<std::string, std::string>> png = {{"Content-Type", "image/png"}};
+  {
+    ServeProcess server({"--port", "0", "--data-dir", (dir_ / "plain").string(), "--device", "cpu"});
+    const int port = server.wait_for_port(std::chrono::seconds(30));
+    ASSERT_GT(port, 0);
+    const HttpReply refused = http_request(port, "POST", "/api/jobs?backend=hunyuan3d", png, image);
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_NE(refused.body.find("--model"), std::string::npos) << refused.body;
+    EXPECT_EQ(server.stop(SIGTERM, std::chrono::seconds(30)), 0);
+  }
+  ServeProcess server({"--port", "0", "--data-dir", (dir_ / "served").string(), "--device", "cpu", "--model",
+                       model_.string(), "--steps", "2"});
+  const int port = server.wait_for_port(std::chrono::seconds(30));
+  ASSERT_GT(port, 0);
+  const HttpReply submitted =
+      http_request(port, "POST", "/api/jobs?backend=hunyuan3d&resolution=32&format=glb", png, image);
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  const std::string id = json::parse(submitted.body).value("id", "");
+  std::string status;
+  for (int i = 0; i < 1200 && status != "completed" && status != "failed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const HttpReply view = http_request(port, "GET", "/api/jobs/" + id);
+    status = json::parse(view.body, nullptr, false).value("status", "");
+  }
+  ASSERT_EQ(status, "completed") << http_request(port, "GET", "/api/jobs/" + id).body;
+  const HttpReply result = http_request(port, "GET", "/api/jobs/" + id + "/result");
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.body.substr(0, 4), "glTF");
+  EXPECT_EQ(server.stop(SIGTERM, std::chrono::seconds(30)), 0);
 }
 
 }  // namespace

@@ -19,8 +19,9 @@ using Clock = std::chrono::steady_clock;
 
 struct Scheduler::Worker {
   gpu::DeviceSpec spec;
-  std::string name;                  // "cpu", "cuda:0"
-  std::vector<std::string> accepts;  // the job device preferences it takes
+  shape::Hunyuan3DSettings hunyuan3d;  // the service's model, for jobs that ask for hunyuan3d
+  std::string name;                    // "cpu", "cuda:0"
+  std::vector<std::string> accepts;    // the job device preferences it takes
   // Declared in the order they are needed, so the pipelines go first, the pool last.
   std::unique_ptr<gpu::MemoryPool> pool;
   std::unique_ptr<gpu::GpuOptimizer> optimizer;
@@ -41,6 +42,7 @@ struct Scheduler::Worker {
       pipeline::PipelineOptions options;
       options.backend = params.backend;
       options.shape.resolution = params.resolution;
+      options.shape.hunyuan3d = hunyuan3d;
       options.device = spec;
       options.pool = pool.get();
       Result<std::unique_ptr<pipeline::Pipeline>> made = pipeline::Pipeline::create(options);
@@ -66,6 +68,7 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerOptions options, j
   for (const gpu::DeviceSpec& spec : scheduler->options_.devices) {
     auto worker = std::make_unique<Worker>();
     worker->spec = spec;
+    worker->hunyuan3d = scheduler->options_.hunyuan3d;
     worker->name = gpu::device_name(spec);
     gpu::GpuOptimizer::Options optimizer_options;
     if (spec.kind == gpu::DeviceKind::kCuda) {

@@ -45,6 +45,7 @@
 #include "orfeas/jobs/job_store.h"
 #include "orfeas/pipeline/pipeline.h"
 #include "orfeas/service/metrics.h"
+#include "orfeas/shape/shape_backend.h"
 
 namespace orfeas::service {
 
@@ -72,6 +73,9 @@ struct SchedulerOptions {
   std::size_t slots_per_worker = 2;         // batches in flight per worker
   // The slots' nice value (0..19), and their pool helpers' (core/parallel.h BackgroundLoops); 0: unchanged.
   int worker_nice = 0;
+  // The hunyuan3d backend's model and settings, for jobs that ask for it (its weights are loaded
+  // once per device and dtype and shared by that worker's pipelines).
+  shape::Hunyuan3DSettings hunyuan3d;
 };
 
 struct WorkerStatus {

@@ -26,6 +26,7 @@
 #include "orfeas/service/api.h"
 #include "orfeas/service/job_progress.h"
 #include "orfeas/service/scheduler.h"
+#include "orfeas/shape/hunyuan3d_backend.h"
 #include "orfeas/shape/shape_backend.h"
 
 namespace orfeas::service {
@@ -401,6 +402,10 @@ struct Service::Impl final : JobLifecycle {
 
   Result<SubmitAnswer> submit(SubmitRequest request) {
     ORFEAS_RETURN_IF_ERROR(validate_request(request.params, request.priority));
+    if (request.params.backend == shape::kHunyuan3DBackendName && options.hunyuan3d.model_dir.empty()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "this server has no Hunyuan3D-2 model: start it with --model DIR for backend=hunyuan3d");
+    }
     if (!scheduler->serves(request.params.device)) {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("device '{}' is not served here (this server runs on {})", request.params.device,
@@ -550,6 +555,7 @@ Result<std::unique_ptr<Service>> Service::open(ServiceOptions options) {
   scheduler_options.cpu_pool_bytes = impl->options.cpu_pool_bytes;
   scheduler_options.calibration_dir = impl->options.data_dir;
   scheduler_options.worker_nice = impl->options.worker_nice;
+  scheduler_options.hunyuan3d = impl->options.hunyuan3d;
   ORFEAS_ASSIGN_OR_RETURN(impl->scheduler,
                           Scheduler::create(std::move(scheduler_options), *impl->store, *impl, impl->metrics));
   Impl& started = *impl;

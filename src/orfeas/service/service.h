@@ -61,6 +61,7 @@
 #include "orfeas/profiling/profiler.h"
 #include "orfeas/service/events.h"
 #include "orfeas/service/metrics.h"
+#include "orfeas/shape/shape_backend.h"
 
 namespace orfeas::service {
 
@@ -86,6 +87,9 @@ struct ServiceOptions {
   // threads answering requests and streaming events (p99 event latency behind a busy CPU worker:
   // docs/benchmarks.md). 0: the process's priority, unchanged.
   int worker_nice = 10;
+  // The native Hunyuan3D-2 engine's model (`backend=hunyuan3d` jobs; refused when model_dir is
+  // empty) and its settings; see shape/shape_backend.h.
+  shape::Hunyuan3DSettings hunyuan3d;
   // The device probe of CUDA workers' optimizers (null: NVML's); tests pass a fake.
   std::shared_ptr<gpu::DeviceProbe> probe;
   // false: jobs are accepted and queued but no worker claims them until start_workers() (tests of
