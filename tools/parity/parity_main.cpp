@@ -270,8 +270,12 @@ Status run_dtype(const models::ModelFolder& folder, const std::string& dname, at
         options.decoder = engine::VolumeDecoder::kHierarchical;
         ORFEAS_ASSIGN_OR_RETURN(at::Tensor sparse, pipeline->decode(latents, options));
         out.merge(compare_fields(dense, sparse));
-        // as the hunyuan3d backend hands it over (NaN = outside), and with volume_decoding.h's rule
-        if (const Status meshed = put_mesh(out, "hier.mesh", sparse[0], options.octree_resolution); !meshed)
+        // as the hunyuan3d backend hands it over (unevaluated points take their coarse level's
+        // value), and with volume_decoding.h's NaN rule
+        options.unevaluated = engine::Unevaluated::kCoarseValue;
+        ORFEAS_ASSIGN_OR_RETURN(at::Tensor filled, pipeline->decode(latents, options));
+        options.unevaluated = engine::Unevaluated::kNaN;
+        if (const Status meshed = put_mesh(out, "hier.mesh", filled[0], options.octree_resolution); !meshed)
           std::printf("our marching cubes (hierarchical): %s\n", meshed.error().message().c_str());
         if (const Status meshed = put_mesh(out, "hier.rule_mesh", sparse[0], options.octree_resolution, true); !meshed)
           std::printf("our marching cubes (hierarchical, NaN rule): %s\n", meshed.error().message().c_str());
@@ -400,6 +404,7 @@ Result<std::string> bench_once(const engine::Hunyuan3DPipeline& pipeline, const 
   options.steps = c.steps;
   options.octree_resolution = c.octree;
   options.decoder = c.decoder;
+  options.unevaluated = engine::Unevaluated::kCoarseValue;  // as the hunyuan3d backend asks
   ORFEAS_RETURN_IF_ERROR(synchronize(cuda));
   reset_torch_peak();
   bench.pool->reset_peak();

@@ -114,7 +114,7 @@ Result<at::Tensor> Hunyuan3DPipeline::decode(const at::Tensor& latents, const Ge
     };
     if (options.decoder == VolumeDecoder::kHierarchical)
       return decode_hierarchical(geo, kv, options.octree_resolution, options.bounds, options.num_chunks, chunk_progress,
-                                 stats);
+                                 stats, /*min_resolution=*/63, options.unevaluated);
     return decode_dense(geo, kv, options.octree_resolution, options.bounds, options.num_chunks, chunk_progress);
   } catch (const c10::Error& e) {
     return tl::unexpected(torch_error(e, "decoding the shape volume"));

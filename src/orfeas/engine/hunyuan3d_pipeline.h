@@ -10,7 +10,8 @@
 //   ORFEAS_ASSIGN_OR_RETURN(at::Tensor latents, pipeline->latents(image, options, progress));
 //   ORFEAS_ASSIGN_OR_RETURN(at::Tensor logits, pipeline->decode(latents, options, progress));
 //   // logits [B, R+1, R+1, R+1] float32 over [−bounds, bounds]³, index order (x, y, z) with z
-//   // fastest, positive inside; NaN where the hierarchical decoder did not look.
+//   // fastest, positive inside; where the hierarchical decoder did not look, NaN or the coarse
+//   // level's value (GenerateOptions::unevaluated).
 //
 // Errors: load() reports a folder, config or checkpoint problem (kNotFound, kCorruptData,
 // kInvalidArgument); latents()/decode() report kOutOfMemory when the device runs out (the caller
@@ -50,6 +51,9 @@ struct GenerateOptions {
   VolumeDecoder decoder = VolumeDecoder::kDense;
   std::int64_t num_chunks = 8000;  // query points per geometry-decoder call
   double bounds = 1.01;            // the volume spans [−bounds, bounds]³
+  // The hierarchical decoder's unevaluated points: NaN (as the reference), or the coarse level's
+  // value (a finite grid for marching cubes; what the hunyuan3d backend asks for).
+  Unevaluated unevaluated = Unevaluated::kNaN;
 };
 
 // "conditioning" (1 step), "diffusion" (each denoiser call), "decoding" (each chunk).

@@ -153,7 +153,7 @@ namespace {
 
 Result<at::Tensor> hierarchical(const LogitField& field, const at::TensorOptions& options, int octree_resolution,
                                 double bounds, std::int64_t num_chunks, const StepProgress& progress,
-                                HierarchicalStats* stats, int min_resolution) {
+                                HierarchicalStats* stats, int min_resolution, Unevaluated unevaluated) {
   ORFEAS_RETURN_IF_ERROR(check_request(octree_resolution, bounds, num_chunks));
   if (min_resolution < 1) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -180,7 +180,11 @@ Result<at::Tensor> hierarchical(const LogitField& field, const at::TensorOptions
     for (int i = 0; i < (last ? 2 : 1); ++i) fine = dilate(fine);
     const at::Tensor flat = at::nonzero(fine.reshape({-1})).reshape({-1});  // ascending: row-major
     at::Tensor next =
-        at::full({batch, side * side * side}, std::numeric_limits<float>::quiet_NaN(), options.dtype(at::kFloat));
+        unevaluated == Unevaluated::kCoarseValue
+            ? at::upsample_nearest3d(grid.unsqueeze(1), {side, side, side})
+                  .reshape({batch, side * side * side})
+                  .contiguous()
+            : at::full({batch, side * side * side}, std::numeric_limits<float>::quiet_NaN(), options.dtype(at::kFloat));
     steps += static_cast<std::size_t>(chunks_for(flat.size(0), num_chunks));
     const at::Tensor axis = dense_grid_axis(levels[l], bounds).to(options);
     evaluate(field, axis, side, flat, flat.size(0), next, num_chunks, step, steps, progress);
@@ -199,15 +203,16 @@ Result<at::Tensor> hierarchical(const LogitField& field, const at::TensorOptions
 
 Result<at::Tensor> decode_hierarchical(const LogitField& field, const at::TensorOptions& points, int octree_resolution,
                                        double bounds, std::int64_t num_chunks, const StepProgress& progress,
-                                       HierarchicalStats* stats, int min_resolution) {
-  return hierarchical(field, points, octree_resolution, bounds, num_chunks, progress, stats, min_resolution);
+                                       HierarchicalStats* stats, int min_resolution, Unevaluated unevaluated) {
+  return hierarchical(field, points, octree_resolution, bounds, num_chunks, progress, stats, min_resolution,
+                      unevaluated);
 }
 
 Result<at::Tensor> decode_hierarchical(const GeometryDecoder& decoder, const at::Tensor& kv, int octree_resolution,
                                        double bounds, std::int64_t num_chunks, const StepProgress& progress,
-                                       HierarchicalStats* stats, int min_resolution) {
+                                       HierarchicalStats* stats, int min_resolution, Unevaluated unevaluated) {
   return hierarchical(decoder_field(decoder, kv), points_options(decoder), octree_resolution, bounds, num_chunks,
-                      progress, stats, min_resolution);
+                      progress, stats, min_resolution, unevaluated);
 }
 
 }  // namespace orfeas::engine

@@ -84,16 +84,27 @@ struct HierarchicalStats {
                                               int octree_resolution, double bounds, std::int64_t num_chunks,
                                               const StepProgress& progress);
 
-// -> [B, R+1, R+1, R+1] f32, NaN where not evaluated. `stats` (optional, borrowed) is filled in.
-// `min_resolution`: the coarsest level is the last halving of R that is still ≥ it (63 as FlashVDM).
+// What unevaluated points hold: NaN (the reference's choice: its mesh export drops them), or the
+// value of the nearest point of the coarser level (recursively, so always a decoded value). A point
+// is left unevaluated only far from the surface, where the coarse level's sign is the field's, so
+// kCoarseValue gives a finite grid any marching cubes meshes to the same surface (no faces inside
+// unevaluated regions: NaN read as "outside" would put an inner shell around every region deep
+// inside the object).
+enum class Unevaluated { kNaN, kCoarseValue };
+
+// -> [B, R+1, R+1, R+1] f32, unevaluated points as `unevaluated` says. `stats` (optional,
+// borrowed) is filled in. `min_resolution`: the coarsest level is the last halving of R that is
+// still ≥ it (63 as FlashVDM).
 [[nodiscard]] Result<at::Tensor> decode_hierarchical(const GeometryDecoder& decoder, const at::Tensor& kv,
                                                      int octree_resolution, double bounds, std::int64_t num_chunks,
                                                      const StepProgress& progress, HierarchicalStats* stats = nullptr,
-                                                     int min_resolution = 63);
+                                                     int min_resolution = 63,
+                                                     Unevaluated unevaluated = Unevaluated::kNaN);
 [[nodiscard]] Result<at::Tensor> decode_hierarchical(const LogitField& field, const at::TensorOptions& points,
                                                      int octree_resolution, double bounds, std::int64_t num_chunks,
                                                      const StepProgress& progress, HierarchicalStats* stats = nullptr,
-                                                     int min_resolution = 63);
+                                                     int min_resolution = 63,
+                                                     Unevaluated unevaluated = Unevaluated::kNaN);
 
 // The near-surface marks of a grid [D, D, D] (f32, NaN = unevaluated): a valid point whose sign
 // differs from one of its 6 face neighbours (edge-replicated; NaN neighbours count as equal), or

@@ -191,6 +191,22 @@ TEST(VolumeDecoding, HierarchicalAgreesWithDenseOnThreeLevelsAndTwoBatchItems) {
             << 100.0 * static_cast<double>(stats.evaluated) / static_cast<double>(stats.dense_points) << "%)\n";
 }
 
+TEST(VolumeDecoding, CoarseValuesFillTheUnevaluatedPointsWithTheFieldsSign) {
+  const LogitField field = torus_and_sphere;
+  const auto with_nan = decode_hierarchical(field, kF32, 128, 1.01, 1 << 20, {}, nullptr, /*min_resolution=*/32);
+  const auto filled = decode_hierarchical(field, kF32, 128, 1.01, 1 << 20, {}, nullptr, /*min_resolution=*/32,
+                                          Unevaluated::kCoarseValue);
+  const auto dense = decode_dense(field, kF32, 128, 1.01, 1 << 20, {});
+  ASSERT_TRUE(with_nan && filled && dense);
+  EXPECT_FALSE(at::isnan(*filled).any().item<bool>());
+  const at::Tensor evaluated = ~at::isnan(*with_nan);
+  ASSERT_TRUE(evaluated.logical_not().any().item<bool>());  // something was left out
+  // Evaluated points keep their values; the others take a coarse value of the field's own sign.
+  EXPECT_TRUE(at::equal(filled->masked_select(evaluated), with_nan->masked_select(evaluated)));
+  const at::Tensor skipped = evaluated.logical_not();
+  EXPECT_TRUE(at::equal(at::sign(filled->masked_select(skipped)), at::sign(dense->masked_select(skipped))));
+}
+
 TEST(VolumeDecoding, GeometryDecoderGridsMatchDirectQueries) {
   const models::ShapeVaeConfig config = tiny_shape_vae_config();
   auto vae = ShapeVae::load(Weights::from(random_shape_vae_weights(config, 5)), config);

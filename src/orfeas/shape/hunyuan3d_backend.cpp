@@ -98,6 +98,7 @@ class Hunyuan3DBackend final : public ShapeBackend {
     generate.num_chunks = settings_.num_chunks;
     generate.decoder =
         settings_.decoder == "hierarchical" ? engine::VolumeDecoder::kHierarchical : engine::VolumeDecoder::kDense;
+    generate.unevaluated = engine::Unevaluated::kCoarseValue;  // a finite grid: no inner shells
     // Progress: the diffusion steps, then the decoding chunks (a dense grid's count; the
     // hierarchical decoder's own fraction mapped onto it).
     const auto steps = static_cast<std::size_t>(generate.steps.value_or(pipeline_->default_steps()));
@@ -125,8 +126,7 @@ class Hunyuan3DBackend final : public ShapeBackend {
         if (!volume) return tl::unexpected(volume.error());  // the batch does not fit: split it
         const at::Tensor item = logits[static_cast<std::int64_t>(b)];
         // Ours: negative inside, x fastest ([z][y][x]); the reference's: positive inside, [x][y][z].
-        const at::Tensor ours =
-            at::where(at::isnan(item), at::scalar_tensor(1.0, item.options()), -item).permute({2, 1, 0}).contiguous();
+        const at::Tensor ours = (-item).permute({2, 1, 0}).contiguous();
         at::Tensor target = at::from_blob(volume->data(), {n, n, n}, item.options().dtype(at::kFloat));
         target.copy_(ours);
         // Reading one value back waits for LibTorch's stream, so the pool's stream sees the copy.

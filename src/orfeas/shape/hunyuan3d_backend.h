@@ -9,7 +9,8 @@
 // Each image's cut-out (PreprocessedImage::cutout: the pipeline keeps it for this backend) is
 // framed as the reference frames it (border 0.15, 512 px, white), the batch is conditioned,
 // sampled and decoded together, and each logit grid becomes a volume of the pool: negated (the
-// project's volumes are negative inside), unevaluated points outside, over [−1.01, 1.01]³ with the
+// project's volumes are negative inside; the hierarchical decoder's unevaluated points take their
+// coarse level's value), over [−1.01, 1.01]³ with the
 // reference's vertex scaling (grid index i at −1.01 + i·2.02/(R+1)).
 // The weights are loaded when the backend is created and shared by every backend of the process
 // that names the same folder, device and dtype. Builds without LibTorch answer kUnavailable.
