@@ -38,7 +38,7 @@ struct PreprocessedImage {
   Mask mask;          // [canvas_size, canvas_size]
   // With keep_cutout: the decoded image, alpha 0 outside the mask and its own alpha inside
   // (anti-aliased edges stay); empty otherwise.
-  ImageRgba8 cutout;
+  ImageRgba8 cutout{};
 };
 
 [[nodiscard]] Result<PreprocessedImage> preprocess_image(std::span<const std::uint8_t> bytes,

@@ -49,7 +49,7 @@ struct Hunyuan3DSettings {
 struct ShapeOptions {
   int resolution = 256;    // grid cells per axis, [8, 1024] (hunyuan3d: the octree resolution)
   float thickness = 1.0F;  // depth scale of the inflation: 1 makes a disc a sphere, (0, 4]
-  Hunyuan3DSettings hunyuan3d;
+  Hunyuan3DSettings hunyuan3d{};
 };
 
 [[nodiscard]] Status validate(const ShapeOptions& options);
