@@ -243,7 +243,7 @@ TEST(InflateFieldTest, RejectsLikeGenerate) {
   EXPECT_EQ(mismatched.error().code(), ErrorCode::kInvalidArgument);
 }
 
-TEST(ShapeBackendTest, FactoryKnowsInflateOnly) {
+TEST(ShapeBackendTest, FactoryKnowsInflateAndHunyuan3D) {
   HostDevice host = host_device();
   auto backend = create_shape_backend("inflate", host.device);
   ASSERT_TRUE(backend.has_value());
@@ -252,7 +252,13 @@ TEST(ShapeBackendTest, FactoryKnowsInflateOnly) {
   const auto unknown = create_shape_backend("hunyuan9", host.device);
   ASSERT_FALSE(unknown.has_value());
   EXPECT_NE(unknown.error().message().find("hunyuan9"), std::string::npos);
-  EXPECT_EQ(shape_backend_names(), std::vector<std::string>{"inflate"});
+  EXPECT_EQ(shape_backend_names(), (std::vector<std::string>{"inflate", "hunyuan3d"}));
+  // hunyuan3d needs a model folder (or, in a build without LibTorch, is not there at all).
+  const auto no_model = create_shape_backend("hunyuan3d", host.device);
+  ASSERT_FALSE(no_model.has_value());
+  EXPECT_TRUE(no_model.error().code() == ErrorCode::kInvalidArgument ||
+              no_model.error().code() == ErrorCode::kUnavailable)
+      << no_model.error().message();
 }
 
 TEST(ShapeBackendTest, CudaWithoutCudaIsUnavailable) {
