@@ -37,6 +37,18 @@ Result<std::unique_ptr<Hunyuan3DPipeline>> Hunyuan3DPipeline::load(const std::fi
 Result<std::unique_ptr<Hunyuan3DPipeline>> Hunyuan3DPipeline::from_weights(const models::PipelineConfig& config,
                                                                            const Weights& weights,
                                                                            models::ModelVariant variant) {
+  // Loading reshapes and copies some tensors (on the GPU: allocations that can fail): a LibTorch
+  // failure is an error value here too, never an exception out of the engine.
+  try {
+    return assemble(config, weights, variant);
+  } catch (const c10::Error& e) {
+    return tl::unexpected(torch_error(e, "loading the model's modules"));
+  }
+}
+
+Result<std::unique_ptr<Hunyuan3DPipeline>> Hunyuan3DPipeline::assemble(const models::PipelineConfig& config,
+                                                                       const Weights& weights,
+                                                                       models::ModelVariant variant) {
   ORFEAS_ASSIGN_OR_RETURN(Conditioner conditioner, Conditioner::load(weights.scope("conditioner."), config.dino));
   ORFEAS_ASSIGN_OR_RETURN(ShapeVae vae, ShapeVae::load(weights.scope("vae."), config.vae));
   std::variant<Hunyuan3DDit, HunyuanDitPlain> denoiser;

@@ -86,6 +86,11 @@ class Hunyuan3DPipeline {
   [[nodiscard]] at::ScalarType dtype() const { return dtype_; }
 
  private:
+  // from_weights without the guard against LibTorch's exceptions.
+  [[nodiscard]] static Result<std::unique_ptr<Hunyuan3DPipeline>> assemble(const models::PipelineConfig& config,
+                                                                           const Weights& weights,
+                                                                           models::ModelVariant variant);
+
   Hunyuan3DPipeline(models::PipelineConfig config, models::ModelVariant variant, Conditioner conditioner,
                     std::variant<Hunyuan3DDit, HunyuanDitPlain> denoiser, ShapeVae vae, at::Device device,
                     at::ScalarType dtype);
