@@ -2,7 +2,8 @@
 """The reference side of the parity harness (docs/parity.md): Tencent's own modules, at the real
 Hunyuan3D-2 / 2.1 configurations, with seeded random weights.
 
-    python3 tools/parity/hy3d_reference.py OUT [--models v2-0,v2-mini,v2-0-turbo,v2-1] [--dtypes fp32,fp16,bf16]
+    python3 tools/parity/hy3d_reference.py OUT [--models v2-0,v2-mini,v2-0-turbo,v2-1,v2-0-fast,v2-mv]
+                                               [--dtypes fp32,fp16,bf16] [--octree 256,384]
     python3 tools/parity/hy3d_reference.py OUT --bench          # timings of the reference pipeline
 
 For each model it writes OUT/<model>/config.yaml (the real hyper-parameters) and
@@ -17,10 +18,14 @@ run_gpu.sh), with small stand-ins for the packages the GPU machine lacks (diffus
 omegaconf) registered before the import. Weights are rounded to fp16 once and saved: every dtype's
 run, ours and theirs, starts from the same values.
 
-The model that is meshed (v2-0) gets a geometry decoder whose field is a closed surface well inside
-the box: its output_proj is fitted by ridge regression (on the decoder's own features for the
-sampled latents) to a sphere's logits, so that the mesh comparison measures marching cubes and not
-how each side caps a surface cut by the box (fit_sphere_).
+Sampling (fp16): v2-0 and v2-0-fast 50 steps (the pipeline's default; -fast with the guidance as an
+embedding, no CFG batch), the turbo model 5; the multi-view model 50 steps on four views and again on
+two (front + left). The multi-view conditioner is also run on front + back (view indices 0, 2).
+
+The model that is meshed (v2-0, at each --octree resolution) gets a geometry decoder whose field is
+a closed surface well inside the box: its output_proj is fitted by ridge regression (on the
+decoder's own features for the sampled latents) to a sphere's logits, so that the mesh comparison
+measures marching cubes and not how each side caps a surface cut by the box (fit_sphere_).
 
 --bench times the reference pipeline (fp16: conditioning + sampling, the dense VanillaVolumeDecoder,
 scikit-image's marching cubes) on the v2-0 folder written before, after a warm-up, and writes
@@ -190,17 +195,25 @@ EULER = dict(target="hy3dgen.shapegen.schedulers.FlowMatchEulerDiscreteScheduler
 # and the consistency scheduler with pcm_timesteps 100 (kijai's hard-coded value).
 CONSISTENCY = dict(target="hy3dgen.shapegen.schedulers.ConsistencyFlowMatchEulerDiscreteScheduler",
                    params=dict(num_train_timesteps=1000, pcm_timesteps=100))
+# The -fast and -mv hub configs were never seen either (notes §2.2). -fast: v2-0 with guidance_embed
+# and the plain Euler schedule, run by the same pipeline class (Hunyuan3DDiTFlowMatchingPipeline
+# skips CFG and embeds the guidance scale when the model has guidance_embed). -mv: v2-0's DiT and VAE
+# (the fact sheet: "the same geometry is reported for mv"; 3072 latents), the encoder
+# DinoImageEncoderMV (view_num left out: its default, 4, as the reference and our parser take it)
+# and MVImageProcessorV2, which the pipeline needs for a dict of views (prepare_image).
 
 
-def pipeline_config(model, vae, dino, scheduler, denoiser="hy3dgen.shapegen.models.Hunyuan3DDiT"):
+def pipeline_config(model, vae, dino, scheduler, denoiser="hy3dgen.shapegen.models.Hunyuan3DDiT", multiview=False):
     return dict(
         model=dict(target=denoiser, params=model),
         vae=dict(target="hy3dgen.shapegen.models.ShapeVAE", params=vae),
         conditioner=dict(target="hy3dgen.shapegen.models.SingleImageEncoder",
-                         params=dict(main_image_encoder=dict(type="DinoImageEncoder",
-                                                             kwargs=dict(config=dino, image_size=518)))),
+                         params=dict(main_image_encoder=dict(
+                             type="DinoImageEncoderMV" if multiview else "DinoImageEncoder",
+                             kwargs=dict(config=dino, image_size=518)))),
         scheduler=scheduler,
-        image_processor=dict(target="hy3dgen.shapegen.preprocessors.ImageProcessorV2",
+        image_processor=dict(target="hy3dgen.shapegen.preprocessors." +
+                             ("MVImageProcessorV2" if multiview else "ImageProcessorV2"),
                              params=dict(size=512, border_ratio=0.15)),
         pipeline=dict(target="hy3dgen.shapegen.pipelines.Hunyuan3DDiTFlowMatchingPipeline"))
 
@@ -210,11 +223,16 @@ MODELS = {
     "v2-mini": pipeline_config(dict(DIT_V2_0, depth=8, depth_single_blocks=16),
                                dict(VAE_V2_0, num_latents=512, scale_factor=1.0188137142395404), DINO_GIANT, EULER),
     "v2-0-turbo": pipeline_config(dict(DIT_V2_0, guidance_embed=True), VAE_V2_0, DINO_GIANT, CONSISTENCY),
+    "v2-0-fast": pipeline_config(dict(DIT_V2_0, guidance_embed=True), VAE_V2_0, DINO_GIANT, EULER),
+    "v2-mv": pipeline_config(DIT_V2_0, VAE_V2_0, DINO_GIANT, EULER, multiview=True),
     "v2-1": pipeline_config(PLAIN_V2_1, VAE_V2_1, DINO_LARGE, EULER,
                             denoiser="hy3dshape.models.denoisers.hunyuandit.HunYuanDiTPlain"),
 }
 FOLDERS = {"v2-0": "hunyuan3d-dit-v2-0", "v2-mini": "hunyuan3d-dit-v2-mini",
-           "v2-0-turbo": "hunyuan3d-dit-v2-0-turbo", "v2-1": "hunyuan3d-dit-v2-1"}
+           "v2-0-turbo": "hunyuan3d-dit-v2-0-turbo", "v2-1": "hunyuan3d-dit-v2-1",
+           "v2-0-fast": "hunyuan3d-dit-v2-0-fast", "v2-mv": "hunyuan3d-dit-v2-mv"}
+# the views of the multi-view model: MVImageProcessorV2's tags and their view indices
+VIEW_TAGS = ("front", "left", "back", "right")
 DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -264,15 +282,18 @@ def save_checkpoint(path, parts):
     return len(tensors)
 
 
-def reference_image(path, size=640):
-    """A deterministic RGBA cut-out: a shaded ellipse on transparency."""
+def reference_image(path, size=640, view=0):
+    """A deterministic RGBA cut-out: a shaded ellipse on transparency (view k > 0: another ellipse,
+    another shade, for the views of the multi-view model)."""
     from PIL import Image
     y, x = np.mgrid[0:size, 0:size].astype(np.float32)
-    inside = ((x - 300) / 210) ** 2 + ((y - 340) / 160) ** 2 <= 1
+    cx, cy, rx, ry = (300, 340, 210, 160) if view == 0 else (320 - 15 * view, 300 + 10 * view, 130 + 25 * view,
+                                                             220 - 20 * view)
+    inside = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
     rgba = np.zeros((size, size, 4), np.uint8)
     rgba[..., 0] = (x * 255 / size).astype(np.uint8)
     rgba[..., 1] = (y * 255 / size).astype(np.uint8)
-    rgba[..., 2] = 128
+    rgba[..., 2] = 128 + 30 * view
     rgba[..., 3] = np.where(inside, 255, 0)
     Image.fromarray(rgba, "RGBA").save(path)
     return Image.open(path)
@@ -302,7 +323,26 @@ def build(ref, name, cfg, device, randomize=True):
     return model.eval(), vae.eval(), conditioner.eval()
 
 
-def run_model(ref, name, out, device, dtypes, steps, octree, log):
+def is_multiview(cfg):
+    return cfg["conditioner"]["params"]["main_image_encoder"]["type"] == "DinoImageEncoderMV"
+
+
+def multiview_inputs(ref, folder):
+    """The multi-view model's images: four cut-outs written as view<k>.png (k = the view index) and
+    MVImageProcessorV2's output for three dicts of them — all four views, front + back (indices 0, 2:
+    a gap) and front + left (0, 1) — each given out of index order, so the processor's sorting is
+    part of what is compared. Returns {name: (images [1, V, 3, 512, 512], view indices)}."""
+    views = {tag: reference_image(os.path.join(folder, f"view{k}.png"), view=k) for k, tag in enumerate(VIEW_TAGS)}
+    processor = ref.pre.MVImageProcessorV2(512, border_ratio=0.15)
+    out = {}
+    for key, tags in (("all", ("back", "right", "front", "left")), ("front_back", ("back", "front")),
+                      ("front_left", ("left", "front"))):
+        r = processor({tag: views[tag] for tag in tags})
+        out[key] = (r["image"], tuple(int(v) for v in r["view_idxs"]))
+    return out
+
+
+def run_model(ref, name, out, device, dtypes, steps, octrees, log):
     cfg = MODELS[name]
     folder = os.path.join(out, FOLDERS[name])
     os.makedirs(folder, exist_ok=True)
@@ -310,10 +350,17 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
         yaml.safe_dump(cfg, f, sort_keys=False)
     t0 = time.time()
     model, vae, conditioner = build(ref, name, cfg, device)
-    image = reference_image(os.path.join(folder, "reference.png"))
-    processor = ref.pre.ImageProcessorV2(512, border_ratio=0.15)
-    prepared = processor(image)["image"]  # [1, 3, 512, 512] f32 CPU
-    if name == "v2-0" and steps > 0 and octree > 0:
+    multiview = is_multiview(cfg)
+    view_idxs = None
+    if multiview:
+        mv = multiview_inputs(ref, folder)
+        prepared, view_idxs = mv["all"]  # [1, 4, 3, 512, 512], (0, 1, 2, 3)
+        log(f"{name}: views {', '.join(f'{k} {v[1]}' for k, v in mv.items())}")
+    else:
+        image = reference_image(os.path.join(folder, "reference.png"))
+        processor = ref.pre.ImageProcessorV2(512, border_ratio=0.15)
+        prepared = processor(image)["image"]  # [1, 3, 512, 512] f32 CPU
+    if name == "v2-0" and steps > 0 and octrees:
         fit_sphere_(ref, cfg, model, vae, conditioner, prepared, device, steps, log)
     n = save_checkpoint(os.path.join(folder, "model.fp16.safetensors"),
                         [("model", model, ()), ("vae", vae, ("encoder.", "pre_kl.")),
@@ -322,6 +369,8 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
     m, v = cfg["model"]["params"], cfg["vae"]["params"]
     dino = cfg["conditioner"]["params"]["main_image_encoder"]["kwargs"]["config"]
     latents_n, ctx = v["num_latents"], dino["hidden_size"]
+    # the denoiser's context: 1370 tokens per view (the multi-view model's four views: 5480)
+    context_n = 1370 * (prepared.shape[1] if multiview else 1)
     for dname in dtypes:
         dt = DTYPES[dname]
         model.to(dt), vae.to(dt), conditioner.to(dt)
@@ -332,12 +381,19 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
             pixels = seeded((1, 3, 518, 518), 10)
             io["dino.pixels"] = pixels
             io["dino.ref"] = conditioner.main_image_encoder.model(cu(pixels)).last_hidden_state
-            # Conditioner: the reference's prepared image, preprocessing + encoding
+            # Conditioner: the reference's prepared image(s), preprocessing + encoding; the multi-view
+            # encoder with the view indices as the pipeline passes them (a list of one tuple)
             io["cond.image"] = prepared
-            io["cond.ref"] = conditioner(image=prepared)["main"]
+            if multiview:
+                io["cond.ref"] = conditioner(image=prepared, view_idxs=[view_idxs])["main"]
+                images2, idx2 = mv["front_back"]
+                io["cond2.image"], io["cond2.views"] = images2, torch.tensor(idx2, dtype=torch.int64)
+                io["cond2.ref"] = conditioner(image=images2, view_idxs=[idx2])["main"]
+            else:
+                io["cond.ref"] = conditioner(image=prepared)["main"]
             # Denoiser: a CFG-shaped batch of 2
             x, t = seeded((2, latents_n, 64), 11), torch.tensor([0.37, 0.905])
-            cond = seeded((2, 1370, ctx), 12)
+            cond = seeded((2, context_n, ctx), 12)
             io["dit.x"], io["dit.t"], io["dit.cond"] = x, t, cond
             if name == "v2-1":
                 io["dit.ref"] = model(cu(x), cu(t), {"main": cu(cond)})
@@ -353,9 +409,19 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
             pts = seeded((1, 8000, 3), 14).clamp(-1, 1) * 1.01
             io["geo.points"] = pts
             io["geo.ref"] = vae.geo_decoder(queries=cu(pts), latents=tokens)[..., 0]
-        if name in ("v2-0", "v2-0-turbo") and dname == "fp16" and steps > 0:
-            sampling(ref, cfg, model, vae, conditioner, prepared, device, dt,
-                     steps if name == "v2-0" else 5, octree if name == "v2-0" else 0, io, log)
+        if dname == "fp16" and steps > 0 and name in ("v2-0", "v2-0-turbo", "v2-0-fast", "v2-mv"):
+            n_steps = 5 if name == "v2-0-turbo" else steps
+            sampling(ref, cfg, model, vae, conditioner, prepared, device, dt, n_steps,
+                     octrees if name == "v2-0" else (), io, log, view_idxs=view_idxs)
+            if multiview:  # two views, front + left (0, 1): the pipeline's index order
+                images2, idx2 = mv["front_left"]
+                t1 = time.time()
+                io["sample2.image"], io["sample2.views"] = images2, torch.tensor(idx2, dtype=torch.int64)
+                io["sample2.ref"] = sample_latents(ref, cfg, model, vae, conditioner, images2, device, dt, n_steps,
+                                                   view_idxs=idx2)
+                io["sample2.steps"] = torch.tensor([n_steps])
+                torch.cuda.synchronize()
+                log(f"sampling with views {idx2}: {n_steps} steps in {time.time() - t1:.1f} s")
         # bf16 outputs as float32 (exact): numpy, and so compare.py, has no bfloat16
         io = {k: t.detach().to("cpu", torch.float32 if t.dtype == torch.bfloat16 else t.dtype).contiguous()
               for k, t in io.items()}
@@ -365,15 +431,23 @@ def run_model(ref, name, out, device, dtypes, steps, octree, log):
     torch.cuda.empty_cache()
 
 
-def sampling(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, octree, io, log):
+def sampling(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, octrees, io, log, view_idxs=None):
     t0 = time.time()
-    latents = sample_latents(ref, cfg, model, vae, conditioner, prepared, device, dt, steps)
+    latents = sample_latents(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, view_idxs=view_idxs)
     torch.cuda.synchronize()
     io["sample.ref"] = latents
     io["sample.steps"] = torch.tensor([steps])
     log(f"sampling: {steps} steps in {time.time() - t0:.1f} s")
-    if octree <= 0:
+    if not octrees:
         return
+    io["mesh.octrees"] = torch.tensor(list(octrees), dtype=torch.int64)
+    for octree in octrees:
+        mesh_case(ref, vae, latents, octree, io, f"mesh.{octree}.", log)
+
+
+def mesh_case(ref, vae, latents, octree, io, key, log):
+    """The reference's dense volume of the latents at `octree` and scikit-image's mesh of it, under
+    '<key>ref_vertices' / '<key>ref_faces' (and the field's border and inside share)."""
     with torch.inference_mode():
         t0 = time.time()
         tokens = vae(1.0 / vae.scale_factor * latents)
@@ -383,13 +457,14 @@ def sampling(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, oct
         log(f"dense decoding at {octree}: {time.time() - t0:.1f} s; logits in "
             f"[{grid.min().item():.3g}, {grid.max().item():.3g}], {(grid > 0).float().mean().item():.3f} inside")
     field = grid[0].cpu().numpy()
-    io["mesh.octree"] = torch.tensor([octree])
+    del grid, tokens
     # grid points on the box's faces that are inside: 0 for a closed surface that needs no capping
     border = np.concatenate([field[[0, -1]].ravel(), field[:, [0, -1]].ravel(), field[:, :, [0, -1]].ravel()])
-    io["mesh.border_inside"] = torch.tensor([int((border > 0).sum())])
-    io["mesh.inside_share"] = torch.tensor([float((field > 0).mean())])
+    io[key + "border_inside"] = torch.tensor([int((border > 0).sum())])
+    io[key + "inside_share"] = torch.tensor([float((field > 0).mean())])
     try:
         from skimage import measure
+        t0 = time.time()
         verts, faces, _, _ = measure.marching_cubes(field, 0.0, method="lewiner")
         # the reference's vertex mapping (SurfaceExtractor.__call__): v / (R + 1) · 2.02 − 1.01
         verts = (verts / np.array([octree + 1] * 3) * 2.02 - 1.01).astype(np.float32)
@@ -397,22 +472,28 @@ def sampling(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, oct
         # their faces (notes §1.15; none on a dense grid)
         finite = np.isfinite(verts).all(1)
         faces = faces[finite[faces].all(1)]
-        io["mesh.ref_vertices"] = torch.from_numpy(verts)
-        io["mesh.ref_faces"] = torch.from_numpy(np.ascontiguousarray(faces[:, ::-1]).astype(np.int32))
-        log(f"reference mesh: {len(verts)} vertices ({int((~finite).sum())} not finite), {len(faces)} faces; "
-            f"{int(io['mesh.border_inside'][0])} border points inside")
+        io[key + "ref_vertices"] = torch.from_numpy(verts)
+        io[key + "ref_faces"] = torch.from_numpy(np.ascontiguousarray(faces[:, ::-1]).astype(np.int32))
+        log(f"reference mesh at {octree}: {len(verts)} vertices ({int((~finite).sum())} not finite), "
+            f"{len(faces)} faces; {int(io[key + 'border_inside'][0])} border points inside; "
+            f"marching cubes {time.time() - t0:.1f} s")
     except Exception as e:  # noqa: BLE001 (no surface: recorded, not fatal)
-        log(f"reference marching cubes failed: {e}")
+        log(f"reference marching cubes at {octree} failed: {e}")
 
 
-def sample_latents(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, seed=0):
-    """The reference pipeline's latents for the prepared image (its prepare_image replaced)."""
+def sample_latents(ref, cfg, model, vae, conditioner, prepared, device, dt, steps, seed=0, view_idxs=None):
+    """The reference pipeline's latents for the prepared image (its prepare_image replaced; for the
+    multi-view model with the view indices MVImageProcessorV2 gives, as prepare_image passes them:
+    a list with one tuple per image)."""
     sched_cfg = cfg["scheduler"]
     cls = getattr(ref.sched, sched_cfg["target"].rsplit(".", 1)[-1])
     pipe = ref.pipe.Hunyuan3DDiTFlowMatchingPipeline(
         vae=vae, model=model, scheduler=cls(**sched_cfg["params"]), conditioner=conditioner,
         image_processor=None, device=device, dtype=dt)
-    pipe.prepare_image = lambda image: {"image": prepared, "mask": None}  # the same prepared pixels as ours
+    inputs = {"image": prepared, "mask": None}
+    if view_idxs is not None:
+        inputs["view_idxs"] = [tuple(view_idxs)]
+    pipe.prepare_image = lambda image: dict(inputs)  # the same prepared pixels as ours
     return pipe(image="unused", num_inference_steps=steps, guidance_scale=5.0,
                 generator=torch.Generator().manual_seed(seed), output_type="latent", enable_pbar=False)
 
@@ -523,10 +604,10 @@ def bench_reference(ref, out, device, log, cases=((30, 256), (50, 384)), warmup=
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out")
-    ap.add_argument("--models", default="v2-0,v2-1,v2-mini,v2-0-turbo")
+    ap.add_argument("--models", default="v2-0,v2-1,v2-mini,v2-0-turbo,v2-0-fast,v2-mv")
     ap.add_argument("--dtypes", default="fp32,fp16")
     ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--octree", type=int, default=256)
+    ap.add_argument("--octree", default="256,384", help="the mesh rows' octree resolutions (v2-0, fp16)")
     ap.add_argument("--bench", action="store_true", help="time the reference pipeline on OUT's v2-0 folder")
     args = ap.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False  # the fp32 rows are true fp32 on both sides
@@ -545,7 +626,8 @@ def main():
         bench_reference(ref, args.out, "cuda", log)
         return
     for name in args.models.split(","):
-        run_model(ref, name, args.out, "cuda", args.dtypes.split(","), args.steps, args.octree, log)
+        run_model(ref, name, args.out, "cuda", args.dtypes.split(","), args.steps,
+                  tuple(int(r) for r in args.octree.split(",") if r), log)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,22 @@
 // orfeas_parity: the engine's side of the parity harness (docs/parity.md, tools/parity/).
 //
 //   orfeas_parity DIR                  # every model folder under DIR that hy3d_reference.py wrote
-//   orfeas_parity --make-tiny DIR      # a tiny v2-0-style folder with inputs only (local dry run)
+//   orfeas_parity --make-tiny DIR      # tiny v2-0-, -fast- and mv-style folders with inputs only (dry run)
 //   orfeas_parity --bench MODEL_DIR OUT.json   # timings of Hunyuan3DPipeline end to end (fp16 on CUDA)
 //
 // For each folder (config.yaml + model.fp16.safetensors, the official layout) and each
 // io.<dtype>.safetensors in it, the checkpoint is loaded with the engine in that dtype, every
 // case's inputs ('<case>.<input>') are run through our modules, and the outputs are written to
 // ours.<dtype>.safetensors as '<case>.out' (float32), for compare.py. Cases: dino (DINOv2 on
-// pixels), cond (Conditioner: preprocess + encode of the prepared image), prep (our
-// prepare_reference_image of reference.png), dit (the denoiser), vae (decode_latents), geo (the
-// geometry decoder on points), sample (Hunyuan3DPipeline::latents from the seed), mesh (our marching
-// cubes of the dense volume of the sampled latents, as the hunyuan3d backend hands it over) and hier
-// (the hierarchical decoder's field and surface against the dense one on the same latents).
+// pixels), cond (Conditioner: preprocess + encode of the prepared image; multi-view: the four views
+// in index order), cond2 (multi-view: two named views through encode_views), prep (our
+// prepare_reference_image of reference.png, or of each view<k>.png), dit (the denoiser), vae
+// (decode_latents), geo (the geometry decoder on points), sample (Hunyuan3DPipeline::latents from the
+// seed), sample2 / sample2c (multi-view, two views: Hunyuan3DPipeline::latents, and the same steps
+// composed from the engine's parts; a failure is written as '<case>.error'), and per octree
+// resolution R mesh.R (our marching cubes of the dense volume of the sampled latents, as the
+// hunyuan3d backend hands it over) and hier.R (the hierarchical decoder's field and surface against
+// the dense one on the same latents).
 //
 // --bench runs the pipeline as the hunyuan3d backend does (prepare_reference_image of reference.png,
 // latents, decode, the volume handed to the mesh stage's extract_surfaces on the device) for
@@ -30,6 +34,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +46,7 @@
 #include "orfeas/engine/hunyuan3d_pipeline.h"
 #include "orfeas/engine/hunyuandit_plain.h"
 #include "orfeas/engine/random_model.h"
+#include "orfeas/engine/sampling.h"
 #include "orfeas/engine/shape_vae.h"
 #include "orfeas/engine/volume_decoding.h"
 #include "orfeas/gpu/cuda_runtime.h"
@@ -214,14 +220,65 @@ Named compare_fields(const at::Tensor& dense, const at::Tensor& sparse) {
   return out;
 }
 
+// An error's message as a float32 tensor of its character codes ('<case>.error'), for compare.py:
+// a case that fails on our side becomes a FAIL row with the message instead of ending the run.
+at::Tensor error_tensor(const std::string& message) {
+  std::vector<float> codes(message.begin(), message.end());
+  return at::tensor(codes, at::kFloat);
+}
+
+std::vector<std::int64_t> int_list(const at::Tensor& t) {
+  const at::Tensor c = t.to(at::kLong).contiguous();
+  return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
+}
+
+// The multi-view folder's images view<k>.png through our prepare_reference_image, stacked as the
+// reference's MVImageProcessorV2 stacks them: [1, views, 3, 512, 512] in index order.
+Result<at::Tensor> prepare_views(const fs::path& dir, std::int64_t views) {
+  std::vector<at::Tensor> prepared;
+  for (std::int64_t k = 0; k < views; ++k) {
+    ORFEAS_ASSIGN_OR_RETURN(image::ImageRgba8 rgba,
+                            image::load_image_file(dir / ("view" + std::to_string(k) + ".png"), {}));
+    ORFEAS_ASSIGN_OR_RETURN(at::Tensor one, engine::prepare_reference_image(rgba));
+    prepared.push_back(one);
+  }
+  return at::cat(prepared, 0).unsqueeze(0);
+}
+
+// The mesh cases of one octree resolution (keys 'mesh.<R>.' and 'hier.<R>.'): our marching cubes of
+// the dense volume as the hunyuan3d backend hands it over; the hierarchical field against the dense
+// one; the hierarchical mesh as the backend hands it over (unevaluated points take their coarse
+// level's value) and with volume_decoding.h's NaN rule.
+Status mesh_cases(const engine::Hunyuan3DPipeline& pipeline, const at::Tensor& latents, int octree, Named& out) {
+  engine::GenerateOptions options;
+  options.octree_resolution = octree;
+  const std::string mesh_key = "mesh." + std::to_string(octree);
+  const std::string hier_key = "hier." + std::to_string(octree);
+  ORFEAS_ASSIGN_OR_RETURN(at::Tensor dense, pipeline.decode(latents, options));
+  if (const Status meshed = put_mesh(out, mesh_key, dense[0], octree); !meshed)
+    std::printf("our marching cubes (dense, %d): %s\n", octree, meshed.error().message().c_str());
+  options.decoder = engine::VolumeDecoder::kHierarchical;
+  ORFEAS_ASSIGN_OR_RETURN(at::Tensor sparse, pipeline.decode(latents, options));
+  for (auto& [name, t] : compare_fields(dense, sparse)) out[hier_key + name.substr(std::string("hier").size())] = t;
+  dense = at::Tensor();
+  options.unevaluated = engine::Unevaluated::kCoarseValue;
+  ORFEAS_ASSIGN_OR_RETURN(at::Tensor filled, pipeline.decode(latents, options));
+  if (const Status meshed = put_mesh(out, hier_key + ".mesh", filled[0], octree); !meshed)
+    std::printf("our marching cubes (hierarchical, %d): %s\n", octree, meshed.error().message().c_str());
+  filled = at::Tensor();
+  if (const Status meshed = put_mesh(out, hier_key + ".rule_mesh", sparse[0], octree, true); !meshed)
+    std::printf("our marching cubes (hierarchical, NaN rule, %d): %s\n", octree, meshed.error().message().c_str());
+  return ok();
+}
+
 Status run_dtype(const models::ModelFolder& folder, const std::string& dname, at::Device device) {
   const at::ScalarType dtype = *dtype_of(dname);
   ORFEAS_ASSIGN_OR_RETURN(Named io, read_tensors(folder.dir / ("io." + dname + ".safetensors")));
   ORFEAS_ASSIGN_OR_RETURN(auto file, models::SafetensorsFile::open(folder.weights_path));
   engine::LoadReport report;
   ORFEAS_ASSIGN_OR_RETURN(engine::Weights all, engine::load_weights(*file, "", device, dtype, &report));
-  std::printf("%s %s: %zu tensors loaded in %.1f s\n", folder.dir.filename().c_str(), dname.c_str(), report.tensors,
-              report.seconds);
+  std::printf("%s %s: %zu tensors loaded in %.1f s (%s)\n", folder.dir.filename().c_str(), dname.c_str(),
+              report.tensors, report.seconds, std::string(folder.variant_name()).c_str());
   const auto& config = folder.config;
   const auto dev = [&](const std::string& name) { return io.at(name).to(device, dtype); };
   const engine::Weights cond_scope = all.scope("conditioner.");
@@ -232,21 +289,29 @@ Status run_dtype(const models::ModelFolder& folder, const std::string& dname, at
                             engine::DinoV2::load(cond_scope.scope(engine::kDinoV2Scope), config.dino));
     out["dino.out"] = dino.forward(dev("dino.pixels"));
     ORFEAS_ASSIGN_OR_RETURN(engine::Conditioner conditioner, engine::Conditioner::load(cond_scope, config.dino));
+    // single view: [1, 3, 512, 512]; multi-view: [1, V, 3, 512, 512], encoded in index order 0..V−1
     out["cond.out"] = conditioner.encode(io.at("cond.image"), dtype, device);
-    if (fs::exists(folder.dir / "reference.png")) {
+    if (io.contains("cond2.image")) {  // multi-view with the views named (front + back: 0, 2)
+      out["cond2.out"] =
+          conditioner.encode_views(io.at("cond2.image"), {int_list(io.at("cond2.views"))}, dtype, device);
+    }
+    if (config.dino.views > 0 && fs::exists(folder.dir / "view0.png")) {
+      ORFEAS_ASSIGN_OR_RETURN(out["prep.out"], prepare_views(folder.dir, io.at("cond.image").size(1)));
+    } else if (fs::exists(folder.dir / "reference.png")) {
       ORFEAS_ASSIGN_OR_RETURN(image::ImageRgba8 rgba, image::load_image_file(folder.dir / "reference.png", {}));
       ORFEAS_ASSIGN_OR_RETURN(out["prep.out"], engine::prepare_reference_image(rgba));
     }
     std::optional<at::Tensor> guidance;
     if (io.contains("dit.guidance")) guidance = dev("dit.guidance");
+    std::optional<engine::Hunyuan3DDit> dit;
     if (const auto* dit_config = std::get_if<models::Hunyuan3DDitConfig>(&config.denoiser)) {
-      ORFEAS_ASSIGN_OR_RETURN(engine::Hunyuan3DDit dit, engine::Hunyuan3DDit::load(all.scope("model."), *dit_config));
-      out["dit.out"] = dit.forward(dev("dit.x"), dev("dit.t"), dev("dit.cond"), guidance);
+      ORFEAS_ASSIGN_OR_RETURN(dit, engine::Hunyuan3DDit::load(all.scope("model."), *dit_config));
+      out["dit.out"] = dit->forward(dev("dit.x"), dev("dit.t"), dev("dit.cond"), guidance);
     } else {
       const auto& plain_config = std::get<models::HunyuanDitPlainConfig>(config.denoiser);
-      ORFEAS_ASSIGN_OR_RETURN(engine::HunyuanDitPlain dit,
+      ORFEAS_ASSIGN_OR_RETURN(engine::HunyuanDitPlain plain,
                               engine::HunyuanDitPlain::load(all.scope("model."), plain_config));
-      out["dit.out"] = dit.forward(dev("dit.x"), dev("dit.t"), dev("dit.cond"));
+      out["dit.out"] = plain.forward(dev("dit.x"), dev("dit.t"), dev("dit.cond"));
     }
     ORFEAS_ASSIGN_OR_RETURN(engine::ShapeVae vae, engine::ShapeVae::load(all.scope("vae."), config.vae));
     const at::Tensor tokens = vae.decode_latents(dev("vae.latents"));
@@ -262,23 +327,37 @@ Status run_dtype(const models::ModelFolder& folder, const std::string& dname, at
       options.seed = 0;
       ORFEAS_ASSIGN_OR_RETURN(at::Tensor latents, pipeline->latents(io.at("cond.image"), options));
       out["sample.out"] = latents;
-      if (io.contains("mesh.octree")) {
-        options.octree_resolution = static_cast<int>(io.at("mesh.octree").item<std::int64_t>());
-        ORFEAS_ASSIGN_OR_RETURN(at::Tensor dense, pipeline->decode(latents, options));
-        if (const Status meshed = put_mesh(out, "mesh", dense[0], options.octree_resolution); !meshed)
-          std::printf("our marching cubes (dense): %s\n", meshed.error().message().c_str());
-        options.decoder = engine::VolumeDecoder::kHierarchical;
-        ORFEAS_ASSIGN_OR_RETURN(at::Tensor sparse, pipeline->decode(latents, options));
-        out.merge(compare_fields(dense, sparse));
-        // as the hunyuan3d backend hands it over (unevaluated points take their coarse level's
-        // value), and with volume_decoding.h's NaN rule
-        options.unevaluated = engine::Unevaluated::kCoarseValue;
-        ORFEAS_ASSIGN_OR_RETURN(at::Tensor filled, pipeline->decode(latents, options));
-        options.unevaluated = engine::Unevaluated::kNaN;
-        if (const Status meshed = put_mesh(out, "hier.mesh", filled[0], options.octree_resolution); !meshed)
-          std::printf("our marching cubes (hierarchical): %s\n", meshed.error().message().c_str());
-        if (const Status meshed = put_mesh(out, "hier.rule_mesh", sparse[0], options.octree_resolution, true); !meshed)
-          std::printf("our marching cubes (hierarchical, NaN rule): %s\n", meshed.error().message().c_str());
+      if (io.contains("mesh.octrees"))
+        for (const std::int64_t octree : int_list(io.at("mesh.octrees")))
+          ORFEAS_RETURN_IF_ERROR(mesh_cases(*pipeline, latents, static_cast<int>(octree), out));
+
+      if (io.contains("sample2.steps") && dit) {
+        // Two views: through Hunyuan3DPipeline::latents (views in index order), and composed from
+        // the engine's parts as the reference's pipeline composes them (encode_views with the view
+        // indices, zeros of the views' token count as the unconditional context, sample_latents).
+        const at::Tensor images = io.at("sample2.image");
+        options.steps = static_cast<int>(io.at("sample2.steps").item<std::int64_t>());
+        auto via_pipeline = pipeline->latents(images, options);
+        if (via_pipeline) {
+          out["sample2.out"] = *via_pipeline;
+        } else {
+          std::printf("%s %s: Hunyuan3DPipeline::latents on %lld views: %s\n", folder.dir.filename().c_str(),
+                      dname.c_str(), static_cast<long long>(images.size(1)), via_pipeline.error().message().c_str());
+          out["sample2.error"] = error_tensor(via_pipeline.error().message());
+        }
+        engine::SamplingOptions sampling;
+        sampling.steps = *options.steps;
+        sampling.guidance_scale = options.guidance_scale;
+        sampling.guidance_embedded = config.guidance_embed();
+        const at::Tensor cond = conditioner.encode_views(images, {int_list(io.at("sample2.views"))}, dtype, device);
+        const at::Tensor uncond = conditioner.unconditional(images.size(0), images.size(1));
+        const at::Tensor noise =
+            engine::initial_noise({images.size(0), config.vae.num_latents, config.vae.embed_dim}, 0, dtype, device);
+        const engine::Denoise denoise = [&](const at::Tensor& x, const at::Tensor& t, const at::Tensor& context,
+                                            const std::optional<at::Tensor>& g) {
+          return dit->forward(x, t, context, g);
+        };
+        out["sample2c.out"] = engine::sample_latents(denoise, noise, cond, uncond, sampling);
       }
     }
   } catch (const c10::Error& e) {
@@ -289,7 +368,7 @@ Status run_dtype(const models::ModelFolder& folder, const std::string& dname, at
   return ok();
 }
 
-// A tiny v2-0-style model with inputs only: the local dry run of the whole flow (no reference).
+// Tiny models with inputs only: the local dry run of the whole flow (no reference).
 constexpr const char* kTinyConfig = R"(model:
   target: hy3dgen.shapegen.models.Hunyuan3DDiT
   params: {in_channels: 64, context_in_dim: 32, hidden_size: 64, mlp_ratio: 4.0, num_heads: 2, depth: 1,
@@ -318,20 +397,13 @@ pipeline:
   target: hy3dgen.shapegen.pipelines.Hunyuan3DDiTFlowMatchingPipeline
 )";
 
-Status make_tiny(const fs::path& root) {
-  const fs::path dir = root / "hunyuan3d-dit-v2-0-tiny";
-  ORFEAS_RETURN_IF_ERROR(engine::write_random_model(dir, kTinyConfig, 1, at::kHalf));
-  at::manual_seed(0);
-  Named io;
-  io["dino.pixels"] = at::randn({1, 3, 28, 28});
-  io["cond.image"] = at::rand({1, 3, 512, 512}) * 2 - 1;
-  io["dit.x"] = at::randn({2, 64, 64});
-  io["dit.t"] = at::tensor({0.37F, 0.905F});
-  io["dit.cond"] = at::randn({2, 5, 32});
-  io["vae.latents"] = at::randn({1, 64, 64});
-  io["geo.points"] = at::rand({1, 500, 3}) * 2 - 1;
-  io["sample.steps"] = at::tensor({3}, at::kLong);
-  io["mesh.octree"] = at::tensor({16}, at::kLong);
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+Status write_io(const fs::path& path, const Named& io) {
   std::vector<models::TensorToWrite> io_list;
   std::vector<at::Tensor> keep;
   for (const auto& [name, t] : io) {
@@ -341,7 +413,43 @@ Status make_tiny(const fs::path& root) {
                        t.sizes().vec(),
                        {static_cast<const std::byte*>(keep.back().data_ptr()), static_cast<std::size_t>(t.nbytes())}});
   }
-  return models::write_safetensors(dir / "io.fp32.safetensors", io_list);
+  return models::write_safetensors(path, io_list);
+}
+
+// Three tiny folders: v2-0-style (sampling and the mesh cases at two resolutions), -fast-style
+// (guidance_embed) and mv-style (DinoImageEncoderMV: four views, two named views, two-view sampling).
+Status make_tiny(const fs::path& root) {
+  const std::string fast = replaced(kTinyConfig, "guidance_embed: false", "guidance_embed: true");
+  const std::string mv = replaced(replaced(kTinyConfig, "type: DinoImageEncoder", "type: DinoImageEncoderMV"),
+                                  "preprocessors.ImageProcessorV2", "preprocessors.MVImageProcessorV2");
+  for (const auto& [name, config] :
+       {std::pair<std::string, std::string>{"v2-0-tiny", kTinyConfig}, {"v2-0-fast-tiny", fast}, {"v2-mv-tiny", mv}}) {
+    const fs::path dir = root / ("hunyuan3d-dit-" + name);
+    const bool multiview = name == "v2-mv-tiny";
+    const std::int64_t views = multiview ? 4 : 1;
+    ORFEAS_RETURN_IF_ERROR(engine::write_random_model(dir, config, 1, at::kHalf));
+    at::manual_seed(0);
+    Named io;
+    io["dino.pixels"] = at::randn({1, 3, 28, 28});
+    io["cond.image"] = multiview ? at::rand({1, 4, 3, 512, 512}) * 2 - 1 : at::rand({1, 3, 512, 512}) * 2 - 1;
+    io["dit.x"] = at::randn({2, 64, 64});
+    io["dit.t"] = at::tensor({0.37F, 0.905F});
+    io["dit.cond"] = at::randn({2, 5 * views, 32});
+    io["dit.guidance"] = at::tensor({5.0F, 5.0F});
+    io["vae.latents"] = at::randn({1, 64, 64});
+    io["geo.points"] = at::rand({1, 500, 3}) * 2 - 1;
+    io["sample.steps"] = at::tensor({3}, at::kLong);
+    if (name == "v2-0-tiny") io["mesh.octrees"] = at::tensor({16, 24}, at::kLong);
+    if (multiview) {
+      io["cond2.image"] = at::rand({1, 2, 3, 512, 512}) * 2 - 1;
+      io["cond2.views"] = at::tensor({0, 2}, at::kLong);
+      io["sample2.image"] = io["cond2.image"];
+      io["sample2.views"] = at::tensor({0, 1}, at::kLong);
+      io["sample2.steps"] = at::tensor({2}, at::kLong);
+    }
+    ORFEAS_RETURN_IF_ERROR(write_io(dir / "io.fp32.safetensors", io));
+  }
+  return ok();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,14 +18,15 @@
 #     git --git-dir=/work/.mirror/Tencent-Hunyuan+Hunyuan3D-2/repo archive HEAD hy3dgen | tar -x -C third_party_ref/Hunyuan3D-2
 #     git --git-dir=/work/.mirror/Tencent-Hunyuan+Hunyuan3D-2.1/repo archive HEAD hy3dshape/hy3dshape | tar -x -C third_party_ref/Hunyuan3D-2.1
 #
-#   tools/parity/run_gpu.sh [MODELS [DTYPES]]   # MODELS: v2-0,v2-1,v2-mini,v2-0-turbo (default: all)
+#   tools/parity/run_gpu.sh [MODELS [DTYPES]]   # MODELS: v2-0,v2-1,v2-mini,v2-0-turbo,v2-0-fast,v2-mv
+#                                               #   (default: all)
 #                                               # DTYPES: fp32,fp16,bf16 (default); PARITY_BENCH=0: no timings
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 out=${OUT:-$root/out/parity}
 work=${PARITY_WORK:-/tmp/orfeas-parity}
-models=${1:-v2-0,v2-1,v2-mini,v2-0-turbo}
+models=${1:-v2-0,v2-1,v2-mini,v2-0-turbo,v2-0-fast,v2-mv}
 dtypes=${2:-fp32,fp16,bf16}
 mkdir -p "$out" "$work"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/machine.txt"
@@ -60,7 +61,7 @@ wait "$ref_pid"; echo "reference: rc $?"; tail -25 "$out/reference.log"
 [[ $build_rc == 0 ]] || exit 1
 bin=build/gpu/tools/parity/orfeas_parity
 [[ -x $bin ]] || bin=build/gpu/bin/orfeas_parity
-timeout 240 "$bin" "$work" 2>&1 | tee "$out/ours.log"
+timeout 270 "$bin" "$work" 2>&1 | tee "$out/ours.log"
 env -u LD_LIBRARY_PATH python3 tools/parity/compare.py "$work" --table "$out/parity_table.md"
 [[ ${PARITY_BENCH:-1} == 1 && -d $work/hunyuan3d-dit-v2-0 ]] || exit 0
 echo "== timings (v2-0, fp16): ours, then the reference"
