@@ -1,7 +1,10 @@
 // `orfeas generate --backend hunyuan3d`: the native engine through the CLI, on a tiny random model
 // in the official layout (written by orfeas_tiny_model, as a user would point --model at a
 // downloaded folder). Built only with LibTorch.
+#include <fstream>
+#include <map>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -30,13 +33,57 @@ class CliHunyuan3DTest : public CliTest {
 
 TEST_F(CliHunyuan3DTest, GeneratesAClosedMeshFromTheModelFolder) {
   const fs::path out = work_ / "disc.stl";
-  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "--backend", "hunyuan3d", "--model",
-                                model_.string(), "--steps", "3", "--octree", "32", "-o", out.string()});
+  const fs::path profile = work_ / "profile.json";
+  const RunResult result =
+      run({"generate", (kData / "disc_rgba.png").string(), "--backend", "hunyuan3d", "--model", model_.string(),
+           "--steps", "3", "--octree", "32", "-o", out.string(), "--profile", profile.string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("shape_generation"), std::string::npos) << result.out;
+  // The model's load, on one line: what was read, how long it took, the host memory it peaked at.
+  EXPECT_NE(result.out.find("loaded hunyuan3d-dit-v2-0 (fp32 on cpu)"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("peak host memory"), std::string::npos) << result.out;
   auto stl = exporter::read_stl_binary(out);
   ASSERT_TRUE(stl.has_value()) << stl.error().message();
   EXPECT_GT(stl->triangles.size(), 0U);
+
+  // The profile holds the engine's phases under the pipeline's stages, one scope per step.
+  const nlohmann::json report = nlohmann::json::parse(read_text(profile));
+  const nlohmann::json& stages = report.at("profiles").at(0).at("stages");
+  std::map<std::string, int> counts;  // "parent/name" or "name"
+  for (const nlohmann::json& stage : stages) {
+    const int parent = stage.at("parent").get<int>();
+    const std::string name = stage.at("name").get<std::string>();
+    counts[parent < 0 ? name
+                      : stages.at(static_cast<std::size_t>(parent)).at("name").get<std::string>() + "/" + name]++;
+  }
+  EXPECT_EQ(counts["shape_generation"], 1);
+  EXPECT_EQ(counts["shape_generation/conditioning"], 1);
+  EXPECT_EQ(counts["shape_generation/diffusion"], 1);
+  EXPECT_EQ(counts["diffusion/diffusion_step"], 3);
+  EXPECT_EQ(counts["shape_generation/latent_decoding"], 1);
+  EXPECT_EQ(counts["shape_generation/volume_decoding"], 1);
+  EXPECT_EQ(counts["mesh_extraction/marching_cubes"], 1);
+}
+
+// A multi-view model (hunyuan3d-dit-v2-mv) takes the photo as its front view. Its folder is the
+// tiny model's with the multi-view encoder and image processor named (they add no weights).
+TEST_F(CliHunyuan3DTest, AMultiViewModelTakesThePhotoAsItsFrontView) {
+  const fs::path mv = models_ / "hunyuan3d-dit-v2-mv";
+  fs::create_directories(mv);
+  fs::copy_file(model_ / "model.fp16.safetensors", mv / "model.fp16.safetensors");
+  std::string yaml = read_text(model_ / "config.yaml");
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"type: DinoImageEncoder\n", "type: DinoImageEncoderMV\n"},
+        {"preprocessors.ImageProcessorV2", "preprocessors.MVImageProcessorV2"}}) {
+    ASSERT_NE(yaml.find(from), std::string::npos) << from;
+    yaml.replace(yaml.find(from), from.size(), to);
+  }
+  std::ofstream(mv / "config.yaml") << yaml;
+  const fs::path out = work_ / "front.stl";
+  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "--backend", "hunyuan3d", "--model",
+                                mv.string(), "--steps", "2", "--octree", "32", "-o", out.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(exporter::read_stl_binary(out).has_value());
 }
 
 TEST_F(CliHunyuan3DTest, TheSameSeedGivesTheSameFileAndTheHierarchicalDecoderRuns) {
@@ -107,6 +154,9 @@ TEST_F(CliHunyuan3DTest, TheServiceRunsHunyuan3DJobsWithItsModelAndRefusesThemWi
                        model_.string(), "--steps", "2"});
   const int port = server.wait_for_port(std::chrono::seconds(30));
   ASSERT_GT(port, 0);
+  // The weights were loaded at the start, once, and said so.
+  EXPECT_NE(server.printed_before_port().find("loaded hunyuan3d-dit-v2-0 (fp32 on cpu)"), std::string::npos)
+      << server.printed_before_port();
   const HttpReply submitted =
       http_request(port, "POST", "/api/jobs?backend=hunyuan3d&resolution=32&format=glb", png, image);
   ASSERT_EQ(submitted.status, 202) << submitted.body;
@@ -122,6 +172,13 @@ TEST_F(CliHunyuan3DTest, TheServiceRunsHunyuan3DJobsWithItsModelAndRefusesThemWi
   EXPECT_EQ(result.status, 200);
   EXPECT_EQ(result.body.substr(0, 4), "glTF");
   EXPECT_EQ(server.stop(SIGTERM, std::chrono::seconds(30)), 0);
+
+  // A model folder that does not load stops the start, naming the file.
+  fs::resize_file(model_ / "model.fp16.safetensors", 1000);
+  const RunResult broken = run({"serve", "--port", "0", "--data-dir", (dir_ / "broken").string(), "--device", "cpu",
+                                "--model", model_.string()});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.err.find("model.fp16.safetensors"), std::string::npos) << broken.err;
 }
 
 }  // namespace

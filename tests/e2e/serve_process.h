@@ -88,8 +88,8 @@ class ServeProcess {
     }
   }
 
-  // The port of the first "listening on http://HOST:PORT" line (other lines are skipped); -1 when
-  // none came within `timeout`.
+  // The port of the first "listening on http://HOST:PORT" line (the lines before it are kept in
+  // printed_before_port()); -1 when none came within `timeout`.
   int wait_for_port(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -100,9 +100,11 @@ class ServeProcess {
       if (line.rfind("listening on http://", 0) == 0 && colon != std::string::npos) {
         return std::stoi(line.substr(colon + 1));
       }
+      before_port_ += line + "\n";
     }
     return -1;
   }
+  [[nodiscard]] const std::string& printed_before_port() const { return before_port_; }
   [[nodiscard]] pid_t pid() const { return pid_; }
 
   // Sends `signal` and waits at most `timeout` for the exit; the exit code, or -1.
@@ -124,6 +126,7 @@ class ServeProcess {
   pid_t pid_ = -1;
   int out_ = -1;
   std::string buffer_;
+  std::string before_port_;
 };
 
 // A TCP connection to 127.0.0.1:port; -1 when it cannot connect. The caller closes it.

@@ -223,6 +223,9 @@ int run_generate() {
   if (const auto& warning = (*processor)->calibration_warning()) {
     fmt::print(stderr, "orfeas: warning: {}\n", *warning);
   }
+  if (const auto load = (*processor)->pipeline().backend().model_load(); load && !a.quiet) {
+    fmt::print("{}\n", shape::describe(*load));
+  }
   auto profiler = make_profiler((*processor)->memory_pool());
   if (!profiler) return fail(profiler.error());
   (*processor)->set_profiler(profiler->get());

@@ -191,6 +191,7 @@ int run_serve() {
   (*server)->add_websocket("/api/ws", service::ProgressSocket::create(**service, {.api_key = api.api_key}));
   if (const Status started = (*server)->start(); !started) return fail(started.error().message());
 
+  for (const shape::ModelLoad& load : (*service)->model_loads()) fmt::print("{}\n", shape::describe(load));
   const bool ipv6 = a.host.find(':') != std::string::npos;
   fmt::print("listening on http://{}:{}\n", ipv6 ? "[" + a.host + "]" : a.host, (*server)->port());
   if (!api.web_root.empty()) fmt::print("web UI from {}\n", api.web_root.string());

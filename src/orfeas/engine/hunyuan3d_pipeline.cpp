@@ -1,5 +1,6 @@
 #include "orfeas/engine/hunyuan3d_pipeline.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -73,7 +74,7 @@ int Hunyuan3DPipeline::default_steps() const {
 }
 
 Result<at::Tensor> Hunyuan3DPipeline::latents(const at::Tensor& images, const GenerateOptions& options,
-                                              const PhaseProgress& progress) const {
+                                              const PhaseProgress& progress, profiling::ScopeTargets profile) const {
   const bool multi_view = config_.conditioner == models::ConditionerKind::kDinoImageEncoderMV;
   if (images.dim() != (multi_view ? 5 : 4))
     return make_error(ErrorCode::kInvalidArgument,
@@ -82,9 +83,14 @@ Result<at::Tensor> Hunyuan3DPipeline::latents(const at::Tensor& images, const Ge
   if (steps < 1 || steps > 1000)
     return make_error(ErrorCode::kInvalidArgument, "steps must be 1..1000, not " + std::to_string(steps));
   try {
+    void* const stream = profile.empty() ? nullptr : profiling_stream(device_);
+    std::optional<profiling::BatchScope> phase(std::in_place, profile, "conditioning", stream);
     const at::Tensor cond = conditioner_.encode(images, dtype_, device_);
     const std::int64_t batch = images.size(0);
-    const at::Tensor uncond = conditioner_.unconditional(batch);
+    // As many views' worth of zeros as were given (a multi-view model takes 1..view_num views).
+    const at::Tensor uncond =
+        multi_view ? conditioner_.unconditional(batch, images.size(1)) : conditioner_.unconditional(batch);
+    phase.reset();
     if (progress) progress("conditioning", 1, 1);
 
     SamplingOptions sampling;
@@ -102,25 +108,33 @@ Result<at::Tensor> Hunyuan3DPipeline::latents(const at::Tensor& images, const Ge
       if (const auto* dit = std::get_if<Hunyuan3DDit>(&denoiser_)) return dit->forward(x, t, context, guidance);
       return std::get<HunyuanDitPlain>(denoiser_).forward(x, t, context);
     };
-    return sample_latents(denoise, noise, cond, uncond, sampling, [&](std::size_t step, std::size_t total) {
-      if (progress) progress("diffusion", step, total);
-    });
+    phase.emplace(profile, "diffusion", stream);
+    return sample_latents(
+        denoise, noise, cond, uncond, sampling,
+        [&](std::size_t step, std::size_t total) {
+          if (progress) progress("diffusion", step, total);
+        },
+        profile);
   } catch (const c10::Error& e) {
     return tl::unexpected(torch_error(e, "sampling the shape latents"));
   }
 }
 
 Result<at::Tensor> Hunyuan3DPipeline::decode(const at::Tensor& latents, const GenerateOptions& options,
-                                             const PhaseProgress& progress, HierarchicalStats* stats) const {
+                                             const PhaseProgress& progress, HierarchicalStats* stats,
+                                             profiling::ScopeTargets profile) const {
   if (options.octree_resolution < 8 || options.octree_resolution > 1024)
     return make_error(ErrorCode::kInvalidArgument,
                       "the octree resolution must be 8..1024, not " + std::to_string(options.octree_resolution));
   try {
+    void* const stream = profile.empty() ? nullptr : profiling_stream(device_);
+    std::optional<profiling::BatchScope> phase(std::in_place, profile, "latent_decoding", stream);
     // (1 / scale_factor) · latents: a Python float times the run-dtype tensor, as the reference.
     const at::Tensor scaled = latents.to(device_, dtype_) * (1.0 / config_.vae.scale_factor);
     const at::Tensor decoded = vae_.decode_latents(scaled);
     const GeometryDecoder& geo = vae_.geometry_decoder();
     const at::Tensor kv = geo.keys_values(decoded);  // once per mesh, not per chunk
+    phase.emplace(profile, "volume_decoding", stream);
     const StepProgress chunk_progress = [&](std::size_t step, std::size_t total) {
       if (progress) progress("decoding", step, total);
     };

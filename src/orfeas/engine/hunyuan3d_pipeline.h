@@ -38,6 +38,7 @@
 #include "orfeas/engine/volume_decoding.h"
 #include "orfeas/models/model_config.h"
 #include "orfeas/models/model_folder.h"
+#include "orfeas/profiling/batch_scope.h"
 
 namespace orfeas::engine {
 
@@ -72,12 +73,17 @@ class Hunyuan3DPipeline {
                                                                                models::ModelVariant variant);
 
   // images [B, 3, 512, 512] float32 in [−1, 1] on the CPU (multi-view models: [B, V, 3, 512, 512],
-  // views in index order) → latents [B, num_latents, embed_dim] in the run dtype.
+  // views in index order) → latents [B, num_latents, embed_dim] in the run dtype. Sub-stages on
+  // `profile`: "conditioning", then "diffusion" holding one "diffusion_step" per step.
   [[nodiscard]] Result<at::Tensor> latents(const at::Tensor& images, const GenerateOptions& options,
-                                           const PhaseProgress& progress = {}) const;
-  // latents → logits [B, R+1, R+1, R+1] float32 on the device (see the overview).
+                                           const PhaseProgress& progress = {},
+                                           profiling::ScopeTargets profile = {}) const;
+  // latents → logits [B, R+1, R+1, R+1] float32 on the device (see the overview). Sub-stages on
+  // `profile`: "latent_decoding" (the VAE's transformer and the geometry decoder's keys and
+  // values), then "volume_decoding" (the grid's queries).
   [[nodiscard]] Result<at::Tensor> decode(const at::Tensor& latents, const GenerateOptions& options,
-                                          const PhaseProgress& progress = {}, HierarchicalStats* stats = nullptr) const;
+                                          const PhaseProgress& progress = {}, HierarchicalStats* stats = nullptr,
+                                          profiling::ScopeTargets profile = {}) const;
 
   [[nodiscard]] int default_steps() const;
   [[nodiscard]] const models::PipelineConfig& config() const { return config_; }

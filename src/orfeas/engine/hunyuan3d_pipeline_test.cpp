@@ -2,6 +2,7 @@
 // written here from random weights, loaded as a user's folder is, run from an image to a volume.
 #include "orfeas/engine/hunyuan3d_pipeline.h"
 
+#include <array>
 #include <fstream>
 #include <map>
 #include <string>
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "orfeas/engine/random_model.h"
+#include "orfeas/profiling/profiler.h"
 #include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::engine {
@@ -85,6 +87,70 @@ TEST(Hunyuan3DPipeline, RunsATinyModelFromItsFolderToAVolume) {
   ASSERT_TRUE(sparse) << sparse.error().message();
   const at::Tensor looked = ~at::isnan(*sparse);
   EXPECT_TRUE(at::allclose(sparse->masked_select(looked), volume->masked_select(looked), 1e-5, 1e-5));
+}
+
+// The sub-stages a profile shows under shape_generation: conditioning, one step each, decoding.
+TEST(Hunyuan3DPipeline, ProfilesConditioningEachStepAndDecoding) {
+  testing::TempDir dir;
+  auto pipeline = Hunyuan3DPipeline::load(write_tiny_model(dir), at::kCPU, at::kFloat);
+  ASSERT_TRUE(pipeline) << pipeline.error().message();
+  auto profiler = profiling::Profiler::create({});
+  ASSERT_TRUE(profiler);
+  const profiling::JobId job = (*profiler)->begin_pipeline("square.png");
+  const std::array<profiling::ScopeTarget, 1> targets{{{profiler->get(), job}}};
+  GenerateOptions options;
+  options.steps = 4;
+  options.octree_resolution = 16;
+  for (const VolumeDecoder decoder : {VolumeDecoder::kDense, VolumeDecoder::kHierarchical}) {
+    options.decoder = decoder;
+    const auto latents = (*pipeline)->latents(test_image(), options, {}, targets);
+    ASSERT_TRUE(latents) << latents.error().message();
+    ASSERT_TRUE((*pipeline)->decode(*latents, options, {}, nullptr, targets));
+  }
+  auto profile = (*profiler)->end_pipeline(job);
+  ASSERT_TRUE(profile);
+  std::vector<std::string> tree;  // "name" or "parent/name"
+  for (const profiling::StageProfile& stage : profile->stages) {
+    EXPECT_GE(stage.wall_ms, 0.0);
+    EXPECT_FALSE(stage.gpu_ms.has_value()) << "the CPU has no GPU time";
+    tree.push_back(stage.top_level() ? stage.name
+                                     : profile->stages[static_cast<std::size_t>(stage.parent)].name + "/" + stage.name);
+  }
+  std::vector<std::string> expected;
+  if constexpr (profiling::kProfilingEnabled) {
+    for (int run = 0; run < 2; ++run) {
+      expected.insert(expected.end(), {"conditioning", "diffusion"});
+      expected.insert(expected.end(), 4, "diffusion/diffusion_step");
+      expected.insert(expected.end(), {"latent_decoding", "volume_decoding"});
+    }
+  }
+  EXPECT_EQ(tree, expected);
+}
+
+// A multi-view model takes 1..view_num views: the unconditional context has as many views' zeros
+// as were given (with 4 zero views against 2 given, CFG's batch would not concatenate).
+TEST(Hunyuan3DPipeline, AMultiViewModelSamplesFromFewerViewsThanItsMost) {
+  testing::TempDir dir;
+  std::string yaml = tiny_model_config();
+  const std::string single = "type: DinoImageEncoder\n";
+  ASSERT_NE(yaml.find(single), std::string::npos);
+  yaml.replace(yaml.find(single), single.size(), "type: DinoImageEncoderMV\n");
+  const std::string processor = "preprocessors.ImageProcessorV2";  // its multi-view twin goes with it
+  ASSERT_NE(yaml.find(processor), std::string::npos);
+  yaml.replace(yaml.find(processor), processor.size(), "preprocessors.MVImageProcessorV2");
+  const std::filesystem::path folder = dir.path() / "hunyuan3d-dit-v2-mv";
+  ASSERT_TRUE(write_random_model(folder, yaml, 3));
+  auto pipeline = Hunyuan3DPipeline::load(folder, at::kCPU, at::kFloat);
+  ASSERT_TRUE(pipeline) << pipeline.error().message();
+  GenerateOptions options;
+  options.steps = 2;
+  for (const std::int64_t views : {1, 2, 4}) {
+    const at::Tensor images = test_image().unsqueeze(1).expand({1, views, 3, 512, 512}).contiguous();
+    const auto latents = (*pipeline)->latents(images, options);
+    ASSERT_TRUE(latents) << views << " views: " << latents.error().message();
+    EXPECT_EQ(latents->sizes(), at::IntArrayRef({1, 16, 8}));
+    EXPECT_TRUE(at::isfinite(*latents).all().item<bool>());
+  }
 }
 
 TEST(Hunyuan3DPipeline, BadInputsAreErrorsNotExceptions) {

@@ -1,6 +1,7 @@
 #include "orfeas/engine/sampling.h"
 
 #include <cmath>
+#include <cstdint>
 
 namespace orfeas::engine {
 
@@ -36,7 +37,8 @@ at::Tensor initial_noise(at::IntArrayRef shape, std::uint64_t seed, at::ScalarTy
 }
 
 at::Tensor sample_latents(const Denoise& denoise, const at::Tensor& noise, const at::Tensor& cond,
-                          const at::Tensor& uncond, const SamplingOptions& options, const StepProgress& progress) {
+                          const at::Tensor& uncond, const SamplingOptions& options, const StepProgress& progress,
+                          profiling::ScopeTargets profile) {
   const std::vector<float> sigma_values = schedule_sigmas(options);
   const at::Device device = noise.device();
   const at::ScalarType dtype = noise.scalar_type();
@@ -55,7 +57,9 @@ at::Tensor sample_latents(const Denoise& denoise, const at::Tensor& noise, const
 
   at::Tensor x = noise;
   const auto steps = static_cast<std::size_t>(options.steps);
+  void* const stream = profile.empty() ? nullptr : profiling_stream(device);
   for (std::size_t i = 0; i < steps; ++i) {
+    const profiling::BatchScope step(profile, "diffusion_step", stream);
     const bool wasted = sigma_values[i + 1] == sigma_values[i];  // dt = 0: x unchanged
     if (!wasted) {
       const at::Tensor x_in = cfg ? at::cat({x, x}, 0) : x;
@@ -72,6 +76,11 @@ at::Tensor sample_latents(const Denoise& denoise, const at::Tensor& noise, const
     report(progress, i + 1, steps);
   }
   return x;
+}
+
+void* profiling_stream(at::Device device) {
+  if (!device.is_cuda()) return nullptr;
+  return reinterpret_cast<void*>(std::uintptr_t{1});  // NOLINT: cudaStreamLegacy's value
 }
 
 }  // namespace orfeas::engine

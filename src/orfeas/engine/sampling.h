@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "orfeas/core/progress.h"
+#include "orfeas/profiling/batch_scope.h"
 
 namespace orfeas::engine {
 
@@ -54,9 +55,17 @@ using Denoise = std::function<at::Tensor(const at::Tensor& x, const at::Tensor& 
                                        at::Device device);
 
 // Runs the schedule from `noise` [B, N, C]; `cond` and `uncond` [B, L, D] (uncond unused for
-// guidance-distilled models or a negative guidance scale). `progress` hears each denoiser call.
+// guidance-distilled models or a negative guidance scale). `progress` hears each denoiser call;
+// each step is a "diffusion_step" sub-stage on `profile` (GPU time on profiling_stream()).
 [[nodiscard]] at::Tensor sample_latents(const Denoise& denoise, const at::Tensor& noise, const at::Tensor& cond,
                                         const at::Tensor& uncond, const SamplingOptions& options,
-                                        const StepProgress& progress = {});
+                                        const StepProgress& progress = {}, profiling::ScopeTargets profile = {});
+
+// The stream LibTorch queues the calling thread's work on, as the profiler's GPU timer takes it
+// (profiling/gpu_timer.h): cudaStreamLegacy, (cudaStream_t)0x1, for a CUDA device (LibTorch's
+// default stream is the legacy default stream, and the engine sets no other); nullptr on the CPU
+// (no GPU time). On a GPU a sub-stage's wall time is the time to queue its work; its GPU time is
+// the device's.
+[[nodiscard]] void* profiling_stream(at::Device device);
 
 }  // namespace orfeas::engine

@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,16 @@ Result<Mesh> finish(Mesh mesh) {
 }
 
 Result<MeshBatch> extract_on_cpu(std::span<const gpu::DeviceScalarVolume* const> volumes,
-                                 const MarchingCubesOptions& options, const StepProgress& progress) {
+                                 const MarchingCubesOptions& options, const StepProgress& progress,
+                                 profiling::ScopeTargets profile) {
   MeshBatch meshes;
   meshes.reserve(volumes.size());
   for (std::size_t i = 0; i < volumes.size(); ++i) {
     try {
+      profiling::BatchScope surface(profiling::item_target(profile, i), "marching_cubes");
       auto mesh = marching_cubes(volumes[i]->host_view(), options);
+      surface.close();
+      const profiling::BatchScope normals(profiling::item_target(profile, i), "normals");
       meshes.push_back(mesh ? finish(std::move(*mesh)) : Result<Mesh>(tl::unexpected(mesh.error())));
     } catch (const std::bad_alloc&) {
       meshes.push_back(make_error(ErrorCode::kOutOfMemory, "out of host memory while meshing"));
@@ -42,10 +47,14 @@ Result<MeshBatch> extract_on_cpu(std::span<const gpu::DeviceScalarVolume* const>
 }
 
 Result<MeshBatch> extract_on_cuda(const gpu::Device& device, std::span<const gpu::DeviceScalarVolume* const> volumes,
-                                  const MarchingCubesOptions& options, const StepProgress& progress) {
+                                  const MarchingCubesOptions& options, const StepProgress& progress,
+                                  profiling::ScopeTargets profile) {
+  std::optional<profiling::BatchScope> surface(std::in_place, profile, "marching_cubes", device.stream);
   ORFEAS_ASSIGN_OR_RETURN(std::vector<Mesh> surfaces,
                           marching_cubes_cuda(volumes, options, *device.pool, device.stream));
+  surface.reset();
   report(progress, 1, 2);
+  const profiling::BatchScope normals(profile, "normals");
   MeshBatch meshes(surfaces.size(), make_error(ErrorCode::kInternal, "not meshed"));
   parallel_for(0, surfaces.size(), 1, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) meshes[i] = finish(std::move(surfaces[i]));
@@ -57,7 +66,8 @@ Result<MeshBatch> extract_on_cuda(const gpu::Device& device, std::span<const gpu
 }  // namespace
 
 Result<MeshBatch> extract_surfaces(const gpu::Device& device, std::span<const gpu::DeviceScalarVolume* const> volumes,
-                                   const MarchingCubesOptions& options, const StepProgress& progress) {
+                                   const MarchingCubesOptions& options, const StepProgress& progress,
+                                   profiling::ScopeTargets profile) {
   for (std::size_t i = 0; i < volumes.size(); ++i) {
     if (volumes[i] == nullptr) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -67,9 +77,9 @@ Result<MeshBatch> extract_surfaces(const gpu::Device& device, std::span<const gp
   if (volumes.empty()) return MeshBatch{};
   if (device.is_cuda()) {
     if (device.pool == nullptr) return make_error(ErrorCode::kInvalidArgument, "mesh extraction: no device pool");
-    return extract_on_cuda(device, volumes, options, progress);
+    return extract_on_cuda(device, volumes, options, progress, profile);
   }
-  return extract_on_cpu(volumes, options, progress);
+  return extract_on_cpu(volumes, options, progress, profile);
 }
 
 std::uint64_t marching_cubes_row_bytes(const GridGeometry& grid) {

@@ -10,6 +10,9 @@
 // for the batch: kOutOfMemory when the device's pool cannot hold the working buffers (nothing stays
 // allocated; split and retry), kUnavailable for a CUDA device in a build without CUDA.
 //
+// Sub-stages on `profile` (inside the caller's mesh_extraction scopes): "marching_cubes" (with GPU
+// time on the device's stream) and "normals".
+//
 // Thread-safety: a pure function of its arguments (CUDA work is queued on the device's stream).
 #pragma once
 
@@ -25,6 +28,7 @@
 #include "orfeas/gpu/memory_need.h"
 #include "orfeas/mesh/marching_cubes.h"
 #include "orfeas/mesh/mesh.h"
+#include "orfeas/profiling/batch_scope.h"
 
 namespace orfeas::mesh {
 
@@ -33,7 +37,8 @@ using MeshBatch = std::vector<Result<Mesh>>;
 [[nodiscard]] Result<MeshBatch> extract_surfaces(const gpu::Device& device,
                                                  std::span<const gpu::DeviceScalarVolume* const> volumes,
                                                  const MarchingCubesOptions& options = {},
-                                                 const StepProgress& progress = {});
+                                                 const StepProgress& progress = {},
+                                                 profiling::ScopeTargets profile = {});
 
 // What meshing one volume of `grid` needs besides the volume, as the CUDA marching cubes allocates
 // it from the pool (the CPU holds the same mesh in host memory), with r = nx − 1 cells per axis:

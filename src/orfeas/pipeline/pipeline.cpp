@@ -52,8 +52,9 @@ class BatchStage {
       : stage_(stage), index_(stage_index(stage)), jobs_(jobs), reports_(std::move(reports)) {
     for (const Job* job : jobs_) {
       if (job->context.progress) job->context.progress({.stage = stage_, .index = index_});
-      scopes_.emplace_back(job->context.profiler, job->context.job, stage_, stream);
+      targets_.push_back({job->context.profiler, job->context.job});
     }
+    scopes_.emplace(targets_, stage_, stream);
     start_ = Clock::now();
   }
   BatchStage(const BatchStage&) = delete;
@@ -69,11 +70,14 @@ class BatchStage {
     };
   }
 
+  // The jobs' profiles, for the stage's sub-stages (opened inside this stage's scopes).
+  [[nodiscard]] profiling::ScopeTargets profile() const { return targets_; }
+
   // Closes the scopes and records the time; `succeeded(i)` says whether job i's part went well.
   template <class Succeeded>
   void finish(Succeeded&& succeeded) {
     const double seconds = seconds_since(start_);
-    scopes_.clear();
+    scopes_.reset();
     for (std::size_t i = 0; i < jobs_.size(); ++i) {
       reports_[i]->stages.push_back({std::string(stage_), seconds});
       if (jobs_[i]->context.progress && succeeded(i)) {
@@ -87,7 +91,8 @@ class BatchStage {
   std::size_t index_;
   std::span<const Job* const> jobs_;
   std::vector<GenerateReport*> reports_;
-  std::deque<profiling::StageScope> scopes_;  // a deque: scopes are neither copied nor moved
+  std::vector<profiling::ScopeTarget> targets_;
+  std::optional<profiling::BatchScope> scopes_;
   Clock::time_point start_;
 };
 
@@ -175,13 +180,14 @@ Result<image::PreprocessedImage> Pipeline::image_preprocessing(std::span<const s
 }
 
 Result<shape::VolumeBatch> Pipeline::shape_generation(std::span<const image::PreprocessedImage* const> images,
-                                                      const StepProgress& progress) const {
-  return contained("shape generation", [&] { return backend_->generate(images, options_.shape, progress); });
+                                                      const StepProgress& progress,
+                                                      profiling::ScopeTargets profile) const {
+  return contained("shape generation", [&] { return backend_->generate(images, options_.shape, progress, profile); });
 }
 
 Result<mesh::MeshBatch> Pipeline::mesh_extraction(std::span<const gpu::DeviceScalarVolume* const> volumes,
-                                                  const StepProgress& progress) const {
-  return contained("mesh extraction", [&] { return mesh::extract_surfaces(device_, volumes, {}, progress); });
+                                                  const StepProgress& progress, profiling::ScopeTargets profile) const {
+  return contained("mesh extraction", [&] { return mesh::extract_surfaces(device_, volumes, {}, progress, profile); });
 }
 
 Result<PostProcessStats> Pipeline::post_processing(mesh::Mesh& mesh) const {
@@ -294,7 +300,7 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
   const auto run_batched = [&](std::string_view stage, const auto& fn) {
     const std::vector<const Job*> stage_jobs = live_jobs();
     BatchStage clock(stage, stage_jobs, live_reports(), device_.stream);
-    auto items = fn(clock.step_progress());
+    auto items = fn(clock.step_progress(), clock.profile());
     clock.finish([&](std::size_t n) { return items && (*items)[n].has_value(); });
     if (!items && items.error().code() != ErrorCode::kOutOfMemory) {
       for (std::size_t i : live) results[i].status = tl::unexpected(items.error());
@@ -307,8 +313,10 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
   if (!live.empty()) {
     std::vector<const image::PreprocessedImage*> batch_images;
     for (std::size_t i : live) batch_images.push_back(&*images[i]);
-    Result<shape::VolumeBatch> volumes = run_batched(
-        kShapeGeneration, [&](const StepProgress& progress) { return shape_generation(batch_images, progress); });
+    Result<shape::VolumeBatch> volumes =
+        run_batched(kShapeGeneration, [&](const StepProgress& progress, profiling::ScopeTargets profile) {
+          return shape_generation(batch_images, progress, profile);
+        });
     if (!volumes && volumes.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(volumes.error());
     if (volumes) {
       std::vector<const gpu::DeviceScalarVolume*> volume_of(jobs.size(), nullptr);
@@ -320,8 +328,10 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
       std::vector<const gpu::DeviceScalarVolume*> batch_volumes;
       for (const std::size_t i : live) batch_volumes.push_back(volume_of[i]);
       if (!live.empty()) {
-        Result<mesh::MeshBatch> surfaces = run_batched(
-            kMeshExtraction, [&](const StepProgress& progress) { return mesh_extraction(batch_volumes, progress); });
+        Result<mesh::MeshBatch> surfaces =
+            run_batched(kMeshExtraction, [&](const StepProgress& progress, profiling::ScopeTargets profile) {
+              return mesh_extraction(batch_volumes, progress, profile);
+            });
         if (!surfaces && surfaces.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(surfaces.error());
         if (surfaces) {
           for (std::size_t n = 0; n < live.size(); ++n) {

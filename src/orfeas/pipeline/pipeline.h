@@ -45,6 +45,7 @@
 #include "orfeas/mesh/mesh.h"
 #include "orfeas/mesh/surface_extraction.h"
 #include "orfeas/pipeline/post_processing.h"
+#include "orfeas/profiling/batch_scope.h"
 #include "orfeas/profiling/profiler.h"
 #include "orfeas/shape/shape_backend.h"
 
@@ -151,10 +152,14 @@ class Pipeline {
   // The stages, one by one.
   [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(const std::filesystem::path& input) const;
   [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(std::span<const std::uint8_t> bytes) const;
+  // `profile`: the jobs whose profiles get the stage's sub-stages (conditioning, diffusion steps,
+  // marching cubes, …); opened on the calling thread, inside the caller's stage scopes.
   [[nodiscard]] Result<shape::VolumeBatch> shape_generation(std::span<const image::PreprocessedImage* const> images,
-                                                            const StepProgress& progress = {}) const;
+                                                            const StepProgress& progress = {},
+                                                            profiling::ScopeTargets profile = {}) const;
   [[nodiscard]] Result<mesh::MeshBatch> mesh_extraction(std::span<const gpu::DeviceScalarVolume* const> volumes,
-                                                        const StepProgress& progress = {}) const;
+                                                        const StepProgress& progress = {},
+                                                        profiling::ScopeTargets profile = {}) const;
   [[nodiscard]] Result<PostProcessStats> post_processing(mesh::Mesh& mesh) const;
   [[nodiscard]] Result<PostProcessStats> post_processing(mesh::Mesh& mesh, const PostProcessOptions& post) const;
   [[nodiscard]] Status texture_synthesis(mesh::Mesh& mesh, const image::PreprocessedImage& image) const;
@@ -167,6 +172,7 @@ class Pipeline {
   // a batch needs on the device, as the shape backend and mesh extraction state it.
   [[nodiscard]] gpu::JobConfig job_config() const;
   [[nodiscard]] const gpu::Device& device() const { return device_; }
+  [[nodiscard]] const shape::ShapeBackend& backend() const { return *backend_; }
   [[nodiscard]] gpu::MemoryPool& memory_pool() const { return *device_.pool; }
   [[nodiscard]] const PipelineOptions& options() const { return options_; }
 

@@ -8,6 +8,7 @@
 #include "orfeas/export/placement.h"
 #include "orfeas/export/stl_reader.h"
 #include "orfeas/mesh/topology.h"
+#include "orfeas/profiling/profiler.h"
 #include "orfeas/testing/temp_dir.h"
 
 namespace orfeas::pipeline {
@@ -248,6 +249,45 @@ TEST_F(GenerateTest, AStopBeforeTheBatchedStagesLeavesTheJobOutOfThem) {
   ASSERT_FALSE((*results)[0].status.has_value());
   EXPECT_EQ((*results)[0].status.error().code(), ErrorCode::kDeadlineExceeded);
   EXPECT_FALSE(fs::exists(dir_ / "late.stl"));
+}
+
+// Each job's profile: the stages at the top, and the batched stages' sub-stages under them.
+TEST_F(GenerateTest, EveryJobOfABatchGetsTheSubStagesUnderItsOwnStages) {
+  const auto pipeline = make_pipeline(32);
+  auto profiler = profiling::Profiler::create({});
+  ASSERT_TRUE(profiler);
+  std::vector<Job> jobs = {disc_job(dir_ / "a.stl"), disc_job(dir_ / "b.stl")};
+  for (Job& job : jobs) {
+    job.context.profiler = profiler->get();
+    job.context.job = (*profiler)->begin_pipeline(job.output.filename().string());
+  }
+  const auto results = pipeline->run_batch(jobs);
+  ASSERT_TRUE(results.has_value());
+  for (const Job& job : jobs) {
+    auto profile = (*profiler)->end_pipeline(job.context.job);
+    ASSERT_TRUE(profile);
+    std::vector<std::string> top;
+    std::vector<std::string> tree;  // "parent/child"
+    for (const profiling::StageProfile& stage : profile->stages) {
+      if (stage.top_level()) {
+        top.push_back(stage.name);
+      } else {
+        const profiling::StageProfile& parent = profile->stages[static_cast<std::size_t>(stage.parent)];
+        tree.push_back(parent.name + "/" + stage.name);
+        EXPECT_GE(stage.start_ms, parent.start_ms);
+        EXPECT_LE(stage.start_ms + stage.wall_ms, parent.start_ms + parent.wall_ms + 1e-6);
+      }
+    }
+    if constexpr (!profiling::kProfilingEnabled) {
+      EXPECT_TRUE(profile->stages.empty());
+      continue;
+    }
+    EXPECT_EQ(top, std::vector<std::string>(kStageNames.begin(), kStageNames.end()));
+    // The CPU takes the batch's items one after another: each job's profile holds its own item's.
+    const std::vector<std::string> expected = {"shape_generation/inflate_field", "shape_generation/volume_sampling",
+                                               "mesh_extraction/marching_cubes", "mesh_extraction/normals"};
+    EXPECT_EQ(tree, expected);
+  }
 }
 
 TEST_F(GenerateTest, SizeAndFaceBudgetArePerJobWithinOneBatch) {

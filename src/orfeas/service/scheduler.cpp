@@ -12,6 +12,7 @@
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/gpu/host_memory_pool.h"
 #include "orfeas/pipeline/batch_fitter.h"
+#include "orfeas/shape/hunyuan3d_backend.h"
 
 namespace orfeas::service {
 
@@ -91,6 +92,14 @@ Result<std::unique_ptr<Scheduler>> Scheduler::create(SchedulerOptions options, j
     worker->fitter = std::make_unique<pipeline::BatchFitter>(*worker->optimizer, *worker->pool);
     ORFEAS_ASSIGN_OR_RETURN(const pipeline::Pipeline* defaults, worker->pipeline_for(jobs::GenerationParams{}));
     worker->default_config = defaults->job_config();
+    // The service's model is loaded now, once per device, so that a bad folder stops the start and
+    // the first job does not wait for the weights; this pipeline keeps them for the service's life.
+    if (!worker->hunyuan3d.model_dir.empty()) {
+      jobs::GenerationParams params;
+      params.backend = std::string(shape::kHunyuan3DBackendName);
+      ORFEAS_ASSIGN_OR_RETURN(const pipeline::Pipeline* model, worker->pipeline_for(params));
+      if (auto load = model->backend().model_load()) scheduler->model_loads_.push_back(std::move(*load));
+    }
     scheduler->workers_.push_back(std::move(worker));
   }
   return scheduler;
@@ -160,6 +169,10 @@ std::vector<WorkerStatus> Scheduler::workers() const {
                    worker->optimizer.get(), worker->default_config});
   }
   return out;
+}
+
+const std::vector<shape::ModelLoad>& Scheduler::model_loads() const {
+  return model_loads_;
 }
 
 std::size_t Scheduler::worker_count() const {

@@ -108,6 +108,8 @@ class Scheduler {
   [[nodiscard]] bool serves(std::string_view device) const;
   [[nodiscard]] std::vector<WorkerStatus> workers() const;
   [[nodiscard]] std::size_t worker_count() const;
+  // The service's Hunyuan3D-2 model as each device's worker loaded it at create(); empty without one.
+  [[nodiscard]] const std::vector<shape::ModelLoad>& model_loads() const;
   [[nodiscard]] bool started() const;
 
  private:
@@ -123,6 +125,7 @@ class Scheduler {
   JobLifecycle& lifecycle_;  // borrowed
   ServiceMetrics& metrics_;  // borrowed
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<shape::ModelLoad> model_loads_;  // fixed after create()
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;      // work queued, or stopping

@@ -657,6 +657,10 @@ profiling::Profiler& Service::profiler() {
   return *impl_->profiler;
 }
 
+std::vector<shape::ModelLoad> Service::model_loads() const {
+  return impl_->scheduler->model_loads();
+}
+
 std::vector<WorkerInfo> Service::workers() const {
   std::vector<WorkerInfo> out;
   for (WorkerStatus& worker : impl_->scheduler->workers()) {

@@ -172,6 +172,8 @@ class Service {
   [[nodiscard]] ServiceMetrics& metrics();
   [[nodiscard]] profiling::Profiler& profiler();
   [[nodiscard]] std::vector<WorkerInfo> workers() const;
+  // The --model folder's weights as each device loaded them when the service opened.
+  [[nodiscard]] std::vector<shape::ModelLoad> model_loads() const;
   [[nodiscard]] Readiness readiness() const;
   // Counters, queue and device readings at this moment, for /metrics.
   [[nodiscard]] MetricsSnapshot metrics_snapshot();

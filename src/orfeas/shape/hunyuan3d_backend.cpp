@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -23,31 +24,62 @@ Result<at::ScalarType> run_dtype(const std::string& name, bool cuda) {
   return make_error(ErrorCode::kInvalidArgument, "dtype must be bf16, fp16, fp32 or auto, not '" + name + "'");
 }
 
+std::string dtype_name(at::ScalarType dtype) {
+  if (dtype == at::kHalf) return "fp16";
+  if (dtype == at::kBFloat16) return "bf16";
+  return "fp32";
+}
+
+struct LoadedModel {
+  std::shared_ptr<const engine::Hunyuan3DPipeline> pipeline;
+  ModelLoad load;
+};
+
 // Models loaded in this process, by folder, device and dtype: a second backend (another worker,
 // another job's pipeline) shares the first one's weights while any of them holds them.
-Result<std::shared_ptr<const engine::Hunyuan3DPipeline>> shared_pipeline(const std::filesystem::path& dir,
-                                                                         at::Device device, at::ScalarType dtype) {
+Result<LoadedModel> shared_pipeline(const std::filesystem::path& dir, at::Device device, at::ScalarType dtype) {
+  struct Entry {
+    std::weak_ptr<const engine::Hunyuan3DPipeline> pipeline;
+    ModelLoad load;
+  };
   static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<const engine::Hunyuan3DPipeline>> loaded;
+  static std::map<std::string, Entry> loaded;
   std::error_code ignored;
   const std::filesystem::path canonical = std::filesystem::weakly_canonical(dir, ignored);
   const std::string key = canonical.string() + "|" + device.str() + "|" + std::string(c10::toString(dtype));
   const std::lock_guard lock(mutex);
-  if (auto existing = loaded[key].lock()) return existing;
+  Entry& entry = loaded[key];
+  if (auto existing = entry.pipeline.lock()) {
+    ModelLoad load = entry.load;
+    load.shared = true;
+    return LoadedModel{std::move(existing), std::move(load)};
+  }
   engine::LoadReport report;
   ORFEAS_ASSIGN_OR_RETURN(auto pipeline, engine::Hunyuan3DPipeline::load(dir, device, dtype, &report));
   std::shared_ptr<const engine::Hunyuan3DPipeline> shared(std::move(pipeline));
-  loaded[key] = shared;
-  return shared;
+  const std::string name = (canonical.has_filename() ? canonical : canonical.parent_path()).filename().string();
+  entry.pipeline = shared;
+  entry.load = {.model = name,
+                .device = device.is_cuda() ? "cuda:" + std::to_string(device.index()) : "cpu",
+                .dtype = dtype_name(dtype),
+                .seconds = report.seconds,
+                .tensors = report.tensors,
+                .file_bytes = report.file_bytes,
+                .device_bytes = report.device_bytes,
+                .peak_host_bytes = report.peak_host_bytes};
+  return LoadedModel{std::move(shared), entry.load};
 }
 
 class Hunyuan3DBackend final : public ShapeBackend {
  public:
-  Hunyuan3DBackend(const gpu::Device& device, Hunyuan3DSettings settings,
-                   std::shared_ptr<const engine::Hunyuan3DPipeline> pipeline)
-      : device_(device), settings_(std::move(settings)), pipeline_(std::move(pipeline)) {}
+  Hunyuan3DBackend(const gpu::Device& device, Hunyuan3DSettings settings, LoadedModel model)
+      : device_(device),
+        settings_(std::move(settings)),
+        pipeline_(std::move(model.pipeline)),
+        load_(std::move(model.load)) {}
 
   [[nodiscard]] std::string_view name() const override { return kHunyuan3DBackendName; }
+  [[nodiscard]] std::optional<ModelLoad> model_load() const override { return load_; }
   [[nodiscard]] const gpu::Device& device() const override { return device_; }
 
   // The weights are resident already (loaded at creation): what a batch adds is each item's share
@@ -57,7 +89,9 @@ class Hunyuan3DBackend final : public ShapeBackend {
   [[nodiscard]] gpu::MemoryNeed memory_need(const ShapeOptions& options) const override {
     const models::PipelineConfig& config = pipeline_->config();
     const auto element = static_cast<std::uint64_t>(c10::elementSize(pipeline_->dtype()));
-    const std::uint64_t tokens = static_cast<std::uint64_t>(config.vae.num_latents) + 1370U * 4U;
+    // The context: the DINO tokens of every view (a multi-view model's concatenated), beside the latents.
+    const std::int64_t views = std::max<std::int64_t>(config.dino.views, 1);
+    const auto tokens = static_cast<std::uint64_t>(config.vae.num_latents + config.dino.tokens() * views);
     std::uint64_t hidden = 2048;
     if (const auto* dit = std::get_if<models::Hunyuan3DDitConfig>(&config.denoiser))
       hidden = static_cast<std::uint64_t>(dit->hidden_size);
@@ -70,7 +104,8 @@ class Hunyuan3DBackend final : public ShapeBackend {
   }
 
   [[nodiscard]] Result<VolumeBatch> generate(std::span<const image::PreprocessedImage* const> images,
-                                             const ShapeOptions& options, const StepProgress& progress) const override {
+                                             const ShapeOptions& options, const StepProgress& progress,
+                                             profiling::ScopeTargets profile) const override {
     VolumeBatch volumes(images.size());
     std::vector<at::Tensor> prepared;
     std::vector<std::size_t> items;  // which image each prepared tensor is
@@ -110,8 +145,11 @@ class Hunyuan3DBackend final : public ShapeBackend {
       if (phase == "decoding" && of > 0) report(progress, steps + (step * chunks + of - 1) / of, total);
     };
 
-    ORFEAS_ASSIGN_OR_RETURN(const at::Tensor latents, pipeline_->latents(at::cat(prepared, 0), generate, phases));
-    ORFEAS_ASSIGN_OR_RETURN(const at::Tensor logits, pipeline_->decode(latents, generate, phases));
+    // A multi-view model takes each image as its front view, the one view a single photo gives.
+    at::Tensor batch = at::cat(prepared, 0);
+    if (pipeline_->config().conditioner == models::ConditionerKind::kDinoImageEncoderMV) batch = batch.unsqueeze(1);
+    ORFEAS_ASSIGN_OR_RETURN(const at::Tensor latents, pipeline_->latents(batch, generate, phases, profile));
+    ORFEAS_ASSIGN_OR_RETURN(const at::Tensor logits, pipeline_->decode(latents, generate, phases, nullptr, profile));
 
     const int n = options.resolution + 1;
     GridGeometry grid;
@@ -120,6 +158,7 @@ class Hunyuan3DBackend final : public ShapeBackend {
     grid.origin = Vec3f{-bounds, -bounds, -bounds};
     // The reference maps grid index i to −b + i·2b/(R+1) (not /R): kept, so meshes match its.
     grid.spacing = static_cast<float>(2.0 * generate.bounds / (options.resolution + 1));
+    const profiling::BatchScope handover(profile, "volume_handover");
     try {
       for (std::size_t b = 0; b < items.size(); ++b) {
         Result<gpu::DeviceScalarVolume> volume = gpu::allocate_volume(grid, *device_.pool, device_.stream);
@@ -143,6 +182,7 @@ class Hunyuan3DBackend final : public ShapeBackend {
   gpu::Device device_;
   Hunyuan3DSettings settings_;
   std::shared_ptr<const engine::Hunyuan3DPipeline> pipeline_;
+  ModelLoad load_;
 };
 
 }  // namespace
@@ -166,8 +206,8 @@ Result<std::unique_ptr<ShapeBackend>> create_hunyuan3d_backend(const gpu::Device
                                                      ": this LibTorch has no CUDA (Debian's libtorch-dev is CPU-only)");
     where = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device.spec.ordinal));
   }
-  ORFEAS_ASSIGN_OR_RETURN(auto pipeline, shared_pipeline(settings.model_dir, where, dtype));
-  return std::unique_ptr<ShapeBackend>(std::make_unique<Hunyuan3DBackend>(device, settings, std::move(pipeline)));
+  ORFEAS_ASSIGN_OR_RETURN(LoadedModel model, shared_pipeline(settings.model_dir, where, dtype));
+  return std::unique_ptr<ShapeBackend>(std::make_unique<Hunyuan3DBackend>(device, settings, std::move(model)));
 }
 
 }  // namespace orfeas::shape

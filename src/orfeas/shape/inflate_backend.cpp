@@ -137,7 +137,8 @@ Result<ScalarVolume> InflateBackend::generate_volume(const image::ImageRgba8& ca
 }
 
 Result<VolumeBatch> InflateBackend::generate(std::span<const image::PreprocessedImage* const> images,
-                                             const ShapeOptions& options, const StepProgress& progress) const {
+                                             const ShapeOptions& options, const StepProgress& progress,
+                                             profiling::ScopeTargets profile) const {
   ORFEAS_RETURN_IF_ERROR(validate(options));
   if (device_.pool == nullptr) return make_error(ErrorCode::kInvalidArgument, "inflate backend: no memory pool");
   VolumeBatch volumes;
@@ -146,7 +147,9 @@ Result<VolumeBatch> InflateBackend::generate(std::span<const image::Preprocessed
   // (the volumes taken so far go back to the pool with `volumes`).
   for (std::size_t i = 0; i < images.size(); ++i) {
     const image::PreprocessedImage& image = *images[i];
+    profiling::BatchScope field_scope(profiling::item_target(profile, i), "inflate_field");
     auto field = compute_inflate_field(image.canvas, image.mask, options);
+    field_scope.close();
     if (!field) {
       volumes.emplace_back(tl::unexpected(field.error()));
     } else {
@@ -155,6 +158,7 @@ Result<VolumeBatch> InflateBackend::generate(std::span<const image::Preprocessed
         return tl::unexpected(volume.error().with_context("inflate: item " + std::to_string(i + 1) + " of " +
                                                           std::to_string(images.size())));
       }
+      const profiling::BatchScope sampling(profiling::item_target(profile, i), "volume_sampling");
       sample_inflate_volume_into(*field, volume->data());
       volumes.emplace_back(std::move(*volume));
     }

@@ -77,8 +77,8 @@ class InflateBackend final : public ShapeBackend {
     return inflate_memory_need(options);
   }
   [[nodiscard]] Result<VolumeBatch> generate(std::span<const image::PreprocessedImage* const> images,
-                                             const ShapeOptions& options,
-                                             const StepProgress& progress = {}) const override;
+                                             const ShapeOptions& options, const StepProgress& progress = {},
+                                             profiling::ScopeTargets profile = {}) const override;
 
   // One image, into an ordinary host volume (no pool): for tests and tools.
   [[nodiscard]] static Result<ScalarVolume> generate_volume(const image::ImageRgba8& canvas, const image::Mask& mask,

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "orfeas/shape/hunyuan3d_backend.h"
 #include "orfeas/shape/inflate_backend.h"
 
@@ -17,6 +19,15 @@ Status validate(const ShapeOptions& options) {
     return make_error(ErrorCode::kInvalidArgument, "thickness must be in (0, 4]");
   }
   return ok();
+}
+
+std::string describe(const ModelLoad& load) {
+  const auto gb = [](std::uint64_t bytes) { return static_cast<double>(bytes) / 1e9; };
+  return fmt::format(
+      "{} {} ({} on {}): {} tensors, {:.2f} GB read, {:.2f} GB on the device, in {:.2f} s; peak host "
+      "memory {:.2f} GB",
+      load.shared ? "sharing" : "loaded", load.model, load.dtype, load.device, load.tensors, gb(load.file_bytes),
+      gb(load.device_bytes), load.seconds, gb(load.peak_host_bytes));
 }
 
 std::vector<std::string> shape_backend_names() {

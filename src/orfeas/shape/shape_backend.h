@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@
 #include "orfeas/gpu/device_volume.h"
 #include "orfeas/gpu/memory_need.h"
 #include "orfeas/image/preprocess.h"
+#include "orfeas/profiling/batch_scope.h"
 
 namespace orfeas::shape {
 
@@ -57,6 +59,24 @@ struct ShapeOptions {
 // The grid every backend samples: (resolution + 1)^3 points over [-1, 1]^3.
 [[nodiscard]] GridGeometry volume_grid(const ShapeOptions& options);
 
+// A backend's weights, as they were loaded: by the first backend of the process that named them
+// (later ones share them, and report that first load with `shared` set).
+struct ModelLoad {
+  std::string model;   // the folder's name: "hunyuan3d-dit-v2-0"
+  std::string device;  // "cpu", "cuda:0"
+  std::string dtype;   // "fp16", "bf16", "fp32"
+  double seconds = 0.0;
+  std::size_t tensors = 0;
+  std::uint64_t file_bytes = 0;       // read from the checkpoint
+  std::uint64_t device_bytes = 0;     // held by the converted weights
+  std::uint64_t peak_host_bytes = 0;  // the process's peak resident memory after the load
+  bool shared = false;                // this backend found the weights loaded already
+};
+
+// "loaded hunyuan3d-dit-v2-0 (fp16 on cuda:0): 1 021 tensors, 4.93 GB read, 4.93 GB on the device,
+// in 3.21 s; peak host memory 5.10 GB" — one line, for the CLI and the server's log.
+[[nodiscard]] std::string describe(const ModelLoad& load);
+
 // One volume per image of a batch, in input order. An item that cannot be made (an empty mask) is
 // that item's error; the others go on.
 using VolumeBatch = std::vector<Result<gpu::DeviceScalarVolume>>;
@@ -71,15 +91,20 @@ class ShapeBackend {
   [[nodiscard]] virtual std::string_view name() const = 0;
   [[nodiscard]] virtual const gpu::Device& device() const = 0;
 
+  // The weights behind this backend; nullopt for a backend without any (inflate).
+  [[nodiscard]] virtual std::optional<ModelLoad> model_load() const { return std::nullopt; }
+
   // What one batch needs on the device: weights once, the volume and working buffers per item.
   [[nodiscard]] virtual gpu::MemoryNeed memory_need(const ShapeOptions& options) const = 0;
 
   // The whole batch's volumes, resident together in the device's pool. Fails as a whole only for
   // the batch: kOutOfMemory when the pool cannot hold it (nothing stays allocated; split and
-  // retry), kInternal for a device failure. `progress` hears step k of n for the batch.
+  // retry), kInternal for a device failure. `progress` hears step k of n for the batch; a backend
+  // with phases worth timing opens them as sub-stages on `profile` (profiling/batch_scope.h: empty,
+  // or one target per image).
   [[nodiscard]] virtual Result<VolumeBatch> generate(std::span<const image::PreprocessedImage* const> images,
-                                                     const ShapeOptions& options,
-                                                     const StepProgress& progress = {}) const = 0;
+                                                     const ShapeOptions& options, const StepProgress& progress = {},
+                                                     profiling::ScopeTargets profile = {}) const = 0;
 };
 
 // The names create_shape_backend() accepts, in the order the CLI lists them.

@@ -2,6 +2,7 @@
 // volumes sampled on the device (inflate_sampler.cu) with the whole batch resident in the pool.
 #include <cuda_runtime_api.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -24,16 +25,19 @@ class InflateBackendCuda final : public ShapeBackend {
   }
 
   [[nodiscard]] Result<VolumeBatch> generate(std::span<const image::PreprocessedImage* const> images,
-                                             const ShapeOptions& options, const StepProgress& progress) const override {
+                                             const ShapeOptions& options, const StepProgress& progress,
+                                             profiling::ScopeTargets profile) const override {
     ORFEAS_RETURN_IF_ERROR(validate(options));
     // CPU: every item's in-plane field, side by side.
     std::vector<Result<InflateField>> fields(images.size(), make_error(ErrorCode::kInternal, "not computed"));
+    std::optional<profiling::BatchScope> phase(std::in_place, profile, "inflate_field");
     parallel_for(0, images.size(), 1, [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
         fields[i] = compute_inflate_field(images[i]->canvas, images[i]->mask, options);
       }
     });
     report(progress, 1, 2);
+    phase.reset();
 
     // Device: every volume and its columns first, so a batch that cannot fit fails before any work.
     const int ordinal = device_.spec.ordinal;
@@ -55,6 +59,7 @@ class InflateBackendCuda final : public ShapeBackend {
       volumes.emplace_back(std::move(volume));
     }
     {
+      const profiling::BatchScope sampling(profile, "volume_sampling", device_.stream);
       const gpu::cuda::StreamFence fence(static_cast<cudaStream_t>(device_.stream));  // before `columns` go
       for (std::size_t i = 0; i < images.size(); ++i) {
         if (!volumes[i]) continue;
