@@ -38,13 +38,29 @@ std::vector<FramePixel> frame_pixels(const ImageRgba8& image) {
 
 // Transparency counts as meaningful when it covers a noticeable share of the image or most of
 // the frame; a few transparent pixels in an otherwise opaque photo (a rounded corner) do not.
-bool uses_alpha_as_mask(const ImageRgba8& image, const std::vector<FramePixel>& frame,
+// The alpha threshold on this image's own range: alpha_threshold/255 of the way from its most
+// transparent pixel to its most opaque one (at least one step above the most transparent), so a
+// faint cut-out whose alpha never exceeds 67 is cut at the middle of its range as a full-range one
+// is at 128. An image whose alpha never varies has nothing below it (its alpha draws no shape).
+std::uint8_t relative_alpha_threshold(const ImageRgba8& image, std::uint8_t threshold) {
+  std::uint8_t lowest = 255;
+  std::uint8_t highest = 0;
+  for (const Rgba8& pixel : image.pixels) {
+    lowest = std::min(lowest, pixel.a);
+    highest = std::max(highest, pixel.a);
+  }
+  if (lowest == highest) return highest == 0 ? 1 : 0;  // all transparent: nothing reaches 1
+  const double at = lowest + (highest - lowest) * (static_cast<double>(threshold) / 255.0);
+  return static_cast<std::uint8_t>(std::clamp(std::lround(at), long{lowest} + 1, long{highest}));
+}
+
+bool uses_alpha_as_mask(const ImageRgba8& image, const std::vector<FramePixel>& frame, std::uint8_t threshold,
                         const ForegroundOptions& options) {
   std::size_t transparent = 0;
-  for (const Rgba8& pixel : image.pixels) transparent += pixel.a < options.alpha_threshold ? 1 : 0;
+  for (const Rgba8& pixel : image.pixels) transparent += pixel.a < threshold ? 1 : 0;
   if (transparent == 0) return false;
   std::size_t transparent_frame = 0;
-  for (const FramePixel& pixel : frame) transparent_frame += pixel.colour.a < options.alpha_threshold ? 1 : 0;
+  for (const FramePixel& pixel : frame) transparent_frame += pixel.colour.a < threshold ? 1 : 0;
   return static_cast<double>(transparent) >= options.min_transparent_share * static_cast<double>(image.pixels.size()) ||
          2 * transparent_frame > frame.size();
 }
@@ -220,12 +236,12 @@ Status validate(const ImageRgba8& image, const ForegroundOptions& options) {
 Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions& options) {
   ORFEAS_RETURN_IF_ERROR(validate(image, options));
   const std::vector<FramePixel> frame = frame_pixels(image);
-  if (uses_alpha_as_mask(image, frame, options)) {
-    Mask mask = alpha_mask(image, options.alpha_threshold);
+  const std::uint8_t threshold = relative_alpha_threshold(image, options.alpha_threshold);
+  if (uses_alpha_as_mask(image, frame, threshold, options)) {
+    Mask mask = alpha_mask(image, threshold);
     if (mask.count() == 0) {
       return make_error(ErrorCode::kNoForeground,
-                        fmt::format("no object found: the image is fully transparent (no pixel has alpha ≥ {})",
-                                    options.alpha_threshold));
+                        "no object found: the image is fully transparent (alpha 0 everywhere)");
     }
     return mask;
   }

@@ -4,8 +4,12 @@
 //   ORFEAS_ASSIGN_OR_RETURN(Mask mask, extract_foreground(image, options));
 //
 // Two regimes:
-//  * Transparent images (a cut-out PNG/WebP): when a noticeable share of pixels, or most of the
-//    outer frame, is below alpha_threshold, the mask is exactly alpha ≥ alpha_threshold.
+//  * Transparent images (a cut-out PNG/WebP): the threshold is alpha_threshold on the image's own
+//    alpha range (a = lo + (hi − lo)·alpha_threshold/255 for its lowest and highest alpha, so a faint
+//    cut-out whose alpha never exceeds 67 is cut at the middle of its range as a full-range one is at
+//    128). When a noticeable share of pixels, or most of the outer frame, is below it, the mask is
+//    exactly alpha ≥ a. An image whose alpha does not vary is judged by colour (or, when it is 0
+//    everywhere, has no object).
 //  * Opaque images: the background colour is estimated from the 1-pixel outer frame (per-channel
 //    median, refined by a least-squares plane per channel through the frame pixels near it, so a
 //    smooth gradient or vignette still counts as background). Pixels within color_tolerance of
@@ -29,7 +33,7 @@
 namespace orfeas::image {
 
 struct ForegroundOptions {
-  std::uint8_t alpha_threshold = 128;    // alpha ≥ this is object, when the image is transparent
+  std::uint8_t alpha_threshold = 128;    // on the image's alpha range (above): ≥ this is object
   float min_transparent_share = 0.01F;   // share of pixels below alpha_threshold that makes alpha the mask, [0, 1]
   float color_tolerance = 30.0F;         // Euclidean RGB distance (0–442) still counted as background, ≥ 0
   float min_hole_fraction = 0.02F;       // enclosed regions ≥ this share of the object area stay holes, [0, 1]

@@ -46,11 +46,36 @@ TEST(ImageForegroundTest, AlphaChannelIsTheMask) {
   }
 }
 
-TEST(ImageForegroundTest, AlphaThresholdIsConfigurable) {
+TEST(ImageForegroundTest, AlphaThresholdIsConfigurableOnTheImagesOwnRange) {
+  // Alpha 0 around, a halo at 40, the object at 100: the range is 0..100.
   ImageRgba8 image(10, 10, {0, 0, 0, 0});
+  testing::fill_rect(image, 1, 1, 9, 9, {1, 1, 1, 40});
   testing::fill_rect(image, 2, 2, 8, 8, {1, 1, 1, 100});
-  EXPECT_EQ(extract_ok(image, {.alpha_threshold = 50}).count(), 36U);
-  EXPECT_FALSE(extract_foreground(image, {.alpha_threshold = 200}).has_value());
+  EXPECT_EQ(extract_ok(image, {.alpha_threshold = 50}).count(), 64U);   // 20: the halo is in
+  EXPECT_EQ(extract_ok(image).count(), 36U);                            // 50: the halo is out
+  EXPECT_EQ(extract_ok(image, {.alpha_threshold = 255}).count(), 36U);  // 100: only the most opaque
+}
+
+// Clip art whose alpha never exceeds 67/255 (a faint star) is its own shape, not "transparent".
+TEST(ImageForegroundTest, AFaintCutOutIsCutAtTheMiddleOfItsOwnAlphaRange) {
+  ImageRgba8 image(64, 64, {255, 255, 255, 0});
+  testing::fill_disc(image, 32, 32, 16, {200, 30, 30, 67});
+  // An anti-aliased rim at a third of the way: outside the object, as a full-range rim at 85 would be.
+  for (int y = 0; y < 64; ++y) {
+    for (int x = 0; x < 64; ++x) {
+      if (!in_disc(x, y, 32, 32, 16) && in_disc(x, y, 32, 32, 17)) image.at(x, y) = {200, 30, 30, 22};
+    }
+  }
+  const Mask mask = extract_ok(image);
+  EXPECT_EQ(mismatch(mask, [](int x, int y) { return in_disc(x, y, 32, 32, 16); }), 0.0);
+}
+
+TEST(ImageForegroundTest, AnAlphaThatNeverVariesIsJudgedByColour) {
+  // Alpha 100 everywhere: the alpha draws no shape, the colours do.
+  ImageRgba8 image(64, 64, {255, 255, 255, 100});
+  testing::fill_disc(image, 32, 32, 15, {20, 20, 20, 100});
+  const Mask mask = extract_ok(image);
+  EXPECT_LT(mismatch(mask, [](int x, int y) { return in_disc(x, y, 32, 32, 15); }), 0.001);
 }
 
 TEST(ImageForegroundTest, FullyTransparentHasNoForeground) {
