@@ -22,18 +22,10 @@ PYTHONUNBUFFERED=1 timeout 300 python3 tools/parity/hy3d_reference.py "$work" --
   --octree 256 >"$out/reference.log" 2>&1 &
 ref_pid=$!
 
-torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-if [[ -f .devdeps/env.sh ]]; then
-  source .devdeps/env.sh
-  export PKG_CONFIG_SYSROOT_DIR="$root/.devdeps/root"
-fi
+source tools/parity/torch_build.sh
 start=$(date +%s)
-{
-  cmake --preset gpu -DORFEAS_WITH_TORCH=ON -DCMAKE_PREFIX_PATH="$torch_prefix;${CMAKE_PREFIX_PATH:-}" \
-    -DORFEAS_WITH_TESTS=ON -DORFEAS_WARNINGS_AS_ERRORS=OFF -DCMAKE_CXX_FLAGS=-DFMT_HEADER_ONLY &&
-    cmake --build --preset gpu -j "$(nproc)" --target orfeas orfeas_engine_test orfeas_pipeline_test \
-      orfeas_mesh_test orfeas_shape_test orfeas_profiling_test orfeas_profiling_gpu_test
-} >"$out/build.log" 2>&1
+torch_build ON orfeas orfeas_engine_test orfeas_pipeline_test orfeas_mesh_test orfeas_shape_test \
+  orfeas_profiling_test orfeas_profiling_gpu_test >"$out/build.log" 2>&1
 build_rc=$?
 echo "build: rc $build_rc in $(($(date +%s) - start)) s"
 [[ $build_rc == 0 ]] || { grep -E "error" "$out/build.log" | head -20; exit 1; }

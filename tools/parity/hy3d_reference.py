@@ -191,8 +191,11 @@ VAE_V2_1 = dict(num_latents=4096, embed_dim=64, num_freqs=8, include_pi=False, h
                 geo_decoder_ln_post=True, point_feats=4, pc_size=81920, pc_sharpedge_size=0)
 EULER = dict(target="hy3dgen.shapegen.schedulers.FlowMatchEulerDiscreteScheduler",
              params=dict(num_train_timesteps=1000))
-# The turbo hub config was never seen (notes §2.2, §15): the closest documented guess, guidance_embed
-# and the consistency scheduler with pcm_timesteps 100 (kijai's hard-coded value).
+# The turbo hub config was never seen (notes §2.2, §15), so this row's config is an assumption, stated
+# in docs/parity.md: guidance_embed and the consistency scheduler with pcm_timesteps 100, the value
+# the ComfyUI port of the turbo models uses (the reference's default when the key is absent is 50).
+# Both sides read the value from the same config.yaml, so parity holds for whatever the hub file says;
+# only which schedule the row exercises depends on the assumption.
 CONSISTENCY = dict(target="hy3dgen.shapegen.schedulers.ConsistencyFlowMatchEulerDiscreteScheduler",
                    params=dict(num_train_timesteps=1000, pcm_timesteps=100))
 # The -fast and -mv hub configs were never seen either (notes §2.2). -fast: v2-0 with guidance_embed

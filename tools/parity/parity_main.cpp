@@ -420,8 +420,7 @@ Status write_io(const fs::path& path, const Named& io) {
 // (guidance_embed) and mv-style (DinoImageEncoderMV: four views, two named views, two-view sampling).
 Status make_tiny(const fs::path& root) {
   const std::string fast = replaced(kTinyConfig, "guidance_embed: false", "guidance_embed: true");
-  const std::string mv = replaced(replaced(kTinyConfig, "type: DinoImageEncoder", "type: DinoImageEncoderMV"),
-                                  "preprocessors.ImageProcessorV2", "preprocessors.MVImageProcessorV2");
+  ORFEAS_ASSIGN_OR_RETURN(const std::string mv, engine::multiview_config(kTinyConfig));
   for (const auto& [name, config] :
        {std::pair<std::string, std::string>{"v2-0-tiny", kTinyConfig}, {"v2-0-fast-tiny", fast}, {"v2-mv-tiny", mv}}) {
     const fs::path dir = root / ("hunyuan3d-dit-" + name);

@@ -32,23 +32,14 @@ mkdir -p "$out" "$work"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/machine.txt"
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)' | tee -a "$out/machine.txt"
 
-# (FMT_HEADER_ONLY: PyTorch ships fmt 12 headers that shadow the system library's)
 # the reference, on the GPU, while we build (before .devdeps' libraries enter LD_LIBRARY_PATH)
 PYTHONUNBUFFERED=1 timeout 300 python3 tools/parity/hy3d_reference.py "$work" --models "$models" \
   --dtypes "$dtypes" >"$out/reference.log" 2>&1 &
 ref_pid=$!
 
-torch_prefix=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
-if [[ -f .devdeps/env.sh ]]; then
-  source .devdeps/env.sh
-  export PKG_CONFIG_SYSROOT_DIR="$root/.devdeps/root"
-fi
+source tools/parity/torch_build.sh
 start=$(date +%s)
-{
-  cmake --preset gpu -DORFEAS_WITH_TORCH=ON -DCMAKE_PREFIX_PATH="$torch_prefix;${CMAKE_PREFIX_PATH:-}" \
-    -DORFEAS_WITH_TESTS=OFF -DORFEAS_WARNINGS_AS_ERRORS=OFF -DCMAKE_CXX_FLAGS=-DFMT_HEADER_ONLY &&
-    cmake --build --preset gpu -j "$(nproc)" --target orfeas_parity
-} >"$out/build.log" 2>&1
+torch_build OFF orfeas_parity >"$out/build.log" 2>&1
 build_rc=$?
 if [[ $build_rc != 0 ]]; then  # without LibTorch's allocator statistics (tools/parity/CMakeLists.txt)
   grep -E "error" "$out/build.log" | head -5

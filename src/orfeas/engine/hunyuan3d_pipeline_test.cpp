@@ -131,15 +131,10 @@ TEST(Hunyuan3DPipeline, ProfilesConditioningEachStepAndDecoding) {
 // as were given (with 4 zero views against 2 given, CFG's batch would not concatenate).
 TEST(Hunyuan3DPipeline, AMultiViewModelSamplesFromFewerViewsThanItsMost) {
   testing::TempDir dir;
-  std::string yaml = tiny_model_config();
-  const std::string single = "type: DinoImageEncoder\n";
-  ASSERT_NE(yaml.find(single), std::string::npos);
-  yaml.replace(yaml.find(single), single.size(), "type: DinoImageEncoderMV\n");
-  const std::string processor = "preprocessors.ImageProcessorV2";  // its multi-view twin goes with it
-  ASSERT_NE(yaml.find(processor), std::string::npos);
-  yaml.replace(yaml.find(processor), processor.size(), "preprocessors.MVImageProcessorV2");
+  const auto yaml = multiview_config(tiny_model_config());
+  ASSERT_TRUE(yaml) << yaml.error().message();
   const std::filesystem::path folder = dir.path() / "hunyuan3d-dit-v2-mv";
-  ASSERT_TRUE(write_random_model(folder, yaml, 3));
+  ASSERT_TRUE(write_random_model(folder, *yaml, 3));
   auto pipeline = Hunyuan3DPipeline::load(folder, at::kCPU, at::kFloat);
   ASSERT_TRUE(pipeline) << pipeline.error().message();
   GenerateOptions options;

@@ -2,6 +2,8 @@
 
 #include <fstream>
 #include <map>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -81,6 +83,20 @@ image_processor:
     size: 512
     border_ratio: 0.15
 )yaml";
+}
+
+Result<std::string> multiview_config(std::string config_yaml) {
+  // Whole YAML values (the line's end included), so DinoImageEncoderMV is never matched as its prefix.
+  for (const auto& [from, to] :
+       {std::pair<std::string_view, std::string_view>{"type: DinoImageEncoder\n", "type: DinoImageEncoderMV\n"},
+        {"preprocessors.ImageProcessorV2\n", "preprocessors.MVImageProcessorV2\n"}}) {
+    const std::size_t at = config_yaml.find(from);
+    if (at == std::string::npos)
+      return make_error(ErrorCode::kInvalidArgument,
+                        "not a single-view config: it has no '" + std::string(from.substr(0, from.size() - 1)) + "'");
+    config_yaml.replace(at, from.size(), to);
+  }
+  return config_yaml;
 }
 
 Status write_random_model(const std::filesystem::path& folder, std::string_view config_yaml, std::uint64_t seed,

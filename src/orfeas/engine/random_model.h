@@ -23,6 +23,12 @@ namespace orfeas::engine {
 // second on a CPU.
 [[nodiscard]] std::string tiny_model_config();
 
+// `config_yaml` (a single-view config such as tiny_model_config()) as its multi-view twin, the
+// layout of hunyuan3d-dit-v2-mv: the DinoImageEncoderMV encoder with MVImageProcessorV2. The two
+// add no weights, so a single-view model's checkpoint serves both. kInvalidArgument when the config
+// names neither DinoImageEncoder nor ImageProcessorV2.
+[[nodiscard]] Result<std::string> multiview_config(std::string config_yaml);
+
 // Writes `folder`/config.yaml (`config_yaml`) and `folder`/model.fp16.safetensors: random weights
 // for every tensor the config's modules take (prefixed model., vae., conditioner.), stored as
 // `stored`, deterministic in `seed`. kInvalidArgument for a config that does not parse; kIoError

@@ -37,7 +37,7 @@ struct SamplingOptions {
   int steps = 50;
   double guidance_scale = 5.0;
   ScheduleKind schedule = ScheduleKind::kFlowMatchEuler;
-  int pcm_timesteps = 100;         // the consistency schedule's grid
+  int pcm_timesteps = 50;          // the consistency schedule's grid (the reference's default)
   bool guidance_embedded = false;  // a guidance-distilled model: no CFG batch, s goes in as an embedding
 };
 
