@@ -3,6 +3,9 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -176,6 +179,68 @@ TEST_P(CliImageTest, ObjAndPlyCarryVertexColours) {
   const std::string ply_head = read_text(ply).substr(0, 400);
   EXPECT_EQ(ply_head.rfind("ply\nformat binary_little_endian 1.0", 0), 0U);
   EXPECT_NE(ply_head.find("property uchar red"), std::string::npos);
+}
+
+// The largest (|a| + |b|) / max(|a|, |b|) over a mesh's vertices in the plane of its two widest
+// axes: about √2 for a round outline, 2 for a square one.
+float component(const Vec3f& v, int axis) {
+  return axis == 0 ? v.x : (axis == 1 ? v.y : v.z);
+}
+
+double corner_ratio(const exporter::StlMesh& mesh) {
+  std::array<float, 3> lo{1e30F, 1e30F, 1e30F};
+  std::array<float, 3> hi{-1e30F, -1e30F, -1e30F};
+  for (const auto& t : mesh.triangles) {
+    for (const Vec3f& v : t.vertices) {
+      for (int k = 0; k < 3; ++k) {
+        lo[k] = std::min(lo[k], component(v, k));
+        hi[k] = std::max(hi[k], component(v, k));
+      }
+    }
+  }
+  std::array<int, 3> axes{0, 1, 2};
+  std::sort(axes.begin(), axes.end(), [&](int p, int q) { return hi[p] - lo[p] > hi[q] - lo[q]; });
+  double best = 0.0;
+  for (const auto& t : mesh.triangles) {
+    for (const Vec3f& v : t.vertices) {
+      const double a =
+          std::abs(component(v, axes[0]) - 0.5 * (lo[axes[0]] + hi[axes[0]])) / (0.5 * (hi[axes[0]] - lo[axes[0]]));
+      const double b =
+          std::abs(component(v, axes[1]) - 0.5 * (lo[axes[1]] + hi[axes[1]])) / (0.5 * (hi[axes[1]] - lo[axes[1]]));
+      best = std::max(best, a + b);
+    }
+  }
+  return best;
+}
+
+// --mask FILE replaces the detected foreground: the round disc of disc_rgba.png cut by a square mask
+// becomes a square-based shape.
+TEST_F(CliTest, AGivenMaskReplacesTheDetectedForeground) {
+  const fs::path detected = work_ / "detected.stl";
+  const fs::path masked = work_ / "masked.stl";
+  ASSERT_EQ(
+      run({"generate", (kData / "disc_rgba.png").string(), "-o", detected.string(), "--resolution", "48"}).exit_code,
+      0);
+  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "--mask",
+                                (kData / "square_mask_200.png").string(), "-o", masked.string(), "--resolution", "48"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto round = exporter::read_stl_binary(detected);
+  const auto square = exporter::read_stl_binary(masked);
+  ASSERT_TRUE(round.has_value() && square.has_value());
+  EXPECT_LT(corner_ratio(*round), 1.5);
+  EXPECT_GT(corner_ratio(*square), 1.8);
+}
+
+TEST_F(CliTest, AMaskOfAnotherSizeOrWithSeveralImagesIsRefusedAndNothingIsWritten) {
+  const RunResult other_size = run({"generate", (kData / "star_palette.png").string(), "--mask",
+                                    (kData / "square_mask_200.png").string(), "-o", (work_ / "star.stl").string()});
+  EXPECT_EQ(other_size.exit_code, 1);
+  EXPECT_NE(other_size.err.find("the mask is 200x200 pixels but the image is"), std::string::npos) << other_size.err;
+  const RunResult several = run({"generate", (kData / "disc_rgba.png").string(), (kData / "star_palette.png").string(),
+                                 "--mask", (kData / "square_mask_200.png").string(), "--out-dir", work_.string()});
+  EXPECT_EQ(several.exit_code, 1);
+  EXPECT_NE(several.err.find("--mask goes with one image"), std::string::npos) << several.err;
+  EXPECT_TRUE(fs::is_empty(work_));
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, CliImageTest,

@@ -34,6 +34,7 @@ struct GenerateArgs {
   std::string profile_path;
   std::string trace_path;
   std::string data_dir;
+  std::string mask;  // --mask FILE: the user's mask for the one image
   std::size_t batch_size = 0;
   pipeline::PipelineOptions options;
   int octree = 0;  // --octree: the hunyuan3d backend's name for --resolution (default 384 there)
@@ -103,7 +104,11 @@ Result<std::vector<pipeline::BatchJob>> plan_jobs(const GenerateArgs& a) {
     }
     ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::format_from_path(a.output));
     jobs.push_back({a.inputs.front(), a.output, format});
+    jobs.back().mask = a.mask;
     return jobs;
+  }
+  if (!a.mask.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "--mask goes with one image and -o OUT, not with --out-dir");
   }
   ORFEAS_ASSIGN_OR_RETURN(const std::vector<fs::path> images, expand_inputs(a.inputs));
   ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::parse_format(a.format));
@@ -183,6 +188,10 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--trace", a.trace_path, "Write a Chrome trace-event file (opens in Perfetto) here");
   cmd->add_option("--data-dir", a.data_dir, "Where the GPU optimizer keeps its calibration")
       ->default_str(default_data_dir().string());
+  cmd->add_option("--mask", a.mask,
+                  "The object's mask for the one image (same size; white on black, or opaque on transparent) "
+                  "instead of the detected foreground")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("-q,--quiet", a.quiet, "Print nothing but errors");
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "orfeas/image/recenter.h"
+#include "orfeas/image/user_mask.h"
 
 namespace orfeas::image {
 namespace {
@@ -12,11 +13,10 @@ RecenterOptions recenter_options(const PreprocessOptions& options) {
   return {.border_ratio = options.border_ratio, .canvas_size = options.canvas_size};
 }
 
-// The stages after decoding; `source` names the input in error messages ("the upload", a path).
-Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const PreprocessOptions& options,
-                                            const std::string& source) {
-  ORFEAS_ASSIGN_OR_RETURN_CTX(const Mask mask, extract_foreground(image, options.foreground),
-                              "while separating the object from the background in " + source);
+// Centring (and the cut-out) of `image` whose object is `mask`; `source` names the input in error
+// messages ("the upload", a path).
+Result<PreprocessedImage> recenter_masked(const ImageRgba8& image, const Mask& mask, const PreprocessOptions& options,
+                                          const std::string& source) {
   ORFEAS_ASSIGN_OR_RETURN_CTX(RecenteredImage recentered, recenter(image, mask, recenter_options(options)),
                               "while centring the object of " + source);
   PreprocessedImage result{std::move(recentered.canvas), std::move(recentered.mask), {}};
@@ -26,6 +26,14 @@ Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const Prepr
       if (mask.values[i] == 0) result.cutout.pixels[i].a = 0;
   }
   return result;
+}
+
+// The stages after decoding, with the detected foreground.
+Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const PreprocessOptions& options,
+                                            const std::string& source) {
+  ORFEAS_ASSIGN_OR_RETURN_CTX(const Mask mask, extract_foreground(image, options.foreground),
+                              "while separating the object from the background in " + source);
+  return recenter_masked(image, mask, options, source);
 }
 
 }  // namespace
@@ -42,6 +50,17 @@ Result<PreprocessedImage> preprocess_image_file(const std::filesystem::path& pat
   // load_image_file's errors already name the path.
   ORFEAS_ASSIGN_OR_RETURN(const ImageRgba8 image, load_image_file(path, options.limits));
   return mask_and_recenter(image, options, path.string());
+}
+
+Result<PreprocessedImage> preprocess_image_file(const std::filesystem::path& path,
+                                                const std::filesystem::path& mask_file,
+                                                const PreprocessOptions& options) {
+  ORFEAS_RETURN_IF_ERROR(validate_recenter_options(recenter_options(options)));
+  ORFEAS_ASSIGN_OR_RETURN(const ImageRgba8 image, load_image_file(path, options.limits));
+  ORFEAS_ASSIGN_OR_RETURN(const ImageRgba8 mask_image, load_image_file(mask_file, options.limits));
+  ORFEAS_ASSIGN_OR_RETURN_CTX(const Mask mask, mask_from_image(mask_image, image.width, image.height),
+                              "mask " + mask_file.string());
+  return recenter_masked(image, mask, options, path.string());
 }
 
 }  // namespace orfeas::image

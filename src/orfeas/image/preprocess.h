@@ -45,5 +45,9 @@ struct PreprocessedImage {
                                                          const PreprocessOptions& options);
 [[nodiscard]] Result<PreprocessedImage> preprocess_image_file(const std::filesystem::path& path,
                                                               const PreprocessOptions& options);
+// With the user's mask (user_mask.h: a file the image's size) instead of the detected foreground.
+[[nodiscard]] Result<PreprocessedImage> preprocess_image_file(const std::filesystem::path& path,
+                                                              const std::filesystem::path& mask_file,
+                                                              const PreprocessOptions& options);
 
 }  // namespace orfeas::image

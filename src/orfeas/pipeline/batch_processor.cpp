@@ -54,6 +54,7 @@ std::vector<JobOutcome> BatchProcessor::run(const std::vector<BatchJob>& jobs,
       item.input = job.input;
       item.output = job.output;
       item.format = job.format;
+      item.mask = job.mask;
       item.context.progress = job.progress;
       item.context.profiler = profiler;
       item.context.job = id;

@@ -43,7 +43,8 @@ struct BatchJob {
   std::filesystem::path input;
   std::filesystem::path output;
   exporter::Format format = exporter::Format::kStl;
-  ProgressCallback progress;  // this job's stage events (optional; called on worker threads)
+  ProgressCallback progress;   // this job's stage events (optional; called on worker threads)
+  std::filesystem::path mask;  // the user's mask file; empty: the foreground is detected
 };
 
 struct JobOutcome {

@@ -174,6 +174,12 @@ Result<image::PreprocessedImage> Pipeline::image_preprocessing(const std::filesy
   return image::preprocess_image_file(input, options_.preprocess);
 }
 
+Result<image::PreprocessedImage> Pipeline::image_preprocessing(const std::filesystem::path& input,
+                                                               const std::filesystem::path& mask) const {
+  if (mask.empty()) return image_preprocessing(input);
+  return image::preprocess_image_file(input, mask, options_.preprocess);
+}
+
 Result<image::PreprocessedImage> Pipeline::image_preprocessing(std::span<const std::uint8_t> bytes) const {
   return image::preprocess_image(bytes, options_.preprocess);
 }
@@ -246,8 +252,8 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
       StageClock clock(jobs[i].context, results[i].report.stages);
       results[i].status = contained(kImagePreprocessing, [&]() -> Status {
         ORFEAS_RETURN_IF_ERROR(check_output_path(jobs[i].output));
-        ORFEAS_ASSIGN_OR_RETURN(images[i],
-                                clock.run(kImagePreprocessing, [&] { return image_preprocessing(jobs[i].input); }));
+        ORFEAS_ASSIGN_OR_RETURN(images[i], clock.run(kImagePreprocessing,
+                                                     [&] { return image_preprocessing(jobs[i].input, jobs[i].mask); }));
         return ok();
       });
     }

@@ -124,6 +124,7 @@ struct Job {
   // Per-job settings over the pipeline's options, so jobs that differ only in these share a batch.
   std::optional<float> size_mm;             // the export's size_mm
   std::optional<std::size_t> target_faces;  // post-processing's face budget (0: none)
+  std::filesystem::path mask;               // the user's mask file (image/user_mask.h); empty: detected
 };
 
 struct JobResult {
@@ -151,6 +152,9 @@ class Pipeline {
 
   // The stages, one by one.
   [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(const std::filesystem::path& input) const;
+  // With the user's mask file instead of the detected foreground (empty `mask`: detected).
+  [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(const std::filesystem::path& input,
+                                                                     const std::filesystem::path& mask) const;
   [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(std::span<const std::uint8_t> bytes) const;
   // `profile`: the jobs whose profiles get the stage's sub-stages (conditioning, diffusion steps,
   // marching cubes, …); opened on the calling thread, inside the caller's stage scopes.
