@@ -19,6 +19,7 @@
 #include "orfeas/profiling/stage_scope.h"
 #include "orfeas/shape/hunyuan3d_backend.h"
 #include "orfeas/shape/shape_backend.h"
+#include "orfeas/texture/vertex_colors.h"
 
 namespace orfeas::cli {
 namespace {
@@ -35,6 +36,7 @@ struct GenerateArgs {
   std::string trace_path;
   std::string data_dir;
   std::string mask;  // --mask FILE: the user's mask for the one image
+  std::string back = "regions";
   std::size_t batch_size = 0;
   pipeline::PipelineOptions options;
   int octree = 0;  // --octree: the hunyuan3d backend's name for --resolution (default 384 there)
@@ -192,6 +194,9 @@ void add_generate_command(CLI::App& app) {
                   "The object's mask for the one image (same size; white on black, or opaque on transparent) "
                   "instead of the detected foreground")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--back", a.back,
+                  "The back's colours: regions (the front's regions without their details), mirror, or #RRGGBB")
+      ->default_val("regions");
   cmd->add_flag("-q,--quiet", a.quiet, "Print nothing but errors");
 }
 
@@ -213,6 +218,12 @@ int run_generate() {
 
   pipeline::BatchOptions options;
   options.pipeline = a.options;
+  auto colours = texture::parse_back_colours(a.back, options.pipeline.colours);
+  if (!colours) {
+    fmt::print(stderr, "orfeas: error: --back: {}\n", colours.error().message());
+    return 2;
+  }
+  options.pipeline.colours = *colours;
   if (options.pipeline.backend == shape::kHunyuan3DBackendName) {
     if (a.octree > 0) {
       options.pipeline.shape.resolution = a.octree;

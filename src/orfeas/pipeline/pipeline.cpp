@@ -204,7 +204,7 @@ Result<PostProcessStats> Pipeline::post_processing(mesh::Mesh& mesh, const PostP
 }
 
 Status Pipeline::texture_synthesis(mesh::Mesh& mesh, const image::PreprocessedImage& image) const {
-  return texture::synthesize_vertex_colors(mesh, image.canvas, image.mask);
+  return texture::synthesize_vertex_colors(mesh, image.canvas, image.mask, options_.colours);
 }
 
 Status Pipeline::export_mesh(const mesh::Mesh& mesh, const std::filesystem::path& output,

@@ -48,6 +48,7 @@
 #include "orfeas/profiling/batch_scope.h"
 #include "orfeas/profiling/profiler.h"
 #include "orfeas/shape/shape_backend.h"
+#include "orfeas/texture/vertex_colors.h"
 
 namespace orfeas::pipeline {
 
@@ -65,6 +66,7 @@ struct PipelineOptions {
   std::string backend = "inflate";
   shape::ShapeOptions shape;
   PostProcessOptions post;
+  texture::ColourOptions colours;  // texture_synthesis: the sides' and the back's colours
   exporter::ExportOptions output;
   // Where shape generation and mesh extraction run.
   gpu::DeviceSpec device;

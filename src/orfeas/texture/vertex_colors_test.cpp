@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace orfeas::texture {
 namespace {
 
@@ -32,7 +34,7 @@ TEST(VertexColorsTest, ProjectsFrontColoursAndMirrorsThemToTheBack) {
   mesh::Mesh m;
   m.positions = {pixel_centre(0, 0, 0.5F), pixel_centre(0, 0, -0.5F), pixel_centre(3, 1, 0.2F),
                  pixel_centre(3, 1, -0.2F)};
-  ASSERT_TRUE(synthesize_vertex_colors(m, f.canvas, f.mask).has_value());
+  ASSERT_TRUE(synthesize_vertex_colors(m, f.canvas, f.mask, {.back = BackColours::kMirror}).has_value());
   ASSERT_EQ(m.colors.size(), 4U);
   EXPECT_EQ(m.colors[0], (mesh::Rgb8{255, 0, 0}));
   EXPECT_EQ(m.colors[1], m.colors[0]);
@@ -59,6 +61,77 @@ TEST(VertexColorsTest, OutsideTheMaskTakesTheNearestForegroundColour) {
   EXPECT_EQ(m.colors[0], (mesh::Rgb8{255, 0, 0}));
   EXPECT_EQ(m.colors[1], (mesh::Rgb8{0, 0, 255}));
   EXPECT_EQ(m.colors[2], (mesh::Rgb8{255, 0, 0}));  // far outside, clamped to the corner
+}
+
+// A flat red disc with a 3-pixel black outline (256² canvas, radius 100).
+struct OutlinedDisc {
+  image::ImageRgba8 canvas{256, 256, {0, 0, 0, 0}};
+  image::Mask mask{256, 256};
+  OutlinedDisc() {
+    for (int y = 0; y < 256; ++y) {
+      for (int x = 0; x < 256; ++x) {
+        const double r = std::hypot(x + 0.5 - 128.0, y + 0.5 - 128.0);
+        if (r > 100.0) continue;
+        mask.at(x, y) = 1;
+        canvas.at(x, y) = r > 97.0 ? image::Rgba8{0, 0, 0, 255} : image::Rgba8{220, 30, 30, 255};
+      }
+    }
+  }
+};
+
+// A vertex on the disc's rim at angle `a` with the normal `normal`.
+Vec3f rim(double a, float z = 0.0F) {
+  const double r = 99.5 / 128.0;  // just inside the outline, model units
+  return {static_cast<float>(r * std::cos(a)), static_cast<float>(r * std::sin(a)), z};
+}
+
+TEST(VertexColorsTest, TheSidesTakeTheColourJustInsideTheOutlineNotTheStroke) {
+  const OutlinedDisc disc;
+  mesh::Mesh m;
+  for (int k = 0; k < 16; ++k) {
+    const double a = k * 0.39269908169872414;  // π/8 steps
+    m.positions.push_back(rim(a));
+    m.normals.push_back({static_cast<float>(std::cos(a)), static_cast<float>(std::sin(a)), 0.0F});  // sideways
+  }
+  m.positions.push_back(rim(0.0, 0.1F));  // the front near the rim shows the outline, as the picture does
+  m.normals.push_back({0.0F, 0.0F, 1.0F});
+  ASSERT_TRUE(synthesize_vertex_colors(m, disc.canvas, disc.mask).has_value());
+  for (int k = 0; k < 16; ++k) EXPECT_EQ(m.colors[k], (mesh::Rgb8{220, 30, 30})) << "side vertex " << k;
+  EXPECT_EQ(m.colors[16], (mesh::Rgb8{0, 0, 0}));
+}
+
+TEST(VertexColorsTest, TheBackShowsTheRegionsNotTheDetailsOrOneColourOrTheMirror) {
+  OutlinedDisc disc;
+  // Two dark "eyes", 5 px across: details on the red face.
+  for (const int cx : {100, 150}) {
+    for (int y = 100; y < 105; ++y) {
+      for (int x = cx; x < cx + 5; ++x) disc.canvas.at(x, y) = {10, 10, 60, 255};
+    }
+  }
+  const Vec3f eye{(102.5F / 128.0F) - 1.0F, 1.0F - (102.5F / 128.0F), -0.5F};  // pixel (102, 102), on the back
+  mesh::Mesh m;
+  m.positions = {eye, {eye.x, eye.y, 0.5F}};
+  m.normals = {{0.0F, 0.0F, -1.0F}, {0.0F, 0.0F, 1.0F}};
+  ASSERT_TRUE(synthesize_vertex_colors(m, disc.canvas, disc.mask).has_value());
+  EXPECT_EQ(m.colors[0], (mesh::Rgb8{220, 30, 30})) << "regions: the eye is a detail, the face is red";
+  EXPECT_EQ(m.colors[1], (mesh::Rgb8{10, 10, 60})) << "the front shows the eye";
+  ASSERT_TRUE(synthesize_vertex_colors(m, disc.canvas, disc.mask, {.back = BackColours::kMirror}).has_value());
+  EXPECT_EQ(m.colors[0], (mesh::Rgb8{10, 10, 60}));
+  auto grey = parse_back_colours("#4080c0");
+  ASSERT_TRUE(grey.has_value());
+  ASSERT_TRUE(synthesize_vertex_colors(m, disc.canvas, disc.mask, *grey).has_value());
+  EXPECT_EQ(m.colors[0], (mesh::Rgb8{0x40, 0x80, 0xc0}));
+  EXPECT_EQ(m.colors[1], (mesh::Rgb8{10, 10, 60}));
+}
+
+TEST(VertexColorsTest, BackColoursParseOrSayWhatIsAccepted) {
+  EXPECT_EQ(parse_back_colours("regions")->back, BackColours::kRegions);
+  EXPECT_EQ(parse_back_colours("mirror")->back, BackColours::kMirror);
+  for (const char* bad : {"", "#12345", "#12345g", "red", "Mirror"}) {
+    const auto parsed = parse_back_colours(bad);
+    ASSERT_FALSE(parsed.has_value()) << bad;
+    EXPECT_NE(parsed.error().message().find("regions, mirror or a colour #RRGGBB"), std::string::npos);
+  }
 }
 
 TEST(VertexColorsTest, RejectsEmptyMaskAndMismatchedSizes) {
