@@ -37,6 +37,7 @@ struct GenerateArgs {
   std::string data_dir;
   std::string mask;  // --mask FILE: the user's mask for the one image
   std::string back = "regions";
+  std::string on_uncertain_mask = "stop";
   std::size_t batch_size = 0;
   pipeline::PipelineOptions options;
   int octree = 0;  // --octree: the hunyuan3d backend's name for --resolution (default 384 there)
@@ -197,6 +198,11 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--back", a.back,
                   "The back's colours: regions (the front's regions without their details), mirror, or #RRGGBB")
       ->default_val("regions");
+  cmd->add_option("--on-uncertain-mask", a.on_uncertain_mask,
+                  "When the object of an opaque photo cannot be told from its background: stop (exit 1) or warn and "
+                  "go on")
+      ->check(CLI::IsMember({"stop", "warn"}))
+      ->default_val("stop");
   cmd->add_flag("-q,--quiet", a.quiet, "Print nothing but errors");
 }
 
@@ -224,6 +230,7 @@ int run_generate() {
     return 2;
   }
   options.pipeline.colours = *colours;
+  options.pipeline.preprocess.refuse_doubtful_mask = a.on_uncertain_mask == "stop";
   if (options.pipeline.backend == shape::kHunyuan3DBackendName) {
     if (a.octree > 0) {
       options.pipeline.shape.resolution = a.octree;
@@ -261,6 +268,10 @@ int run_generate() {
       std::fflush(stdout);  // keep the per-job lines in order when both streams go to one place
       fmt::print(stderr, "orfeas: error: {}\n", outcome.status.error().message());
       return;
+    }
+    if (!outcome.report.mask_doubt.empty()) {
+      std::fflush(stdout);
+      fmt::print(stderr, "orfeas: warning: {}: {}\n", outcome.job.input.string(), outcome.report.mask_doubt);
     }
     // --faces not reached: say why, even when quiet (the user asked for a number and did not get it).
     if (!outcome.report.post.simplify_note.empty()) {

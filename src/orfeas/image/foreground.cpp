@@ -6,6 +6,8 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -211,6 +213,41 @@ void remove_specks(Mask& mask, float fraction) {
   }
 }
 
+// 95 % of the pixels in at most 8 colours (4 bits a channel): a flag, an icon, a drawing in flat
+// colours, which is meant to fill its frame.
+bool is_graphic(const ImageRgba8& image) {
+  std::vector<std::uint32_t> counts(4096, 0);
+  for (const Rgba8& p : image.pixels) ++counts[(p.r >> 4U) << 8U | (p.g >> 4U) << 4U | (p.b >> 4U)];
+  std::partial_sort(counts.begin(), counts.begin() + 8, counts.end(), std::greater<>());
+  std::uint64_t top = 0;
+  for (std::size_t i = 0; i < 8; ++i) top += counts[i];
+  return static_cast<double>(top) >= 0.95 * static_cast<double>(image.pixels.size());
+}
+
+// Why a colour mask of an opaque photo is not to be trusted; empty when it is.
+std::string colour_mask_doubt(const Mask& mask) {
+  const double area = static_cast<double>(mask.count()) / static_cast<double>(mask.values.size());
+  if (area > 0.9) {
+    return fmt::format("the object found covers {:.0f} % of the picture, so the background could not be told apart",
+                       area * 100.0);
+  }
+  const auto share = [&](int x0, int y0, int dx, int dy, int n) {
+    int inside = 0;
+    for (int k = 0; k < n; ++k) inside += mask.at(x0 + k * dx, y0 + k * dy) != 0 ? 1 : 0;
+    return static_cast<double>(inside) / static_cast<double>(n);
+  };
+  const int w = mask.width;
+  const int h = mask.height;
+  const std::array<double, 4> sides{share(0, 0, 1, 0, w), share(0, h - 1, 1, 0, w), share(0, 0, 0, 1, h),
+                                    share(w - 1, 0, 0, 1, h)};
+  const auto touched = std::count_if(sides.begin(), sides.end(), [](double s) { return s > 0.05; });
+  if (touched >= 3) {
+    return fmt::format(
+        "the object found runs into {} borders of the picture, so the background could not be told apart", touched);
+  }
+  return {};
+}
+
 bool in_unit_range(float value) {
   return std::isfinite(value) && value >= 0.0F && value <= 1.0F;
 }
@@ -234,6 +271,11 @@ Status validate(const ImageRgba8& image, const ForegroundOptions& options) {
 }  // namespace
 
 Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions& options) {
+  ORFEAS_ASSIGN_OR_RETURN(Foreground foreground, detect_foreground(image, options));
+  return std::move(foreground.mask);
+}
+
+Result<Foreground> detect_foreground(const ImageRgba8& image, const ForegroundOptions& options) {
   ORFEAS_RETURN_IF_ERROR(validate(image, options));
   const std::vector<FramePixel> frame = frame_pixels(image);
   const std::uint8_t threshold = relative_alpha_threshold(image, options.alpha_threshold);
@@ -243,7 +285,7 @@ Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions
       return make_error(ErrorCode::kNoForeground,
                         "no object found: the image is fully transparent (alpha 0 everywhere)");
     }
-    return mask;
+    return Foreground{std::move(mask), true, {}};
   }
   Mask mask = colour_mask(image, frame, options);
   remove_specks(mask, options.min_component_fraction);
@@ -251,7 +293,8 @@ Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions
     return make_error(ErrorCode::kNoForeground,
                       "no object found: every pixel matches the background colour estimated from the image border");
   }
-  return mask;
+  std::string doubt = is_graphic(image) ? std::string() : colour_mask_doubt(mask);
+  return Foreground{std::move(mask), false, std::move(doubt)};
 }
 
 }  // namespace orfeas::image

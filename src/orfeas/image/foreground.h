@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "orfeas/core/status.h"
 #include "orfeas/image/image.h"
@@ -41,5 +42,17 @@ struct ForegroundOptions {
 };
 
 [[nodiscard]] Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions& options);
+
+// The mask and how much to trust it. A mask found by colour on an opaque photo is doubtful when
+// the object runs into three or four borders of the picture (more than 5 % of each) or covers
+// more than 90 % of it: then the background was most likely not a plain one (a portrait, a cup on
+// a table) and the "object" is the frame. A graphic — 95 % of its pixels in at most 8 flat colours
+// (a flag, an icon) — is taken as it is, never doubtful; so is a mask from alpha.
+struct Foreground {
+  Mask mask;
+  bool from_alpha = false;
+  std::string doubt;  // empty: trusted; else one sentence saying why not
+};
+[[nodiscard]] Result<Foreground> detect_foreground(const ImageRgba8& image, const ForegroundOptions& options);
 
 }  // namespace orfeas::image

@@ -1,5 +1,6 @@
 #include "orfeas/image/foreground.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -199,6 +200,45 @@ TEST(ImageForegroundTest, InvalidOptionsAreRejected) {
   }
   const auto empty = extract_foreground(ImageRgba8{}, {});
   testing::expect_error(empty, ErrorCode::kInvalidArgument);
+}
+
+TEST(ImageForegroundDoubtTest, APortraitRunningIntoThreeBordersIsDoubtful) {
+  const auto found = detect_foreground(testing::portrait_photo(), {});
+  ASSERT_TRUE(found.has_value()) << found.error().message();
+  EXPECT_FALSE(found->from_alpha);
+  EXPECT_NE(found->doubt.find("runs into 3 borders"), std::string::npos) << found->doubt;
+}
+
+TEST(ImageForegroundDoubtTest, AnObjectFillingThePictureIsDoubtful) {
+  ImageRgba8 image(64, 64, {200, 190, 175, 255});
+  testing::fill_rect(image, 1, 1, 63, 63, {40, 50, 110, 255});  // all but a 1-pixel frame
+  testing::add_noise(image, 2);
+  const auto found = detect_foreground(image, {});
+  ASSERT_TRUE(found.has_value()) << found.error().message();
+  EXPECT_NE(found->doubt.find("covers"), std::string::npos) << found->doubt;
+}
+
+TEST(ImageForegroundDoubtTest, AnObjectOnItsBackgroundAFlagAndACutOutAreTrusted) {
+  ImageRgba8 photo(64, 64, {200, 190, 175, 255});
+  testing::fill_disc(photo, 32, 40, 18, {40, 50, 110, 255});  // resting near the bottom, touching nothing
+  testing::add_noise(photo, 3);
+  const auto object = detect_foreground(photo, {});
+  ASSERT_TRUE(object.has_value());
+  EXPECT_EQ(object->doubt, "");
+
+  ImageRgba8 flag(90, 60, {0, 85, 164, 255});  // three flat stripes filling the frame: a graphic
+  testing::fill_rect(flag, 30, 0, 60, 60, {255, 255, 255, 255});
+  testing::fill_rect(flag, 60, 0, 90, 60, {239, 65, 53, 255});
+  const auto graphic = detect_foreground(flag, {});
+  ASSERT_TRUE(graphic.has_value());
+  EXPECT_EQ(graphic->doubt, "");
+
+  ImageRgba8 cutout(32, 32, {0, 0, 0, 0});
+  testing::fill_rect(cutout, 0, 8, 32, 32, {40, 50, 110, 255});  // runs into three borders, but from alpha
+  const auto alpha = detect_foreground(cutout, {});
+  ASSERT_TRUE(alpha.has_value());
+  EXPECT_TRUE(alpha->from_alpha);
+  EXPECT_EQ(alpha->doubt, "");
 }
 
 }  // namespace

@@ -31,9 +31,18 @@ Result<PreprocessedImage> recenter_masked(const ImageRgba8& image, const Mask& m
 // The stages after decoding, with the detected foreground.
 Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const PreprocessOptions& options,
                                             const std::string& source) {
-  ORFEAS_ASSIGN_OR_RETURN_CTX(const Mask mask, extract_foreground(image, options.foreground),
-                              "while separating the object from the background in " + source);
-  return recenter_masked(image, mask, options, source);
+  const std::string doing = "while separating the object from the background in " + source;
+  ORFEAS_ASSIGN_OR_RETURN_CTX(const Foreground foreground, detect_foreground(image, options.foreground), doing);
+  if (!foreground.doubt.empty() && options.refuse_doubtful_mask) {
+    const Error doubtful(ErrorCode::kNoForeground,
+                         foreground.doubt +
+                             ". Give a cut-out (a PNG with transparency), the object's mask (--mask FILE), or "
+                             "--on-uncertain-mask warn to go on with this mask");
+    return tl::unexpected(doubtful.with_context(doing));
+  }
+  ORFEAS_ASSIGN_OR_RETURN(PreprocessedImage result, recenter_masked(image, foreground.mask, options, source));
+  result.mask_doubt = foreground.doubt;
+  return result;
 }
 
 }  // namespace

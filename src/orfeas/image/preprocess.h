@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
 
 #include "orfeas/core/status.h"
 #include "orfeas/image/decode.h"
@@ -31,6 +32,10 @@ struct PreprocessOptions {
   // (PreprocessedImage::cutout), for a shape backend that frames the object its own way (the
   // Hunyuan3D-2 engine reproduces its reference's recentring from it).
   bool keep_cutout = false;
+  // A doubtful mask (foreground.h: an opaque photo whose "object" runs into the frame's borders or
+  // fills it): an error (kNoForeground) when true; when false the run goes on and
+  // PreprocessedImage::mask_doubt says why the mask is doubtful.
+  bool refuse_doubtful_mask = true;
 };
 
 struct PreprocessedImage {
@@ -39,6 +44,7 @@ struct PreprocessedImage {
   // With keep_cutout: the decoded image, alpha 0 outside the mask and its own alpha inside
   // (anti-aliased edges stay); empty otherwise.
   ImageRgba8 cutout{};
+  std::string mask_doubt{};  // why the detected mask is doubtful (refuse_doubtful_mask false); else empty
 };
 
 [[nodiscard]] Result<PreprocessedImage> preprocess_image(std::span<const std::uint8_t> bytes,

@@ -60,6 +60,20 @@ TEST(ImagePreprocessTest, TransparentCutOutUsesAlpha) {
   EXPECT_EQ(pre->mask.at(32, 32), 1);
 }
 
+TEST(ImagePreprocessTest, ADoubtfulMaskStopsTheRunOrIsReportedWhenAskedToGoOn) {
+  const Bytes png = testing::encode_png(testing::portrait_photo());
+  const auto refused = preprocess_image(png, {.canvas_size = 64});
+  testing::expect_error(refused, ErrorCode::kNoForeground, "runs into 3 borders");
+  testing::expect_error(refused, ErrorCode::kNoForeground, "--on-uncertain-mask warn");
+  const auto kept = preprocess_image(png, {.canvas_size = 64, .refuse_doubtful_mask = false});
+  ASSERT_TRUE(kept.has_value()) << kept.error().message();
+  EXPECT_NE(kept->mask_doubt.find("runs into 3 borders"), std::string::npos) << kept->mask_doubt;
+  EXPECT_GT(kept->mask.count(), 0U);
+  const auto trusted = preprocess_image(testing::encode_png(drawing()), {.canvas_size = 64});
+  ASSERT_TRUE(trusted.has_value());
+  EXPECT_EQ(trusted->mask_doubt, "");
+}
+
 TEST(ImagePreprocessTest, ErrorsCarryTheStage) {
   const auto garbage = preprocess_image(Bytes{'n', 'o', 'p', 'e', '!', '!'}, {});
   testing::expect_error(garbage, ErrorCode::kUnsupportedFormat);

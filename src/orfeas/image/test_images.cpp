@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <ostream>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -382,6 +383,25 @@ void fill_disc(ImageRgba8& image, double centre_x, double centre_y, double radiu
       if (std::hypot(x + 0.5 - centre_x, y + 0.5 - centre_y) <= radius) image.at(x, y) = colour;
     }
   }
+}
+
+void add_noise(ImageRgba8& image, unsigned seed) {
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> noise(-20, 20);
+  for (Rgba8& p : image.pixels) {
+    const int n = noise(random);
+    p.r = static_cast<std::uint8_t>(std::clamp(p.r + n, 0, 255));
+    p.g = static_cast<std::uint8_t>(std::clamp(p.g + n, 0, 255));
+    p.b = static_cast<std::uint8_t>(std::clamp(p.b + n, 0, 255));
+  }
+}
+
+ImageRgba8 portrait_photo() {
+  ImageRgba8 image(80, 60, {200, 190, 175, 255});
+  fill_disc(image, 40, 22, 10, {40, 50, 110, 255});
+  fill_rect(image, 0, 38, 80, 60, {40, 50, 110, 255});
+  add_noise(image, 1);
+  return image;
 }
 
 bool near(Rgba8 actual, Rgba8 expected, int tolerance) {

@@ -88,6 +88,14 @@ void write_file(const std::filesystem::path& path, std::span<const std::uint8_t>
 void fill_rect(ImageRgba8& image, int x0, int y0, int x1, int y1, Rgba8 colour);
 void fill_disc(ImageRgba8& image, double centre_x, double centre_y, double radius, Rgba8 colour);
 
+// Photo-like noise over every pixel (the same seeded offset in −20..20 on each channel), so an image
+// is no longer a graphic of a few flat colours.
+void add_noise(ImageRgba8& image, unsigned seed);
+
+// 80 × 60, opaque: a dark head and shoulders running into the left, right and bottom borders of a
+// noisy light wall — a portrait whose object cannot be told from the frame.
+[[nodiscard]] ImageRgba8 portrait_photo();
+
 [[nodiscard]] bool near(Rgba8 actual, Rgba8 expected, int tolerance);
 
 // Expects `result` to be an error with `code` whose message contains `fragment`.

@@ -254,6 +254,7 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
         ORFEAS_RETURN_IF_ERROR(check_output_path(jobs[i].output));
         ORFEAS_ASSIGN_OR_RETURN(images[i], clock.run(kImagePreprocessing,
                                                      [&] { return image_preprocessing(jobs[i].input, jobs[i].mask); }));
+        results[i].report.mask_doubt = images[i]->mask_doubt;
         return ok();
       });
     }

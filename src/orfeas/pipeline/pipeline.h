@@ -88,6 +88,7 @@ struct GenerateReport {
   std::size_t vertices = 0;
   std::size_t faces = 0;
   PostProcessStats post;
+  std::string mask_doubt;  // why the detected mask is doubtful (preprocess.h), when the run went on anyway
 };
 
 // A stage starts (`done` false, step 0), advances within itself (`done` false, step k of `steps`:
