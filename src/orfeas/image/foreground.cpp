@@ -167,6 +167,39 @@ Mask alpha_mask(const ImageRgba8& image, std::uint8_t threshold) {
   return mask;
 }
 
+// Foreground::edge_weights of an alpha mask: the alpha mapped onto 0–255 over the image's own
+// range, kept only on the mask's outline (where it says where the edge lies within the pixel) and
+// clamped to the mask's side of 128 there, so its 128 level and the mask agree.
+std::vector<std::uint8_t> alpha_edge_weights(const ImageRgba8& image, const Mask& mask) {
+  std::uint8_t lowest = 255;
+  std::uint8_t highest = 0;
+  for (const Rgba8& pixel : image.pixels) {
+    lowest = std::min(lowest, pixel.a);
+    highest = std::max(highest, pixel.a);
+  }
+  const double range = std::max(1, highest - lowest);
+  std::vector<std::uint8_t> weights(image.pixels.size(), 0);
+  const auto on_mask = [&](int x, int y) {
+    return x >= 0 && y >= 0 && x < mask.width && y < mask.height && mask.at(x, y) != 0;
+  };
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      const bool inside = on_mask(x, y);
+      const bool outline = inside != on_mask(x - 1, y) || inside != on_mask(x + 1, y) || inside != on_mask(x, y - 1) ||
+                           inside != on_mask(x, y + 1);
+      const auto share =
+          static_cast<int>(std::lround(255.0 * std::clamp((image.at(x, y).a - lowest) / range, 0.0, 1.0)));
+      std::uint8_t& weight = weights[image.index(x, y)];
+      if (!outline) {
+        weight = inside ? 255 : 0;
+      } else {
+        weight = static_cast<std::uint8_t>(inside ? std::max(share, 128) : std::min(share, 127));
+      }
+    }
+  }
+  return weights;
+}
+
 Mask colour_mask(const ImageRgba8& image, const std::vector<FramePixel>& frame, const ForegroundOptions& options) {
   const double squared_tolerance = double{options.color_tolerance} * double{options.color_tolerance};
   const BackgroundModel background = estimate_background(frame, squared_tolerance);
@@ -285,7 +318,8 @@ Result<Foreground> detect_foreground(const ImageRgba8& image, const ForegroundOp
       return make_error(ErrorCode::kNoForeground,
                         "no object found: the image is fully transparent (alpha 0 everywhere)");
     }
-    return Foreground{std::move(mask), true, {}};
+    std::vector<std::uint8_t> weights = alpha_edge_weights(image, mask);
+    return Foreground{std::move(mask), true, {}, std::move(weights)};
   }
   Mask mask = colour_mask(image, frame, options);
   remove_specks(mask, options.min_component_fraction);

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "orfeas/core/status.h"
 #include "orfeas/image/image.h"
@@ -52,6 +53,11 @@ struct Foreground {
   Mask mask;
   bool from_alpha = false;
   std::string doubt;  // empty: trusted; else one sentence saying why not
+  // From alpha: each pixel's share of the object, 0–255 ([height, width]), so that recentring
+  // keeps an anti-aliased outline's sub-pixel position (recenter.h). The alpha on its own range
+  // for pixels on the mask's outline (a mask pixel, at least 128; a pixel beside one, below 128),
+  // 255 inside, 0 elsewhere; its 128 level is the mask's outline. Empty for a colour mask.
+  std::vector<std::uint8_t> edge_weights{};
 };
 [[nodiscard]] Result<Foreground> detect_foreground(const ImageRgba8& image, const ForegroundOptions& options);
 

@@ -71,6 +71,36 @@ TEST(ImageForegroundTest, AFaintCutOutIsCutAtTheMiddleOfItsOwnAlphaRange) {
   EXPECT_EQ(mismatch(mask, [](int x, int y) { return in_disc(x, y, 32, 32, 16); }), 0.0);
 }
 
+TEST(ImageForegroundTest, AnAlphaMaskKeepsItsAntiAliasedOutlineAsEdgeWeights) {
+  // A faint cut-out (alpha 0–100): inside 255, the outline's pixels their alpha on that range,
+  // clamped to their side of the mask, everything else 0. A colour mask has none.
+  ImageRgba8 image(20, 20, {10, 20, 30, 0});
+  testing::fill_rect(image, 5, 5, 15, 15, {200, 0, 0, 100});
+  for (int y = 5; y < 15; ++y) {
+    image.at(4, y).a = 25;   // a quarter of the range, outside the mask
+    image.at(14, y).a = 75;  // three quarters, inside
+  }
+  image.at(9, 9).a = 0;  // a pinhole far from the outline is not the outline: stays 0 in the mask
+  auto found = detect_foreground(image, {});
+  ASSERT_TRUE(found.has_value()) << found.error().message();
+  ASSERT_TRUE(found->from_alpha);
+  const std::vector<std::uint8_t>& w = found->edge_weights;
+  ASSERT_EQ(w.size(), image.pixels.size());
+  EXPECT_EQ(w[image.index(4, 10)], 64);
+  EXPECT_EQ(w[image.index(14, 10)], 191);
+  EXPECT_EQ(w[image.index(7, 7)], 255);
+  EXPECT_EQ(w[image.index(0, 0)], 0);
+  EXPECT_EQ(w[image.index(5, 10)], 255);  // the mask's first column: alpha 100, the top of the range
+  EXPECT_EQ(w[image.index(9, 9)], 0);     // a pinhole is outline too, on the outside: its alpha, 0
+  EXPECT_EQ(found->mask.at(9, 9), 0);
+
+  ImageRgba8 opaque(20, 20, {255, 255, 255, 255});
+  testing::fill_rect(opaque, 5, 5, 15, 15, {200, 0, 0, 255});
+  auto by_colour = detect_foreground(opaque, {});
+  ASSERT_TRUE(by_colour.has_value());
+  EXPECT_TRUE(by_colour->edge_weights.empty());
+}
+
 TEST(ImageForegroundTest, AnAlphaThatNeverVariesIsJudgedByColour) {
   // Alpha 100 everywhere: the alpha draws no shape, the colours do.
   ImageRgba8 image(64, 64, {255, 255, 255, 100});

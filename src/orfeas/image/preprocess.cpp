@@ -1,5 +1,6 @@
 #include "orfeas/image/preprocess.h"
 
+#include <span>
 #include <string>
 #include <utility>
 
@@ -16,10 +17,11 @@ RecenterOptions recenter_options(const PreprocessOptions& options) {
 // Centring (and the cut-out) of `image` whose object is `mask`; `source` names the input in error
 // messages ("the upload", a path).
 Result<PreprocessedImage> recenter_masked(const ImageRgba8& image, const Mask& mask, const PreprocessOptions& options,
-                                          const std::string& source) {
-  ORFEAS_ASSIGN_OR_RETURN_CTX(RecenteredImage recentered, recenter(image, mask, recenter_options(options)),
+                                          const std::string& source, std::span<const std::uint8_t> edge_weights = {}) {
+  ORFEAS_ASSIGN_OR_RETURN_CTX(RecenteredImage recentered,
+                              recenter(image, mask, recenter_options(options), edge_weights),
                               "while centring the object of " + source);
-  PreprocessedImage result{std::move(recentered.canvas), std::move(recentered.mask), {}};
+  PreprocessedImage result{std::move(recentered.canvas), std::move(recentered.mask), std::move(recentered.coverage)};
   if (options.keep_cutout) {
     result.cutout = image;
     for (std::size_t i = 0; i < result.cutout.pixels.size(); ++i)
@@ -40,7 +42,8 @@ Result<PreprocessedImage> mask_and_recenter(const ImageRgba8& image, const Prepr
                              "--on-uncertain-mask warn to go on with this mask");
     return tl::unexpected(doubtful.with_context(doing));
   }
-  ORFEAS_ASSIGN_OR_RETURN(PreprocessedImage result, recenter_masked(image, foreground.mask, options, source));
+  ORFEAS_ASSIGN_OR_RETURN(PreprocessedImage result,
+                          recenter_masked(image, foreground.mask, options, source, foreground.edge_weights));
   result.mask_doubt = foreground.doubt;
   return result;
 }

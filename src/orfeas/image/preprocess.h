@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "orfeas/core/status.h"
 #include "orfeas/image/decode.h"
@@ -41,6 +42,9 @@ struct PreprocessOptions {
 struct PreprocessedImage {
   ImageRgba8 canvas;  // [canvas_size, canvas_size]; alpha 255 on the object, 0 elsewhere
   Mask mask;          // [canvas_size, canvas_size]
+  // [canvas_size, canvas_size]: the object's share of each canvas pixel, 0–255; its 128 level is
+  // the outline between pixel centres (recenter.h). Empty: the mask's pixel edges are the outline.
+  std::vector<std::uint8_t> coverage{};
   // With keep_cutout: the decoded image, alpha 0 outside the mask and its own alpha inside
   // (anti-aliased edges stay); empty otherwise.
   ImageRgba8 cutout{};

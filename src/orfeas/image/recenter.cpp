@@ -104,12 +104,21 @@ Status validate_recenter_options(const RecenterOptions& options) {
   return ok();
 }
 
-Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, const RecenterOptions& options) {
+Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, const RecenterOptions& options,
+                                 std::span<const std::uint8_t> edge_weights) {
   ORFEAS_RETURN_IF_ERROR(validate_recenter_options(options));
   if (mask.width != image.width || mask.height != image.height || mask.values.size() != image.pixels.size() ||
       image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height)) {
     return make_error(ErrorCode::kInvalidArgument, "mask and image differ in size");
   }
+  if (!edge_weights.empty() && edge_weights.size() != image.pixels.size()) {
+    return make_error(ErrorCode::kInvalidArgument, "edge weights and image differ in size");
+  }
+  // A source pixel's share of the object: whole on the mask, or its edge weight.
+  const auto share = [&](int x, int y) {
+    if (edge_weights.empty()) return mask.at(x, y) != 0 ? 1.0F : 0.0F;
+    return static_cast<float>(edge_weights[image.index(x, y)]) * (1.0F / 255.0F);
+  };
   const std::optional<PixelBox> found = mask_bounds(mask);
   if (!found) return make_error(ErrorCode::kNoForeground, "the mask is empty: nothing to centre");
   const PixelBox box = *found;
@@ -134,10 +143,11 @@ Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, cons
         Sample sum;
         for (std::size_t t = filter_x.first[i]; t < filter_x.first[i + 1]; ++t) {
           const int x = box.x0 + filter_x.taps[t].source;
-          if (mask.at(x, y) == 0) continue;
+          const float object = share(x, y);
+          if (object == 0.0F) continue;
           const Rgba8 pixel = image.at(x, y);
           sum.add({1.0F, static_cast<float>(pixel.r), static_cast<float>(pixel.g), static_cast<float>(pixel.b)},
-                  filter_x.taps[t].weight);
+                  filter_x.taps[t].weight * object);
         }
         rows[row * row_stride + i] = sum;
       }
@@ -145,7 +155,8 @@ Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, cons
   });
 
   // Pass 2, along columns, straight onto the canvas.
-  RecenteredImage out{ImageRgba8(canvas_size, canvas_size), Mask(canvas_size, canvas_size)};
+  RecenteredImage out{ImageRgba8(canvas_size, canvas_size), Mask(canvas_size, canvas_size),
+                      std::vector<std::uint8_t>(static_cast<std::size_t>(canvas_size) * canvas_size, 0)};
   parallel_for(0, static_cast<std::size_t>(out_height), 16, [&](std::size_t begin, std::size_t end) {
     for (std::size_t v = begin; v < end; ++v) {
       for (std::size_t i = 0; i < row_stride; ++i) {
@@ -153,9 +164,11 @@ Result<RecenteredImage> recenter(const ImageRgba8& image, const Mask& mask, cons
         for (std::size_t t = filter_y.first[v]; t < filter_y.first[v + 1]; ++t) {
           sum.add(rows[static_cast<std::size_t>(filter_y.taps[t].source) * row_stride + i], filter_y.taps[t].weight);
         }
-        if (sum.coverage < 0.5F) continue;
         const int x = offset_x + static_cast<int>(i);
         const int y = offset_y + static_cast<int>(v);
+        out.coverage[out.mask.index(x, y)] =
+            static_cast<std::uint8_t>(std::clamp(std::lround(sum.coverage * 255.0F), 0L, 255L));
+        if (sum.coverage < 0.5F) continue;
         out.canvas.at(x, y) = {unpremultiply(sum.r, sum.coverage), unpremultiply(sum.g, sum.coverage),
                                unpremultiply(sum.b, sum.coverage), 255};
         out.mask.at(x, y) = 1;

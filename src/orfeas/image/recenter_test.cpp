@@ -1,6 +1,8 @@
 #include "orfeas/image/recenter.h"
 
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -116,6 +118,50 @@ TEST(ImageRecenterTest, MaskAndColourAgreeForADisc) {
       ASSERT_EQ(out->canvas.pixels[i], kObject) << i;
     }
   }
+}
+
+TEST(ImageRecenterTest, CoverageIsTheObjectsShareOfEachCanvasPixel) {
+  // A triangle x + y < 100 shrunk by 2: a canvas pixel holds 4 source pixels, so the diagonal's
+  // pixels (i + j = 49) hold 3 of them; the mask is coverage ≥ 0.5.
+  Scene scene{ImageRgba8(100, 100, {255, 255, 255, 255}), Mask(100, 100)};
+  for (int y = 0; y < 100; ++y) {
+    for (int x = 0; x < 100 - y; ++x) {
+      scene.image.at(x, y) = kObject;
+      scene.mask.at(x, y) = 1;
+    }
+  }
+  const RecenteredImage out = recenter_ok(scene, {.border_ratio = 0.0F, .canvas_size = 50});
+  ASSERT_EQ(out.coverage.size(), 2500U);
+  for (int j = 0; j < 50; ++j) {
+    for (int i = 0; i < 50; ++i) {
+      const int expected = i + j < 49 ? 255 : (i + j == 49 ? 191 : 0);
+      ASSERT_EQ(out.coverage[out.mask.index(i, j)], expected) << i << "," << j;
+      ASSERT_EQ(out.mask.at(i, j), expected >= 128 ? 1 : 0) << i << "," << j;
+    }
+  }
+}
+
+TEST(ImageRecenterTest, EdgeWeightsPlaceTheOutlineWithinAPixel) {
+  // An opaque square whose left column is a quarter inside the object (weight 64) and its right
+  // column three quarters (192), at scale 1: the canvas keeps those shares.
+  Scene scene = rectangle_scene(40, 40, 10, 10, 30, 30);
+  std::vector<std::uint8_t> weights(scene.image.pixels.size(), 0);
+  for (int y = 10; y < 30; ++y) {
+    for (int x = 10; x < 30; ++x) weights[scene.image.index(x, y)] = x == 10 ? 64 : (x == 29 ? 192 : 255);
+  }
+  // 20 pixels span (1 − 0.5) · 40: scale 1, offsets 10.
+  auto out = recenter(scene.image, scene.mask, {.border_ratio = 0.5F, .canvas_size = 40}, weights);
+  ASSERT_TRUE(out.has_value()) << out.error().message();
+  EXPECT_EQ(out->coverage[out->mask.index(10, 20)], 64);
+  EXPECT_EQ(out->coverage[out->mask.index(29, 20)], 192);
+  EXPECT_EQ(out->coverage[out->mask.index(20, 20)], 255);
+  EXPECT_EQ(out->coverage[out->mask.index(5, 20)], 0);
+  EXPECT_EQ(out->mask.at(10, 20), 0);  // a quarter is not the object
+  EXPECT_EQ(out->mask.at(29, 20), 1);
+  EXPECT_EQ(out->canvas.at(29, 20), kObject);
+
+  const std::vector<std::uint8_t> short_weights(10, 255);
+  EXPECT_EQ(recenter(scene.image, scene.mask, {}, short_weights).error().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(ImageRecenterTest, MaskBoundsIsHalfOpen) {
