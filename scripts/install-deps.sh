@@ -8,9 +8,11 @@ packages=(
   libpng-dev libjpeg62-turbo-dev libwebp-dev libexif-dev
   libcli11-dev libexpected-dev nlohmann-json3-dev libfmt-dev libtbb-dev
   libboost-dev libsqlite3-dev libyaml-cpp-dev
+  # OpenCV core + imgproc: the photo cut-out (GrabCut) and the engine's image preparation.
+  libopencv-core-dev libopencv-imgproc-dev
   # The native Hunyuan3D-2 engine: LibTorch on the CPU, and OpenBLAS for its BLAS (without it
   # LibTorch's fallback is ~14x slower).
-  libtorch-dev libopenblas0-pthread libopencv-core-dev libopencv-imgproc-dev
+  libtorch-dev libopenblas0-pthread
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev clang-format ccache)

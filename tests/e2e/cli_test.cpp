@@ -243,25 +243,26 @@ TEST_F(CliTest, AMaskOfAnotherSizeOrWithSeveralImagesIsRefusedAndNothingIsWritte
   EXPECT_TRUE(fs::is_empty(work_));
 }
 
-// A photo whose object runs into the frame: the run stops with one line saying why and what to do,
-// writing nothing; --on-uncertain-mask warn goes on and says so.
+// A photo with no object to cut out (a landscape from above, running into every border): the run
+// stops with one line saying why and what to do, writing nothing; --on-uncertain-mask warn goes on
+// and says so.
 TEST_F(CliTest, AnObjectThatCannotBeToldFromTheFrameStopsTheRunOrWarns) {
-  const fs::path out = work_ / "portrait.stl";
-  const RunResult stopped = run({"generate", (kData / "portrait_fills_frame.png").string(), "-o", out.string()});
+  const fs::path out = work_ / "landscape.stl";
+  const RunResult stopped = run({"generate", (kData / "photos" / "aero3.jpg").string(), "-o", out.string()});
   EXPECT_EQ(stopped.exit_code, 1);
-  EXPECT_NE(stopped.err.find("runs into 3 borders of the picture"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("runs into 4 borders of the picture"), std::string::npos) << stopped.err;
   EXPECT_NE(stopped.err.find("--mask FILE"), std::string::npos) << stopped.err;
   EXPECT_TRUE(fs::is_empty(work_));
-  const RunResult warned = run({"generate", (kData / "portrait_fills_frame.png").string(), "-o", out.string(),
+  const RunResult warned = run({"generate", (kData / "photos" / "aero3.jpg").string(), "-o", out.string(),
                                 "--on-uncertain-mask", "warn", "--resolution", "32"});
   ASSERT_EQ(warned.exit_code, 0) << warned.err;
   EXPECT_NE(warned.err.find("orfeas: warning: "), std::string::npos) << warned.err;
-  EXPECT_NE(warned.err.find("runs into 3 borders"), std::string::npos) << warned.err;
+  EXPECT_NE(warned.err.find("runs into 4 borders"), std::string::npos) << warned.err;
   EXPECT_TRUE(fs::is_regular_file(out));
-  EXPECT_EQ(run({"generate", (kData / "portrait_fills_frame.png").string(), "-o", out.string(), "--on-uncertain-mask",
-                 "maybe"})
-                .exit_code,
-            2);
+  EXPECT_EQ(
+      run({"generate", (kData / "photos" / "aero3.jpg").string(), "-o", out.string(), "--on-uncertain-mask", "maybe"})
+          .exit_code,
+      2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, CliImageTest,

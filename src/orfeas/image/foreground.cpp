@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "orfeas/image/components.h"
+#include "orfeas/image/photo_segmentation.h"
 
 namespace orfeas::image {
 namespace {
@@ -75,7 +76,7 @@ struct BackgroundModel {
   double centre_x = 0;
   double centre_y = 0;
 
-  [[nodiscard]] double squared_distance(const Rgba8& pixel, int x, int y) const {
+  [[nodiscard]] double squared_distance(const Rgba8& pixel, double x, double y) const {
     const double dx = x - centre_x;
     const double dy = y - centre_y;
     const std::array<double, 3> value{static_cast<double>(pixel.r), static_cast<double>(pixel.g),
@@ -200,9 +201,17 @@ std::vector<std::uint8_t> alpha_edge_weights(const ImageRgba8& image, const Mask
   return weights;
 }
 
-Mask colour_mask(const ImageRgba8& image, const std::vector<FramePixel>& frame, const ForegroundOptions& options) {
+// The share of the frame's pixels that the estimated background colour explains.
+double frame_fit(const std::vector<FramePixel>& frame, const BackgroundModel& background, double squared_tolerance) {
+  std::size_t fitted = 0;
+  for (const FramePixel& pixel : frame) {
+    fitted += background.squared_distance(pixel.colour, pixel.x, pixel.y) <= squared_tolerance ? 1 : 0;
+  }
+  return frame.empty() ? 1.0 : static_cast<double>(fitted) / static_cast<double>(frame.size());
+}
+
+Mask colour_mask(const ImageRgba8& image, const BackgroundModel& background, const ForegroundOptions& options) {
   const double squared_tolerance = double{options.color_tolerance} * double{options.color_tolerance};
-  const BackgroundModel background = estimate_background(frame, squared_tolerance);
 
   std::vector<std::uint8_t> background_like(image.pixels.size());
   for (int y = 0; y < image.height; ++y) {
@@ -247,14 +256,23 @@ void remove_specks(Mask& mask, float fraction) {
 }
 
 // 95 % of the pixels in at most 8 colours (4 bits a channel): a flag, an icon, a drawing in flat
-// colours, which is meant to fill its frame.
+// colours, which is meant to fill its frame. Counted on at most about a million pixels (every k-th
+// row and column of a larger picture).
 bool is_graphic(const ImageRgba8& image) {
   std::vector<std::uint32_t> counts(4096, 0);
-  for (const Rgba8& p : image.pixels) ++counts[(p.r >> 4U) << 8U | (p.g >> 4U) << 4U | (p.b >> 4U)];
+  const int stride = std::max(1, static_cast<int>(std::sqrt(static_cast<double>(image.pixels.size()) / 1e6)));
+  std::uint64_t counted = 0;
+  for (int y = 0; y < image.height; y += stride) {
+    for (int x = 0; x < image.width; x += stride) {
+      const Rgba8 p = image.at(x, y);
+      ++counts[(p.r >> 4U) << 8U | (p.g >> 4U) << 4U | (p.b >> 4U)];
+      ++counted;
+    }
+  }
   std::partial_sort(counts.begin(), counts.begin() + 8, counts.end(), std::greater<>());
   std::uint64_t top = 0;
   for (std::size_t i = 0; i < 8; ++i) top += counts[i];
-  return static_cast<double>(top) >= 0.95 * static_cast<double>(image.pixels.size());
+  return static_cast<double>(top) >= 0.95 * static_cast<double>(counted);
 }
 
 // Why a colour mask of an opaque photo is not to be trusted; empty when it is.
@@ -321,13 +339,34 @@ Result<Foreground> detect_foreground(const ImageRgba8& image, const ForegroundOp
     std::vector<std::uint8_t> weights = alpha_edge_weights(image, mask);
     return Foreground{std::move(mask), true, {}, std::move(weights)};
   }
-  Mask mask = colour_mask(image, frame, options);
+  const double squared_tolerance = double{options.color_tolerance} * double{options.color_tolerance};
+  const BackgroundModel background = estimate_background(frame, squared_tolerance);
+  const bool graphic = is_graphic(image);
+  const bool photo = !graphic && frame_fit(frame, background, squared_tolerance) < options.plain_frame_share;
+  if (photo) {
+    // A photo on a background no single colour describes: cut the object out.
+    const auto background_like = [&](Rgba8 pixel, double x, double y) {
+      return background.squared_distance(pixel, x, y) <= squared_tolerance;
+    };
+    Result<PhotoSegmentation> cut = segment_photo(image, background_like, options.segmentation);
+    if (!cut && cut.error().code() != ErrorCode::kNoForeground) return tl::unexpected(cut.error());
+    // A doubtful cut is still the best guess for a run told to go on.
+    if (cut) return Foreground{std::move(cut->mask), false, std::move(cut->doubt)};
+  }
+  Mask mask = colour_mask(image, background, options);
   remove_specks(mask, options.min_component_fraction);
+  if (photo && mask.count() > 0) {
+    // The cut kept nothing (the object runs out of the picture, or there is none): the colour
+    // mask is what a run told to go on uses, and it is doubtful.
+    std::string doubt = colour_mask_doubt(mask);
+    if (doubt.empty()) doubt = "no object could be cut out of the photo, so the background could not be told apart";
+    return Foreground{std::move(mask), false, std::move(doubt)};
+  }
   if (mask.count() == 0) {
     return make_error(ErrorCode::kNoForeground,
                       "no object found: every pixel matches the background colour estimated from the image border");
   }
-  std::string doubt = is_graphic(image) ? std::string() : colour_mask_doubt(mask);
+  std::string doubt = graphic ? std::string() : colour_mask_doubt(mask);
   return Foreground{std::move(mask), false, std::move(doubt)};
 }
 

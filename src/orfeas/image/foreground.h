@@ -17,6 +17,10 @@
 //    like regions enclosed by the object become holes when they cover at least min_hole_fraction
 //    of the object's area (the inside of a ring) and are filled otherwise (a highlight). Object
 //    components smaller than min_component_fraction of the largest are dropped as specks.
+//    That is for a plain background: when the estimate explains less than plain_frame_share of
+//    the frame's pixels and the picture is no flat-colour graphic, the background is a table, a
+//    wall or a landscape, and the object is cut out by segment_photo (photo_segmentation.h: GrabCut
+//    seeded from the border, with background-like pixels as probable background).
 //
 // Errors: kNoForeground when nothing is left (fully transparent or uniform image),
 // kInvalidArgument for out-of-range options or an image whose pixel buffer does not match its size.
@@ -31,6 +35,7 @@
 
 #include "orfeas/core/status.h"
 #include "orfeas/image/image.h"
+#include "orfeas/image/photo_segmentation.h"
 
 namespace orfeas::image {
 
@@ -40,6 +45,11 @@ struct ForegroundOptions {
   float color_tolerance = 30.0F;         // Euclidean RGB distance (0–442) still counted as background, ≥ 0
   float min_hole_fraction = 0.02F;       // enclosed regions ≥ this share of the object area stay holes, [0, 1]
   float min_component_fraction = 0.01F;  // object parts < this share of the largest are dropped, [0, 1]
+  // An opaque picture whose frame the background colour explains for less than this share of its
+  // pixels (a table, a wall, a landscape) is a photo to cut out (photo_segmentation.h), unless it
+  // is a flat-colour graphic, [0, 1].
+  float plain_frame_share = 0.8F;
+  SegmentationOptions segmentation{};
 };
 
 [[nodiscard]] Result<Mask> extract_foreground(const ImageRgba8& image, const ForegroundOptions& options);

@@ -1,7 +1,10 @@
 #include "orfeas/image/preprocess.h"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
+#include "orfeas/image/decode.h"
 #include "orfeas/image/recenter.h"
 #include "orfeas/image/test_images.h"
 #include "orfeas/testing/temp_dir.h"
@@ -61,13 +64,15 @@ TEST(ImagePreprocessTest, TransparentCutOutUsesAlpha) {
 }
 
 TEST(ImagePreprocessTest, ADoubtfulMaskStopsTheRunOrIsReportedWhenAskedToGoOn) {
-  const Bytes png = testing::encode_png(testing::portrait_photo());
+  auto landscape = load_image_file(std::filesystem::path(ORFEAS_SOURCE_DIR) / "tests/data/photos/aero3.jpg", {});
+  ASSERT_TRUE(landscape.has_value()) << landscape.error().message();
+  const Bytes png = testing::encode_png(*landscape);
   const auto refused = preprocess_image(png, {.canvas_size = 64});
-  testing::expect_error(refused, ErrorCode::kNoForeground, "runs into 3 borders");
+  testing::expect_error(refused, ErrorCode::kNoForeground, "runs into 4 borders");
   testing::expect_error(refused, ErrorCode::kNoForeground, "--on-uncertain-mask warn");
   const auto kept = preprocess_image(png, {.canvas_size = 64, .refuse_doubtful_mask = false});
   ASSERT_TRUE(kept.has_value()) << kept.error().message();
-  EXPECT_NE(kept->mask_doubt.find("runs into 3 borders"), std::string::npos) << kept->mask_doubt;
+  EXPECT_NE(kept->mask_doubt.find("runs into 4 borders"), std::string::npos) << kept->mask_doubt;
   EXPECT_GT(kept->mask.count(), 0U);
   const auto trusted = preprocess_image(testing::encode_png(drawing()), {.canvas_size = 64});
   ASSERT_TRUE(trusted.has_value());

@@ -396,14 +396,6 @@ void add_noise(ImageRgba8& image, unsigned seed) {
   }
 }
 
-ImageRgba8 portrait_photo() {
-  ImageRgba8 image(80, 60, {200, 190, 175, 255});
-  fill_disc(image, 40, 22, 10, {40, 50, 110, 255});
-  fill_rect(image, 0, 38, 80, 60, {40, 50, 110, 255});
-  add_noise(image, 1);
-  return image;
-}
-
 bool near(Rgba8 actual, Rgba8 expected, int tolerance) {
   return std::abs(actual.r - expected.r) <= tolerance && std::abs(actual.g - expected.g) <= tolerance &&
          std::abs(actual.b - expected.b) <= tolerance && std::abs(actual.a - expected.a) <= tolerance;

@@ -92,10 +92,6 @@ void fill_disc(ImageRgba8& image, double centre_x, double centre_y, double radiu
 // is no longer a graphic of a few flat colours.
 void add_noise(ImageRgba8& image, unsigned seed);
 
-// 80 × 60, opaque: a dark head and shoulders running into the left, right and bottom borders of a
-// noisy light wall — a portrait whose object cannot be told from the frame.
-[[nodiscard]] ImageRgba8 portrait_photo();
-
 [[nodiscard]] bool near(Rgba8 actual, Rgba8 expected, int tolerance);
 
 // Expects `result` to be an error with `code` whose message contains `fragment`.
