@@ -37,8 +37,8 @@ struct RenderOptions {
   float margin = 0.06F;  // share of the half-side left empty round the bounding sphere
   image::Rgba8 background{244, 244, 242, 255};
   mesh::Rgb8 plain_colour{190, 190, 190};  // for meshes without vertex colours
-  float ambient = 0.38F;
-  float diffuse = 0.62F;
+  float ambient = 0.45F;
+  float diffuse = 0.55F;
   Vec3f light{-0.45F, 0.55F, 0.70F};  // towards the light, in camera space (right, up, towards)
   UpAxis up = UpAxis::kY;
 };
