@@ -9,6 +9,7 @@
 #include "gpu_command.h"
 #include "mesh_command.h"
 #include "profile_command.h"
+#include "render_command.h"
 #include "serve_command.h"
 
 namespace {
@@ -21,6 +22,7 @@ int run(int argc, char** argv) {
   orfeas::cli::add_gpu_command(app);
   orfeas::cli::add_mesh_command(app);
   orfeas::cli::add_profile_command(app);
+  orfeas::cli::add_render_command(app);
   orfeas::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
@@ -32,6 +34,7 @@ int run(int argc, char** argv) {
   if (app.got_subcommand("gpu")) return orfeas::cli::run_gpu();
   if (app.got_subcommand("mesh")) return orfeas::cli::run_mesh();
   if (app.got_subcommand("profile")) return orfeas::cli::run_profile();
+  if (app.got_subcommand("render")) return orfeas::cli::run_render();
   if (app.got_subcommand("serve")) return orfeas::cli::run_serve();
   return 2;
 }

@@ -5,8 +5,9 @@
 //
 // What is read: STL triangles, welded by exact position (an STL is a triangle soup); OBJ `v` and
 // `f` lines (polygons triangulated as fans, negative indices relative to the vertices so far;
-// `vt`, `vn`, groups, materials ignored); PLY `vertex` x y z and the `face` element's index list
-// (fans again; other elements and properties skipped). Normals and colours are not read.
+// `vt`, `vn`, groups, materials ignored); PLY `vertex` x y z, its red green blue when all three
+// are there (uchar, or 0–1 floats), and the `face` element's index list (fans again; other
+// elements and properties skipped). Normals are not read, nor colours of STL and OBJ.
 //
 // Hostile files give one error value, never a crash or an allocation beyond what the bytes can
 // hold: kLimitExceeded past ReadLimits (checked on the file size before reading, and on counts

@@ -61,6 +61,36 @@ TEST(MeshIo, ExportedFilesReadBackInTheirUnits) {
   }
 }
 
+// Vertex colours come back from a PLY: as the exporter writes them (uchar), and as floats in 0–1.
+TEST(MeshIo, PlyVertexColoursAreRead) {
+  const TempDir dir;
+  mesh::Mesh cube = make_cube({1, 2, 3}, 10.0F);
+  for (std::size_t i = 0; i < cube.positions.size(); ++i) {
+    cube.colors.push_back({static_cast<std::uint8_t>(30 * i), 200, static_cast<std::uint8_t>(255 - i)});
+  }
+  ASSERT_TRUE(exporter::export_mesh(cube, dir.file("cube.ply"), {.keep_coordinates = true}));
+  const Result<mesh::Mesh> read = read_mesh(dir.file("cube.ply"));
+  ASSERT_TRUE(read) << read.error().message();
+  ASSERT_EQ(read->colors.size(), read->positions.size());
+  for (std::size_t i = 0; i < read->positions.size(); ++i) {
+    const auto original = std::find(cube.positions.begin(), cube.positions.end(), read->positions[i]);
+    ASSERT_NE(original, cube.positions.end());
+    EXPECT_EQ(read->colors[i], cube.colors[static_cast<std::size_t>(original - cube.positions.begin())]);
+  }
+
+  const std::string ply =
+      "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n"
+      "property float blue\nproperty float green\nproperty float red\nelement face 1\n"
+      "property list uchar int vertex_indices\nend_header\n"
+      "0 0 0 1 0.5 0\n1 0 0 0 0 1\n0 1 0 2 -1 0.2\n3 0 1 2\n";
+  const Result<mesh::Mesh> floats = parse_mesh(bytes_of(ply), exporter::Format::kPly);
+  ASSERT_TRUE(floats) << floats.error().message();
+  ASSERT_EQ(floats->colors.size(), 3U);
+  EXPECT_EQ(floats->colors[0], (mesh::Rgb8{0, 128, 255}));
+  EXPECT_EQ(floats->colors[1], (mesh::Rgb8{255, 0, 0}));
+  EXPECT_EQ(floats->colors[2], (mesh::Rgb8{51, 0, 255})) << "out of range is clamped";
+}
+
 std::string ascii_stl(const mesh::Mesh& mesh) {
   std::string text = "solid cube\n";
   for (const mesh::Triangle& t : mesh.triangles) {
@@ -89,6 +119,7 @@ TEST(MeshIo, AsciiPlyAndObjPolygons) {
   const Result<mesh::Mesh> from_ply = parse_mesh(bytes_of(ply), exporter::Format::kPly);
   ASSERT_TRUE(from_ply) << from_ply.error().message();
   expect_same_cube(*from_ply);
+  EXPECT_TRUE(from_ply->colors.empty()) << "red alone is no colour";
 
   const std::string obj =
       "# cube\nmtllib x.mtl\nv 1 2 3\nv 11 2 3\nv 1 12 3\nv 11 12 3\nv 1 2 13\nv 11 2 13\nv 1 12 13\nv 11 12 13\n"

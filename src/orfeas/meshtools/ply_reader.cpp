@@ -1,6 +1,7 @@
 // PLY: the header (`ply`, `format ascii|binary_little_endian|binary_big_endian 1.0`, `element`,
 // `property`, `property list`, `comment`, `obj_info`, `end_header`), then the elements in order.
-// Of `vertex` only x, y, z are kept, of `face` the first list property (vertex_indices or
+// Of `vertex` x, y, z are kept, and red, green, blue when all three are there (uchar as they are,
+// float or double as 0–1 scaled to 0–255); of `face` the first list property (vertex_indices or
 // vertex_index); every other element and property is read past.
 #include <algorithm>
 #include <array>
@@ -94,6 +95,11 @@ class PlyParser {
     for (const Element& element : elements_) {
       if (element.name == "vertex") {
         mesh_.positions.reserve(static_cast<std::size_t>(element.count));
+        has_colors_ = std::ranges::all_of(std::array{"red", "green", "blue"}, [&](std::string_view channel) {
+          return std::ranges::any_of(element.properties,
+                                     [&](const Property& p) { return p.name == channel && !p.is_list; });
+        });
+        if (has_colors_) mesh_.colors.reserve(static_cast<std::size_t>(element.count));
       }
       for (std::uint64_t i = 0; i < element.count; ++i) {
         ORFEAS_RETURN_IF_ERROR(read_instance(element, i));
@@ -270,6 +276,7 @@ class PlyParser {
     const bool is_face = element.name == "face";
     bool face_read = false;
     Vec3f p;
+    mesh::Rgb8 colour;
     for (const Property& property : element.properties) {
       if (!property.is_list) {
         ORFEAS_ASSIGN_OR_RETURN(const double value, read_scalar(property.type));
@@ -277,6 +284,9 @@ class PlyParser {
           if (property.name == "x") p.x = static_cast<float>(value);
           if (property.name == "y") p.y = static_cast<float>(value);
           if (property.name == "z") p.z = static_cast<float>(value);
+          if (property.name == "red") colour.r = channel_value(value, property.type);
+          if (property.name == "green") colour.g = channel_value(value, property.type);
+          if (property.name == "blue") colour.b = channel_value(value, property.type);
         }
         continue;
       }
@@ -310,7 +320,15 @@ class PlyParser {
       }
     }
     if (is_vertex) mesh_.positions.push_back(p);
+    if (is_vertex && has_colors_) mesh_.colors.push_back(colour);
     return {};
+  }
+
+  // A colour channel: integers are 0–255 already, floating point is 0–1; out of range is clamped
+  // (NaN gives 0).
+  static std::uint8_t channel_value(double value, Scalar type) {
+    const double scaled = is_integer(type) ? value : value * 255.0;
+    return static_cast<std::uint8_t>(std::lround(std::clamp(std::isnan(scaled) ? 0.0 : scaled, 0.0, 255.0)));
   }
 
   std::span<const std::byte> bytes_;
@@ -319,6 +337,7 @@ class PlyParser {
   Encoding encoding_ = Encoding::kAscii;
   std::vector<Element> elements_;
   std::vector<std::uint32_t> corners_;
+  bool has_colors_ = false;  // the vertex element has red, green and blue
   mesh::Mesh mesh_;
 };
 
