@@ -29,16 +29,18 @@ struct Level {
   int nx = 0;
   int ny = 0;
   std::vector<float> diag;
-  std::vector<float> east;   // coupling of (x, y) with (x + 1, y)
-  std::vector<float> south;  // coupling of (x, y) with (x, y + 1)
-  std::vector<float> x;      // the V-cycle's solution on this level
-  std::vector<float> b;      // its right-hand side
-  std::vector<float> r;      // its residual
+  std::vector<float> inverse_diag;  // 1 / diag, 0 where diag is
+  std::vector<float> east;          // coupling of (x, y) with (x + 1, y); 0 in the last column
+  std::vector<float> south;         // coupling of (x, y) with (x, y + 1); 0 in the last row
+  std::vector<float> x;             // the V-cycle's solution on this level
+  std::vector<float> b;             // its right-hand side
+  std::vector<float> r;             // its residual
 
   Level(int width, int height)
       : nx(width),
         ny(height),
         diag(count(), 0.0F),
+        inverse_diag(count(), 0.0F),
         east(count(), 0.0F),
         south(count(), 0.0F),
         x(count(), 0.0F),
@@ -50,43 +52,60 @@ struct Level {
   }
 };
 
-// Σ_neighbours w·v_n at p = (px, py).
-float neighbour_sum(const Level& l, const std::vector<float>& v, int px, int py) {
+// Σ_neighbours w·v_n at p = (px, py). In a row with rows above and below, reading across the
+// row's ends is harmless (the couplings there are 0), so only the first and last rows check.
+float neighbour_sum(const Level& l, const float* v, int px, int py) {
   const std::size_t p = l.index(px, py);
   const auto stride = static_cast<std::size_t>(l.nx);
+  const float* east = l.east.data();
+  const float* south = l.south.data();
+  if (py > 0 && py + 1 < l.ny) {
+    return east[p] * v[p + 1] + east[p - 1] * v[p - 1] + south[p] * v[p + stride] + south[p - stride] * v[p - stride];
+  }
   float sum = 0.0F;
-  if (px + 1 < l.nx) sum += l.east[p] * v[p + 1];
-  if (px > 0) sum += l.east[p - 1] * v[p - 1];
-  if (py + 1 < l.ny) sum += l.south[p] * v[p + stride];
-  if (py > 0) sum += l.south[p - stride] * v[p - stride];
+  if (px + 1 < l.nx) sum += east[p] * v[p + 1];
+  if (px > 0) sum += east[p - 1] * v[p - 1];
+  if (py + 1 < l.ny) sum += south[p] * v[p + stride];
+  if (py > 0) sum += south[p - stride] * v[p - stride];
   return sum;
 }
 
+// Rows in parallel; a coarse level's few rows on the calling thread, where a hand-over would cost
+// more than the work.
 void for_rows(const Level& l, const auto& fn) {
+  constexpr std::size_t kParallelPoints = 1U << 15U;
+  if (l.count() < kParallelPoints) {
+    for (int y = 0; y < l.ny; ++y) fn(y);
+    return;
+  }
   parallel_for(0, static_cast<std::size_t>(l.ny), 8, [&](std::size_t begin, std::size_t end) {
     for (std::size_t y = begin; y < end; ++y) fn(static_cast<int>(y));
   });
 }
 
-// out = A v.
+// out = A v (0 where there is no unknown: its diagonal and couplings are 0).
 void apply(const Level& l, const std::vector<float>& v, std::vector<float>& out) {
   for_rows(l, [&](int y) {
     for (int px = 0; px < l.nx; ++px) {
       const std::size_t p = l.index(px, y);
-      out[p] = l.diag[p] > 0.0F ? l.diag[p] * v[p] - neighbour_sum(l, v, px, y) : 0.0F;
+      out[p] = l.diag[p] * v[p] - neighbour_sum(l, v.data(), px, y);
     }
   });
 }
 
 // One red-black Gauss–Seidel half sweep: the points with (x + y) % 2 == colour, independent of
-// each other.
+// each other (x stays 0 where there is no unknown).
 void smooth(Level& l, int colour) {
   for_rows(l, [&](int y) {
     for (int px = (y + colour) % 2; px < l.nx; px += 2) {
       const std::size_t p = l.index(px, y);
-      if (l.diag[p] > 0.0F) l.x[p] = (l.b[p] + neighbour_sum(l, l.x, px, y)) / l.diag[p];
+      l.x[p] = (l.b[p] + neighbour_sum(l, l.x.data(), px, y)) * l.inverse_diag[p];
     }
   });
+}
+
+void invert_diagonal(Level& l) {
+  for (std::size_t p = 0; p < l.count(); ++p) l.inverse_diag[p] = l.diag[p] > 0.0F ? 1.0F / l.diag[p] : 0.0F;
 }
 
 // Σ a·b over the whole vectors, in double, block by block.
@@ -130,6 +149,7 @@ Level coarsen(const Level& fine) {
       coarse.diag[c] = diag;  // Pᵀ A P is positive definite: > 0 wherever a child is an unknown
     }
   });
+  invert_diagonal(coarse);
   return coarse;
 }
 
@@ -241,6 +261,7 @@ Level fine_level(const PoissonDomain& d, float min_theta) {
       fine.b[p] = 1.0F;
     }
   });
+  invert_diagonal(fine);
   return fine;
 }
 
