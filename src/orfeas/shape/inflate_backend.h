@@ -3,13 +3,14 @@
 //
 // Heights come from a smooth field, not from the distance to the outline: the Poisson problem
 // −∇²u = 1 inside the silhouette, u = 0 on its outline (shape/poisson.h), solved on the canvas
-// with the outline between pixel centres where the canvas's coverage crosses 128 (the binary
-// mask's pixel edges without coverage). Each point gets the half-thickness H = sqrt(4u), mirrored
-// front and back: a disc of radius R has u = (R² − r²) / 4, so H is exactly a hemisphere's
+// with the outline between pixel centres where the coverage (each pixel's share of the object)
+// puts it: (share inside − ½) + share outside from the inside pixel's centre along each step (the
+// binary mask's pixel edges without coverage). Each point gets the half-thickness H = sqrt(4u),
+// mirrored front and back: a disc of radius R has u = (R² − r²) / 4, so H is exactly a hemisphere's
 // profile; H closes on the outline with a vertical tangent (a rounded rim). The distance-based
-// inflation it replaces, t·sqrt(s·(2a − s)) of the distance s, was only continuous where the
-// nearest outline point jumps (the medial axis: an X of folds across a teapot's body) and
-// followed the pixel stairs of a steep side; u is smooth inside and follows the sub-pixel outline.
+// inflation it replaces, t·sqrt(s·(2a − s)) of the distance s, folded wherever the nearest outline
+// point jumps (the medial axis: an X of folds across a teapot's body) and followed the pixel
+// stairs of a steep side; u is smooth inside and follows the sub-pixel outline.
 //
 // Minimum thickness (ShapeOptions::min_thickness = m, model units): where 2·t·H would stay below m
 // the profile is scaled up across the whole part, H' = H·S with S = (1 + (h_m / H_ridge)^4)^(1/4),
@@ -48,8 +49,9 @@ namespace orfeas::shape {
 // The in-plane part of the inflated field: f(i, j, k) = sqrt(z_k^2 + radial_sq[j * points + i]) − inradius
 // with z_k = (origin.z + spacing · k) · inv_thickness.
 //
-// Host memory while computing it: about 60 bytes per canvas pixel (the solve and its height
-// field), freed before it returns; only `radial_sq` stays.
+// Host memory while computing it: about 100 bytes per pixel of the solve's box (the object's
+// bounding box on the canvas and a grid step around it: the domain, the solve, the heights), freed
+// before it returns; only `radial_sq` stays. None of it comes from the device's pool.
 struct InflateField {
   int points = 0;         // grid points per axis (resolution + 1)
   float spacing = 0.0F;   // model units between grid points

@@ -14,15 +14,16 @@
 //
 // The solver is conjugate gradients preconditioned by one symmetric multigrid V-cycle: 2 × 2
 // aggregation with Galerkin coarse operators (which carry the outline's weights down to every
-// level), red-black Gauss–Seidel smoothing. Iterations do not grow with the grid: a 1024² mask
-// takes about as many as a 128² one. Every reduction adds fixed blocks in a fixed order, so the
-// result does not depend on the number of threads.
+// level), red-black Gauss–Seidel smoothing, the coarse corrections scaled by 1.8. Iterations
+// hardly grow with the grid: 10 at 128², 15 at 1026² (docs/benchmarks.md). Every reduction adds fixed blocks in a fixed
+// order, so the result does not depend on the number of threads.
 //
 // Outside, u is extended below zero: a pixel next to the inside continues the nearest inside
 // values linearly through the outline (the value bilinear interpolation then puts the zero
 // crossing at the outline with), farther pixels continue with the nearest such pixel's slope.
 //
-// Memory: about 40 bytes per pixel while solving (coefficients of every level, CG vectors).
+// Memory: about 80 bytes per pixel while solving (every level's coefficients and vectors, the CG
+// vectors, the extension's distance transform); the solution's 4 stay.
 // Thread-safety: a pure function; runs on the shared parallel_for pool.
 #pragma once
 
