@@ -87,7 +87,7 @@ TEST_F(CliBatchTest, ProfileAndTraceDescribeEveryJobAndStage) {
       }
     }
     if (stages.size() == 6) {
-      EXPECT_EQ(sub_stages, 4U) << "inflate_field, volume_sampling, marching_cubes, normals";
+      EXPECT_EQ(sub_stages, 5U) << "inflate_field (its poisson_solve), volume_sampling, marching_cubes, normals";
       ++complete;
       EXPECT_EQ(stages.front(), "image_preprocessing");
       EXPECT_EQ(stages.back(), "export");

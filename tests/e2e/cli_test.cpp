@@ -99,6 +99,12 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_EQ(run({"generate", (kData / "disc_rgba.png").string(), "-o", "x.stl", "--resolution", "5"}).exit_code, 2);
   EXPECT_EQ(run({"generate", (kData / "disc_rgba.png").string(), "-o", "x.stl", "--backend", "magic"}).exit_code, 2);
   EXPECT_EQ(run({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run({"generate", (kData / "disc_rgba.png").string(), "-o", "x.stl", "--min-thickness", "-1"}).exit_code, 2);
+  // A minimum thicker than the whole model: said so, nothing written.
+  const RunResult thick = run({"generate", (kData / "disc_rgba.png").string(), "-o", (work_ / "x.stl").string(),
+                               "--size-mm", "20", "--min-thickness", "30"});
+  EXPECT_EQ(thick.exit_code, 2);
+  EXPECT_NE(thick.err.find("--min-thickness 30 mm"), std::string::npos) << thick.err;
   EXPECT_TRUE(fs::is_empty(work_));
 }
 
@@ -181,8 +187,8 @@ TEST_P(CliImageTest, ObjAndPlyCarryVertexColours) {
   EXPECT_NE(ply_head.find("property uchar red"), std::string::npos);
 }
 
-// The largest (|a| + |b|) / max(|a|, |b|) over a mesh's vertices in the plane of its two widest
-// axes: about √2 for a round outline, 2 for a square one.
+// The largest (|a| + |b|) / max(|a|, |b|) over a mesh's vertices in the image's plane (an STL on its
+// build plate: x and z; y is the depth): about √2 for a round outline, 2 for a square one.
 float component(const Vec3f& v, int axis) {
   return axis == 0 ? v.x : (axis == 1 ? v.y : v.z);
 }
@@ -198,8 +204,7 @@ double corner_ratio(const exporter::StlMesh& mesh) {
       }
     }
   }
-  std::array<int, 3> axes{0, 1, 2};
-  std::sort(axes.begin(), axes.end(), [&](int p, int q) { return hi[p] - lo[p] > hi[q] - lo[q]; });
+  const std::array<int, 2> axes{0, 2};
   double best = 0.0;
   for (const auto& t : mesh.triangles) {
     for (const Vec3f& v : t.vertices) {

@@ -42,6 +42,7 @@ struct GenerateArgs {
   pipeline::PipelineOptions options;
   int octree = 0;  // --octree: the hunyuan3d backend's name for --resolution (default 384 there)
   bool resolution_given = false;
+  bool min_thickness_given = false;  // else the default, which a small --size-mm caps (shape_options_at)
   bool quiet = false;
 };
 
@@ -161,6 +162,11 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--thickness", a.options.shape.thickness, "Depth scale of the inflation (1 = round)")
       ->default_val(1.0F)
       ->check(CLI::Range(0.05F, 4.0F));
+  cmd->add_option("--min-thickness", a.options.min_thickness_mm,
+                  "inflate: least thickness of the object's inner parts in millimetres at --size-mm (0: none)")
+      ->default_val(2.0F)
+      ->check(CLI::Range(0.0F, 1000.0F))
+      ->each([](const std::string&) { args().min_thickness_given = true; });
   cmd->add_option("--backend", a.options.backend, "Shape backend")
       ->default_val("inflate")
       ->check(CLI::IsMember(shape::shape_backend_names()));
@@ -216,6 +222,11 @@ int run_generate() {
     fmt::print(stderr,
                "orfeas: error: --profile and --trace need the profiler, which this build leaves out "
                "(ORFEAS_WITH_PROFILING=OFF)\n");
+    return 2;
+  }
+  if (a.min_thickness_given && a.options.min_thickness_mm > a.options.output.size_mm) {
+    fmt::print(stderr, "orfeas: error: --min-thickness {} mm is more than the model's longest side (--size-mm {})\n",
+               a.options.min_thickness_mm, a.options.output.size_mm);
     return 2;
   }
   auto jobs = plan_jobs(a);

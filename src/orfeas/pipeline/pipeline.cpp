@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -104,6 +106,13 @@ std::size_t stage_index(std::string_view stage) {
   return kStageNames.size();
 }
 
+shape::ShapeOptions shape_options_at(const PipelineOptions& options, float size_mm) {
+  shape::ShapeOptions shape = options.shape;
+  const float longest_side = 2.0F * (1.0F - options.preprocess.border_ratio);  // model units
+  shape.min_thickness = std::min(options.min_thickness_mm / size_mm * longest_side, longest_side);
+  return shape;
+}
+
 Status check_output_path(const std::filesystem::path& output) {
   if (output.empty()) return make_error(ErrorCode::kInvalidArgument, "no output path given");
   std::error_code ec;
@@ -139,6 +148,9 @@ Pipeline::~Pipeline() {
 
 Result<std::unique_ptr<Pipeline>> Pipeline::create(const PipelineOptions& options) {
   ORFEAS_RETURN_IF_ERROR(shape::validate(options.shape));
+  if (!std::isfinite(options.min_thickness_mm) || options.min_thickness_mm < 0.0F) {
+    return make_error(ErrorCode::kInvalidArgument, "min_thickness_mm must be finite and ≥ 0");
+  }
   ORFEAS_RETURN_IF_ERROR(validate(options.post));
   auto resources = std::make_unique<Resources>();
   gpu::Device device{options.device, options.pool, nullptr};
@@ -187,7 +199,55 @@ Result<image::PreprocessedImage> Pipeline::image_preprocessing(std::span<const s
 Result<shape::VolumeBatch> Pipeline::shape_generation(std::span<const image::PreprocessedImage* const> images,
                                                       const StepProgress& progress,
                                                       profiling::ScopeTargets profile) const {
-  return contained("shape generation", [&] { return backend_->generate(images, options_.shape, progress, profile); });
+  return shape_generation(images, shape_options_at(options_, options_.output.size_mm), progress, profile);
+}
+
+Result<shape::VolumeBatch> Pipeline::shape_generation(std::span<const image::PreprocessedImage* const> images,
+                                                      const shape::ShapeOptions& shape, const StepProgress& progress,
+                                                      profiling::ScopeTargets profile) const {
+  ORFEAS_RETURN_IF_ERROR(shape::validate(shape));
+  return contained("shape generation", [&] { return backend_->generate(images, shape, progress, profile); });
+}
+
+Result<shape::VolumeBatch> Pipeline::grouped_shape_generation(
+    std::span<const Job> jobs, std::span<const std::optional<image::PreprocessedImage>> images,
+    std::span<const std::size_t> live, const StepProgress& progress, profiling::ScopeTargets profile) const {
+  // Jobs exported at other sizes need another minimum thickness in model units: one backend call
+  // per distinct set of shape options, in order of first appearance; the volumes in `live`'s order.
+  std::vector<shape::ShapeOptions> options(live.size());
+  for (std::size_t n = 0; n < live.size(); ++n) {
+    options[n] = shape_options_at(options_, jobs[live[n]].size_mm.value_or(options_.output.size_mm));
+  }
+  shape::VolumeBatch volumes;
+  for (std::size_t n = 0; n < live.size(); ++n) volumes.emplace_back(make_error(ErrorCode::kInternal, "not generated"));
+  std::vector<bool> done(live.size(), false);
+  std::size_t finished = 0;
+  for (std::size_t first = 0; first < live.size(); ++first) {
+    if (done[first]) continue;
+    std::vector<std::size_t> group;  // positions in `live`
+    for (std::size_t n = first; n < live.size(); ++n) {
+      if (!done[n] && options[n].min_thickness == options[first].min_thickness) group.push_back(n);
+    }
+    std::vector<const image::PreprocessedImage*> group_images;
+    std::vector<profiling::ScopeTarget> group_profile;
+    for (const std::size_t n : group) {
+      group_images.push_back(&*images[live[n]]);
+      if (n < profile.size()) group_profile.push_back(profile[n]);
+    }
+    // Progress over the whole batch: the groups before this one count as done.
+    const StepProgress group_progress = [&, before = finished, size = group.size()](std::size_t step,
+                                                                                    std::size_t steps) {
+      if (progress && steps > 0) progress(before + step * size / steps, live.size());
+    };
+    ORFEAS_ASSIGN_OR_RETURN(shape::VolumeBatch part,
+                            shape_generation(group_images, options[first], group_progress, group_profile));
+    for (std::size_t k = 0; k < group.size(); ++k) {
+      volumes[group[k]] = std::move(part[k]);
+      done[group[k]] = true;
+    }
+    finished += group.size();
+  }
+  return volumes;
 }
 
 Result<mesh::MeshBatch> Pipeline::mesh_extraction(std::span<const gpu::DeviceScalarVolume* const> volumes,
@@ -317,11 +377,9 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
   std::vector<mesh::Mesh> meshes(jobs.size());
   drop_stopped();
   if (!live.empty()) {
-    std::vector<const image::PreprocessedImage*> batch_images;
-    for (std::size_t i : live) batch_images.push_back(&*images[i]);
     Result<shape::VolumeBatch> volumes =
         run_batched(kShapeGeneration, [&](const StepProgress& progress, profiling::ScopeTargets profile) {
-          return shape_generation(batch_images, progress, profile);
+          return grouped_shape_generation(jobs, images, live, progress, profile);
         });
     if (!volumes && volumes.error().code() == ErrorCode::kOutOfMemory) return tl::unexpected(volumes.error());
     if (volumes) {

@@ -68,6 +68,10 @@ struct PipelineOptions {
   PostProcessOptions post;
   texture::ColourOptions colours;  // texture_synthesis: the sides' and the back's colours
   exporter::ExportOptions output;
+  // inflate: the least front-to-back thickness of the object's inner parts in the exported model,
+  // millimetres at the job's size_mm (0: none). shape.min_thickness is derived from it per job
+  // (shape_options_at).
+  float min_thickness_mm = 2.0F;
   // Where shape generation and mesh extraction run.
   gpu::DeviceSpec device;
   // The device's memory pool (borrowed; must outlive the pipeline), e.g. a HostMemoryPool with a
@@ -160,8 +164,13 @@ class Pipeline {
                                                                      const std::filesystem::path& mask) const;
   [[nodiscard]] Result<image::PreprocessedImage> image_preprocessing(std::span<const std::uint8_t> bytes) const;
   // `profile`: the jobs whose profiles get the stage's sub-stages (conditioning, diffusion steps,
-  // marching cubes, …); opened on the calling thread, inside the caller's stage scopes.
+  // marching cubes, …); opened on the calling thread, inside the caller's stage scopes. With the
+  // shape options for the pipeline's output size, or with `shape`.
   [[nodiscard]] Result<shape::VolumeBatch> shape_generation(std::span<const image::PreprocessedImage* const> images,
+                                                            const StepProgress& progress = {},
+                                                            profiling::ScopeTargets profile = {}) const;
+  [[nodiscard]] Result<shape::VolumeBatch> shape_generation(std::span<const image::PreprocessedImage* const> images,
+                                                            const shape::ShapeOptions& shape,
                                                             const StepProgress& progress = {},
                                                             profiling::ScopeTargets profile = {}) const;
   [[nodiscard]] Result<mesh::MeshBatch> mesh_extraction(std::span<const gpu::DeviceScalarVolume* const> volumes,
@@ -192,11 +201,23 @@ class Pipeline {
   Pipeline(PipelineOptions options, std::unique_ptr<Resources> resources, gpu::Device device,
            std::unique_ptr<shape::ShapeBackend> backend);
 
+  // shape_generation for the live jobs of a batch, each at its own export size.
+  [[nodiscard]] Result<shape::VolumeBatch> grouped_shape_generation(
+      std::span<const Job> jobs, std::span<const std::optional<image::PreprocessedImage>> images,
+      std::span<const std::size_t> live, const StepProgress& progress, profiling::ScopeTargets profile) const;
+
   PipelineOptions options_;
   std::unique_ptr<Resources> resources_;
   gpu::Device device_;
   std::unique_ptr<shape::ShapeBackend> backend_;
 };
+
+// The shape options of a job exported with its longest side `size_mm`: options.shape with
+// min_thickness = min_thickness_mm in model units. Preprocessing scales the object's longer side on
+// the canvas to 2·(1 − border_ratio) model units, taken as the mesh's longest side (it is not when
+// the inflated depth is longer: a squat or thick object then prints a little thinner than asked);
+// at most that side.
+[[nodiscard]] shape::ShapeOptions shape_options_at(const PipelineOptions& options, float size_mm);
 
 // Checks that `output` can be created: its directory exists, is a directory and is writable, and
 // `output` itself is not a directory. Done before any work so a bad path fails in milliseconds.

@@ -18,6 +18,10 @@ Status validate(const ShapeOptions& options) {
   if (!std::isfinite(options.thickness) || options.thickness <= 0.0F || options.thickness > 4.0F) {
     return make_error(ErrorCode::kInvalidArgument, "thickness must be in (0, 4]");
   }
+  if (!std::isfinite(options.min_thickness) || options.min_thickness < 0.0F || options.min_thickness > 2.0F) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("min_thickness must be in [0, 2] model units (got {})", options.min_thickness));
+  }
   return ok();
 }
 

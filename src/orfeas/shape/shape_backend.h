@@ -51,6 +51,9 @@ struct Hunyuan3DSettings {
 struct ShapeOptions {
   int resolution = 256;    // grid cells per axis, [8, 1024] (hunyuan3d: the octree resolution)
   float thickness = 1.0F;  // depth scale of the inflation: 1 makes a disc a sphere, (0, 4]
+  // inflate: the least front-to-back thickness of the object's inner parts, model units, [0, 2];
+  // 0: none. The pipeline derives it from its min_thickness_mm (pipeline.h).
+  float min_thickness = 0.0F;
   Hunyuan3DSettings hunyuan3d{};
 };
 

@@ -28,12 +28,13 @@ class InflateBackendCuda final : public ShapeBackend {
                                              const ShapeOptions& options, const StepProgress& progress,
                                              profiling::ScopeTargets profile) const override {
     ORFEAS_RETURN_IF_ERROR(validate(options));
-    // CPU: every item's in-plane field, side by side.
+    // CPU: every item's in-plane field, side by side (their solves inside `inflate_field`: the
+    // workers' threads cannot open sub-stages of the calling thread's scope).
     std::vector<Result<InflateField>> fields(images.size(), make_error(ErrorCode::kInternal, "not computed"));
     std::optional<profiling::BatchScope> phase(std::in_place, profile, "inflate_field");
     parallel_for(0, images.size(), 1, [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
-        fields[i] = compute_inflate_field(images[i]->canvas, images[i]->mask, options);
+        fields[i] = compute_inflate_field(images[i]->canvas, images[i]->mask, options, images[i]->coverage);
       }
     });
     report(progress, 1, 2);
