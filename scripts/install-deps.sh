@@ -8,6 +8,7 @@ packages=(
   libpng-dev libjpeg62-turbo-dev libwebp-dev libexif-dev
   libcli11-dev libexpected-dev nlohmann-json3-dev libfmt-dev libtbb-dev
   libboost-dev libsqlite3-dev libyaml-cpp-dev
+  lib3mf-dev  # the 3MF writer (required by the dev and release presets)
   # The native Hunyuan3D-2 engine: LibTorch on the CPU, and OpenBLAS for its BLAS (without it
   # LibTorch's fallback is ~14x slower).
   libtorch-dev libopenblas0-pthread libopencv-core-dev libopencv-imgproc-dev

@@ -136,15 +136,16 @@ void add_generate_command(CLI::App& app) {
   GenerateArgs& a = args();
   CLI::App* cmd = app.add_subcommand("generate", "Turn images into 3D meshes");
   cmd->add_option("images", a.inputs, "Input images (PNG, JPEG or WebP) or folders of them")->required();
-  auto* output = cmd->add_option("-o,--output", a.output,
-                                 "Output mesh for a single image; the extension picks the format: .stl .glb .obj .ply");
+  auto* output =
+      cmd->add_option("-o,--output", a.output,
+                      "Output mesh for a single image; the extension picks the format: .stl .glb .obj .ply .3mf");
   auto* out_dir =
       cmd->add_option("--out-dir", a.out_dir, "Output folder for several images")->check(CLI::ExistingDirectory);
   output->excludes(out_dir);
   out_dir->excludes(output);
   cmd->add_option("--format", a.format, "Output format with --out-dir")
       ->default_val("stl")
-      ->check(CLI::IsMember({"stl", "glb", "obj", "ply"}))
+      ->check(CLI::IsMember({"stl", "glb", "obj", "ply", "3mf"}))
       ->needs(out_dir);
   cmd->add_option("--resolution", a.options.shape.resolution, "Grid cells per axis (hunyuan3d: 384 unless given)")
       ->default_val(256)
