@@ -106,6 +106,7 @@ Result<std::vector<pipeline::BatchJob>> plan_jobs(const GenerateArgs& a) {
                                                          " images were given: use --out-dir DIR --format FMT");
     }
     ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::format_from_path(a.output));
+    ORFEAS_RETURN_IF_ERROR(exporter::format_available(format));
     jobs.push_back({a.inputs.front(), a.output, format});
     jobs.back().mask = a.mask;
     return jobs;
@@ -115,6 +116,7 @@ Result<std::vector<pipeline::BatchJob>> plan_jobs(const GenerateArgs& a) {
   }
   ORFEAS_ASSIGN_OR_RETURN(const std::vector<fs::path> images, expand_inputs(a.inputs));
   ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::parse_format(a.format));
+  ORFEAS_RETURN_IF_ERROR(exporter::format_available(format));
   std::map<std::string, int> used;
   for (const fs::path& image : images) {
     const std::string stem = image.stem().string();

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "orfeas/export/threemf.h"
+
 namespace orfeas::exporter {
 namespace {
 
@@ -63,6 +65,13 @@ Result<Format> parse_format(std::string_view name) {
   if (const Format* format = find_format(name)) return *format;
   return make_error(ErrorCode::kUnsupportedFormat,
                     fmt::format("unknown output format '{}' (expected stl, glb, obj, ply or 3mf)", name));
+}
+
+Status format_available(Format format) {
+  if (format == Format::k3mf && !threemf_available()) {
+    return make_error(ErrorCode::kUnavailable, "this build has no 3MF support (install lib3mf-dev and rebuild)");
+  }
+  return ok();
 }
 
 }  // namespace orfeas::exporter

@@ -31,4 +31,8 @@ enum class Format {
 // "stl", "glb", "obj", "ply" or "3mf", case-insensitively; kUnsupportedFormat otherwise.
 [[nodiscard]] Result<Format> parse_format(std::string_view name);
 
+// ok() when this build writes `format`; kUnavailable for 3MF in a build without lib3mf ("this build
+// has no 3MF support (install lib3mf-dev and rebuild)"), so callers refuse before any work.
+[[nodiscard]] Status format_available(Format format);
+
 }  // namespace orfeas::exporter

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "orfeas/export/threemf.h"
+
 namespace orfeas::exporter {
 namespace {
 
@@ -53,6 +55,17 @@ TEST(ExportFormat, ParseNamesAndRoundTrip) {
   }
   EXPECT_EQ(parse_format("step").error().message(),
             "unknown output format 'step' (expected stl, glb, obj, ply or 3mf)");
+}
+
+TEST(ExportFormat, AvailabilityFollowsTheBuild) {
+  for (const Format format : {Format::kStl, Format::kGlb, Format::kObj, Format::kPly}) {
+    EXPECT_TRUE(format_available(format)) << format_name(format);
+  }
+  const Status threemf = format_available(Format::k3mf);
+  EXPECT_EQ(threemf.has_value(), threemf_available());
+  if (!threemf) {
+    EXPECT_EQ(threemf.error().code(), ErrorCode::kUnavailable);
+  }
 }
 
 }  // namespace

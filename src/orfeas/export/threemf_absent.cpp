@@ -1,6 +1,8 @@
 // The 3MF writer of a build without lib3mf (see threemf.h); threemf.cpp is its twin.
 #include "orfeas/export/threemf.h"
 
+#include "orfeas/export/format.h"
+
 namespace orfeas::exporter {
 
 bool threemf_available() {
@@ -8,7 +10,7 @@ bool threemf_available() {
 }
 
 Status write_3mf(const mesh::Mesh& /*mesh*/, AtomicFile& /*out*/) {
-  return make_error(ErrorCode::kUnavailable, "this build has no 3MF support (install lib3mf-dev and rebuild)");
+  return format_available(Format::k3mf);  // the kUnavailable error
 }
 
 }  // namespace orfeas::exporter

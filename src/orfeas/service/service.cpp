@@ -18,7 +18,6 @@
 
 #include "orfeas/core/atomic_file.h"
 #include "orfeas/export/format.h"
-#include "orfeas/export/threemf.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/gpu/device.h"
 #include "orfeas/image/decode.h"
@@ -55,8 +54,8 @@ Status validate_request(const jobs::GenerationParams& params, int priority) {
   if (std::find(kFormats.begin(), kFormats.end(), params.format) == kFormats.end()) {
     return invalid(fmt::format("format '{}' is not one of stl, glb, obj, ply, 3mf", params.format));
   }
-  if (params.format == "3mf" && !exporter::threemf_available()) {
-    return make_error(ErrorCode::kUnavailable, "this server was built without 3MF support (lib3mf)");
+  if (const Result<exporter::Format> format = exporter::parse_format(params.format); format) {
+    ORFEAS_RETURN_IF_ERROR(exporter::format_available(*format));
   }
   if (params.resolution < kMinResolution || params.resolution > kMaxResolution) {
     return invalid(fmt::format("resolution {} is outside {}..{}", params.resolution, kMinResolution, kMaxResolution));
