@@ -10,6 +10,7 @@ packages=(
   libboost-dev libsqlite3-dev libyaml-cpp-dev
   # OpenCV core + imgproc: the photo cut-out (GrabCut) and the engine's image preparation.
   libopencv-core-dev libopencv-imgproc-dev
+  lib3mf-dev  # the 3MF writer (required by the dev and release presets)
   # The native Hunyuan3D-2 engine: LibTorch on the CPU, and OpenBLAS for its BLAS (without it
   # LibTorch's fallback is ~14x slower).
   libtorch-dev libopenblas0-pthread

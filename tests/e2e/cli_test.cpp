@@ -15,6 +15,7 @@
 
 #include "cli_runner.h"
 #include "orfeas/export/stl_reader.h"
+#include "orfeas/export/threemf.h"
 #include "orfeas/mesh/mesh.h"
 #include "orfeas/mesh/topology.h"
 #include "orfeas/testing/gltf_validator.h"
@@ -92,6 +93,24 @@ TEST_F(CliTest, OutputThatIsADirectoryIsRefused) {
   const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "-o", (work_ / "model.stl").string()});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("is a directory"), std::string::npos) << result.err;
+}
+
+// A build without lib3mf refuses 3MF before decoding the image: nothing is run, nothing written.
+// (With lib3mf, cli_threemf_test.cpp reads the 3MF back.)
+TEST_F(CliTest, ThreeMfWithoutLib3mfIsRefusedBeforeAnyWork) {
+  if (exporter::threemf_available()) GTEST_SKIP() << "this build writes 3MF";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"-o", (work_ / "model.3mf").string()},
+        std::vector<std::string>{"--out-dir", work_.string(), "--format", "3mf"}}) {
+    std::vector<std::string> command = {"generate", (kData / "disc_rgba.png").string()};
+    command.insert(command.end(), args.begin(), args.end());
+    const RunResult result = run(command);
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("this build has no 3MF support (install lib3mf-dev and rebuild)"), std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.out.find("image_preprocessing"), std::string::npos) << result.out;
+  }
+  EXPECT_TRUE(fs::is_empty(work_));
 }
 
 TEST_F(CliTest, UsageErrorsExitWithTwo) {

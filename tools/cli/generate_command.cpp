@@ -107,6 +107,7 @@ Result<std::vector<pipeline::BatchJob>> plan_jobs(const GenerateArgs& a) {
                                                          " images were given: use --out-dir DIR --format FMT");
     }
     ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::format_from_path(a.output));
+    ORFEAS_RETURN_IF_ERROR(exporter::format_available(format));
     jobs.push_back({a.inputs.front(), a.output, format});
     jobs.back().mask = a.mask;
     return jobs;
@@ -116,6 +117,7 @@ Result<std::vector<pipeline::BatchJob>> plan_jobs(const GenerateArgs& a) {
   }
   ORFEAS_ASSIGN_OR_RETURN(const std::vector<fs::path> images, expand_inputs(a.inputs));
   ORFEAS_ASSIGN_OR_RETURN(const exporter::Format format, exporter::parse_format(a.format));
+  ORFEAS_RETURN_IF_ERROR(exporter::format_available(format));
   std::map<std::string, int> used;
   for (const fs::path& image : images) {
     const std::string stem = image.stem().string();
@@ -137,15 +139,16 @@ void add_generate_command(CLI::App& app) {
   GenerateArgs& a = args();
   CLI::App* cmd = app.add_subcommand("generate", "Turn images into 3D meshes");
   cmd->add_option("images", a.inputs, "Input images (PNG, JPEG or WebP) or folders of them")->required();
-  auto* output = cmd->add_option("-o,--output", a.output,
-                                 "Output mesh for a single image; the extension picks the format: .stl .glb .obj .ply");
+  auto* output =
+      cmd->add_option("-o,--output", a.output,
+                      "Output mesh for a single image; the extension picks the format: .stl .glb .obj .ply .3mf");
   auto* out_dir =
       cmd->add_option("--out-dir", a.out_dir, "Output folder for several images")->check(CLI::ExistingDirectory);
   output->excludes(out_dir);
   out_dir->excludes(output);
   cmd->add_option("--format", a.format, "Output format with --out-dir")
       ->default_val("stl")
-      ->check(CLI::IsMember({"stl", "glb", "obj", "ply"}))
+      ->check(CLI::IsMember({"stl", "glb", "obj", "ply", "3mf"}))
       ->needs(out_dir);
   cmd->add_option("--resolution", a.options.shape.resolution, "Grid cells per axis (hunyuan3d: 384 unless given)")
       ->default_val(256)

@@ -12,6 +12,7 @@
 #include "orfeas/export/placement.h"
 #include "orfeas/export/ply.h"
 #include "orfeas/export/stl.h"
+#include "orfeas/export/threemf.h"
 
 namespace orfeas::exporter {
 namespace {
@@ -26,6 +27,8 @@ Status write_format(const mesh::Mesh& placed, Format format, AtomicFile& out) {
       return write_obj(placed, out);
     case Format::kPly:
       return write_ply(placed, out);
+    case Format::k3mf:
+      return write_3mf(placed, out);
   }
   return make_error(ErrorCode::kInternal, "unhandled export format");
 }

@@ -4,8 +4,9 @@
 //
 // Conventions (the mesh comes in model space: Y-up, right-handed, any scale, see mesh.h):
 //   - the bounding box is scaled uniformly so its longest side is `size_mm`;
-//   - STL: millimetres, Z-up for slicers ((x, y, z) -> (x, -z, y), winding kept outward),
-//          centred in X and Y, lowest point on Z = 0 (the build plate);
+//   - STL and 3MF: millimetres, Z-up for slicers ((x, y, z) -> (x, -z, y), winding kept
+//          outward), centred in X and Y, lowest point on Z = 0 (the build plate); 3MF keeps the
+//          vertex colours, as the colours of each triangle's corners (threemf.h);
 //   - GLB: metres (size_mm / 1000), Y-up, centred on the origin; colours converted to linear;
 //   - OBJ and PLY: millimetres, Y-up, centred on the origin; colours stay sRGB.
 // The file is written through AtomicFile: on any error nothing is left at `path` that was not
@@ -14,8 +15,8 @@
 //
 // Errors: kInvalidArgument (size_mm not finite and > 0, mesh empty, index out of range,
 // non-finite position or normal, zero extent), kUnsupportedFormat (unknown extension),
-// kLimitExceeded (format size limits), kIoError (directory missing or not writable, target is
-// a directory, disk full). Messages start with "while exporting '<path>' as <format>".
+// kLimitExceeded (format size limits), kUnavailable (3MF in a build without lib3mf), kIoError (directory missing or not
+// writable, target is a directory, disk full). Messages start with "while exporting '<path>' as <format>".
 //
 // Thread-safety: re-entrant; concurrent exports to different paths are independent. Two
 // concurrent exports to the same path both succeed and the last rename wins.

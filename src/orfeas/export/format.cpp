@@ -5,10 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "orfeas/export/threemf.h"
+
 namespace orfeas::exporter {
 namespace {
 
-constexpr std::array kFormats = {Format::kStl, Format::kGlb, Format::kObj, Format::kPly};
+constexpr std::array kFormats = {Format::kStl, Format::kGlb, Format::kObj, Format::kPly, Format::k3mf};
 
 // ASCII only: format names are ASCII and the C locale must not matter.
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -39,6 +41,8 @@ std::string_view format_name(Format format) {
       return "obj";
     case Format::kPly:
       return "ply";
+    case Format::k3mf:
+      return "3mf";
   }
   return "unknown";
 }
@@ -51,16 +55,23 @@ Result<Format> format_from_path(const std::filesystem::path& path) {
   if (extension.empty()) {
     return make_error(
         ErrorCode::kUnsupportedFormat,
-        fmt::format("output path '{}' has no extension (expected .stl, .glb, .obj or .ply)", path.string()));
+        fmt::format("output path '{}' has no extension (expected .stl, .glb, .obj, .ply or .3mf)", path.string()));
   }
   return make_error(ErrorCode::kUnsupportedFormat,
-                    fmt::format("unknown output extension '{}' (expected .stl, .glb, .obj or .ply)", extension));
+                    fmt::format("unknown output extension '{}' (expected .stl, .glb, .obj, .ply or .3mf)", extension));
 }
 
 Result<Format> parse_format(std::string_view name) {
   if (const Format* format = find_format(name)) return *format;
   return make_error(ErrorCode::kUnsupportedFormat,
-                    fmt::format("unknown output format '{}' (expected stl, glb, obj or ply)", name));
+                    fmt::format("unknown output format '{}' (expected stl, glb, obj, ply or 3mf)", name));
+}
+
+Status format_available(Format format) {
+  if (format == Format::k3mf && !threemf_available()) {
+    return make_error(ErrorCode::kUnavailable, "this build has no 3MF support (install lib3mf-dev and rebuild)");
+  }
+  return ok();
 }
 
 }  // namespace orfeas::exporter

@@ -18,16 +18,21 @@ enum class Format {
   kGlb,  // glTF 2.0 binary, metres, Y-up, centred
   kObj,  // Wavefront OBJ (ASCII), millimetres, Y-up, centred
   kPly,  // binary little-endian PLY, millimetres, Y-up, centred
+  k3mf,  // 3MF (ZIP of XML, lib3mf), millimetres, Z-up, resting on Z = 0, colour per triangle corner
 };
 
-// The format's lower-case name, which is also its extension without the dot: "stl", "glb"...
+// The format's lower-case name, which is also its extension without the dot: "stl", "glb", "3mf"...
 [[nodiscard]] std::string_view format_name(Format format);
 
 // By extension, case-insensitively (".stl", ".STL"). kUnsupportedFormat for an unknown or
-// missing extension: "unknown output extension '.xyz' (expected .stl, .glb, .obj or .ply)".
+// missing extension: "unknown output extension '.xyz' (expected .stl, .glb, .obj, .ply or .3mf)".
 [[nodiscard]] Result<Format> format_from_path(const std::filesystem::path& path);
 
-// "stl", "glb", "obj" or "ply", case-insensitively; kUnsupportedFormat otherwise.
+// "stl", "glb", "obj", "ply" or "3mf", case-insensitively; kUnsupportedFormat otherwise.
 [[nodiscard]] Result<Format> parse_format(std::string_view name);
+
+// ok() when this build writes `format`; kUnavailable for 3MF in a build without lib3mf ("this build
+// has no 3MF support (install lib3mf-dev and rebuild)"), so callers refuse before any work.
+[[nodiscard]] Status format_available(Format format);
 
 }  // namespace orfeas::exporter

@@ -39,6 +39,7 @@ Bounds compute_bounds(std::span<const Vec3f> positions) {
 Placement placement_for(Format format, float size_mm) {
   switch (format) {
     case Format::kStl:
+    case Format::k3mf:
       return {Frame::kBuildPlateZUp, size_mm};
     case Format::kGlb:
       return {Frame::kCentredYUp, size_mm / 1000.0F};

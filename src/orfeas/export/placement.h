@@ -6,7 +6,7 @@
 //                            (GLB in metres, OBJ and PLY in millimetres);
 //   - Frame::kBuildPlateZUp: rotates Y-up to Z-up, (x, y, z) -> (x, -z, y), a proper rotation so
 //                            triangle winding stays outward, centres X and Y and puts the lowest
-//                            point on Z = 0 (STL in millimetres, as slicers expect);
+//                            point on Z = 0 (STL and 3MF in millimetres, as slicers expect);
 //   - Frame::kUnchanged:     positions copied as they are (no scale, rotation or centring;
 //                            `longest_side` ignored), for meshes already in the file's units.
 // Normals are rotated with the positions (uniform scaling leaves them unit); colours and
@@ -42,8 +42,8 @@ struct Placement {
   float longest_side = 1.0F;  // output units (millimetres or metres)
 };
 
-// The placement `format` wants for a print of `size_mm` (longest side): STL on the build plate
-// in mm, GLB centred in metres (size_mm / 1000), OBJ and PLY centred in mm.
+// The placement `format` wants for a print of `size_mm` (longest side): STL and 3MF on the
+// build plate in mm, GLB centred in metres (size_mm / 1000), OBJ and PLY centred in mm.
 [[nodiscard]] Placement placement_for(Format format, float size_mm);
 
 // kInvalidArgument when the mesh has no positions, a non-finite position, zero extent (all

@@ -30,6 +30,8 @@ TEST(ExportPlacement, BoundsOfPositions) {
 TEST(ExportPlacement, FormatsGetTheirFrames) {
   EXPECT_EQ(placement_for(Format::kStl, 80.0F).frame, Frame::kBuildPlateZUp);
   EXPECT_EQ(placement_for(Format::kStl, 80.0F).longest_side, 80.0F);
+  EXPECT_EQ(placement_for(Format::k3mf, 80.0F).frame, Frame::kBuildPlateZUp);
+  EXPECT_EQ(placement_for(Format::k3mf, 80.0F).longest_side, 80.0F);
   EXPECT_EQ(placement_for(Format::kGlb, 80.0F).frame, Frame::kCentredYUp);
   EXPECT_FLOAT_EQ(placement_for(Format::kGlb, 80.0F).longest_side, 0.08F);
   EXPECT_EQ(placement_for(Format::kObj, 80.0F).longest_side, 80.0F);

@@ -64,7 +64,7 @@ Result<exporter::Format> mesh_format_from_path(const std::filesystem::path& path
   const std::string extension = path.extension().string();
   if (extension.size() > 1) {
     const Result<exporter::Format> format = exporter::parse_format(std::string_view(extension).substr(1));
-    if (format && *format != exporter::Format::kGlb) return format;
+    if (format && *format != exporter::Format::kGlb && *format != exporter::Format::k3mf) return format;
   }
   return make_error(ErrorCode::kUnsupportedFormat,
                     fmt::format("cannot read '{}' meshes (expected .stl, .obj or .ply)", extension));
@@ -88,6 +88,9 @@ Result<mesh::Mesh> parse_mesh(std::span<const std::byte> bytes, exporter::Format
       break;
     case exporter::Format::kGlb:
       mesh = make_error(ErrorCode::kUnsupportedFormat, "GLB files are not read (expected STL, OBJ or PLY)");
+      break;
+    case exporter::Format::k3mf:
+      mesh = make_error(ErrorCode::kUnsupportedFormat, "3MF files are not read (expected STL, OBJ or PLY)");
       break;
   }
   if (!mesh) return mesh;

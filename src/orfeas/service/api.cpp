@@ -270,6 +270,7 @@ std::string_view mesh_content_type(std::string_view format) {
   if (format == "glb") return "model/gltf-binary";
   if (format == "obj") return "model/obj";
   if (format == "ply") return "application/ply";
+  if (format == "3mf") return "model/3mf";
   return "application/octet-stream";
 }
 

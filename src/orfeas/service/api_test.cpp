@@ -78,6 +78,7 @@ TEST(ApiFiles, ContentTypesPerFormat) {
   EXPECT_EQ(mesh_content_type("glb"), "model/gltf-binary");
   EXPECT_EQ(mesh_content_type("obj"), "model/obj");
   EXPECT_EQ(mesh_content_type("ply"), "application/ply");
+  EXPECT_EQ(mesh_content_type("3mf"), "model/3mf");
   EXPECT_EQ(mesh_content_type("exe"), "application/octet-stream");
 }
 

@@ -59,10 +59,10 @@ struct Upload {
   std::string format_source;  // how the format was chosen, for error messages
 };
 
-// "stl", "obj" or "ply"; kUnsupportedFormat for anything else (GLB included: it is never read).
+// "stl", "obj" or "ply"; kUnsupportedFormat for anything else (GLB and 3MF included: never read).
 Result<exporter::Format> readable_format(std::string_view name) {
   const Result<exporter::Format> format = exporter::parse_format(name);
-  if (format && *format != exporter::Format::kGlb) return format;
+  if (format && *format != exporter::Format::kGlb && *format != exporter::Format::k3mf) return format;
   return make_error(ErrorCode::kUnsupportedFormat,
                     fmt::format("unknown mesh format '{}' (expected stl, obj or ply)", name));
 }

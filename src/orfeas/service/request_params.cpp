@@ -13,7 +13,7 @@
 namespace orfeas::service {
 namespace {
 
-constexpr std::array<std::string_view, 4> kFormats = {"stl", "glb", "obj", "ply"};
+constexpr std::array<std::string_view, 5> kFormats = {"stl", "glb", "obj", "ply", "3mf"};
 constexpr std::array<std::string_view, 8> kKnownFields = {"format", "resolution", "quality", "size_mm",
                                                           "faces",  "backend",    "device",  "priority"};
 constexpr long long kMaxFaces = 100'000'000;
@@ -89,7 +89,8 @@ Result<JobRequestParams> parse_job_params(const ParamFields& fields, std::initia
 
   if (const auto it = fields.find("format"); it != fields.end()) {
     if (std::find(kFormats.begin(), kFormats.end(), it->second) == kFormats.end())
-      return tl::unexpected(invalid_field("format", shown_value(it->second) + " is not one of stl, glb, obj, ply"));
+      return tl::unexpected(
+          invalid_field("format", shown_value(it->second) + " is not one of stl, glb, obj, ply, 3mf"));
     p.format = it->second;
   }
   if (const auto it = fields.find("resolution"); it != fields.end()) {

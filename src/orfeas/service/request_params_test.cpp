@@ -39,6 +39,14 @@ TEST(RequestParams, EveryFieldParsed) {
   EXPECT_EQ(parsed->priority, -7);
 }
 
+TEST(RequestParams, EveryOutputFormatIsAccepted) {
+  for (const char* format : {"stl", "glb", "obj", "ply", "3mf"}) {
+    const auto parsed = parse_job_params({{"format", format}});
+    ASSERT_TRUE(parsed.has_value()) << format << ": " << parsed.error().message();
+    EXPECT_EQ(parsed->params.format, format);
+  }
+}
+
 TEST(RequestParams, QualityMapsToTheDocumentedResolutions) {
   EXPECT_EQ(resolution_for_quality(1).value(), 32);
   EXPECT_EQ(resolution_for_quality(5).value(), 128);

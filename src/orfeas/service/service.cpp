@@ -43,7 +43,7 @@ std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now().time_since_epoch()).count();
 }
 
-constexpr std::array<std::string_view, 4> kFormats = {"stl", "glb", "obj", "ply"};
+constexpr std::array<std::string_view, 5> kFormats = {"stl", "glb", "obj", "ply", "3mf"};
 constexpr int kMinResolution = 16;
 constexpr int kMaxResolution = 1024;
 constexpr double kMaxSizeMm = 10000.0;
@@ -52,7 +52,10 @@ constexpr int kMaxPriority = 100;
 Status validate_request(const jobs::GenerationParams& params, int priority) {
   const auto invalid = [](std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); };
   if (std::find(kFormats.begin(), kFormats.end(), params.format) == kFormats.end()) {
-    return invalid(fmt::format("format '{}' is not one of stl, glb, obj, ply", params.format));
+    return invalid(fmt::format("format '{}' is not one of stl, glb, obj, ply, 3mf", params.format));
+  }
+  if (const Result<exporter::Format> format = exporter::parse_format(params.format); format) {
+    ORFEAS_RETURN_IF_ERROR(exporter::format_available(*format));
   }
   if (params.resolution < kMinResolution || params.resolution > kMaxResolution) {
     return invalid(fmt::format("resolution {} is outside {}..{}", params.resolution, kMinResolution, kMaxResolution));

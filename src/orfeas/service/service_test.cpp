@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orfeas/core/parallel.h"
+#include "orfeas/export/threemf.h"
 #include "orfeas/gpu/caching_memory_pool.h"
 #include "orfeas/gpu/cuda_runtime.h"
 #include "orfeas/jobs/job_store.h"
@@ -564,6 +565,26 @@ TEST_F(ServiceTest, BadImagesAndParametersAreRefusedWithTheirReason) {
   EXPECT_EQ(code_of(duck(), small_params(), -101), ErrorCode::kInvalidArgument);
   EXPECT_EQ(service_->metrics_snapshot().queue_length, 0) << "nothing refused was queued";
   EXPECT_TRUE(fs::is_empty(dir_.file("uploads")));
+}
+
+// 3MF where this build has lib3mf: a ZIP package as the result; without it, refused at submission.
+TEST_F(ServiceTest, ThreeMfJobsWhereTheBuildHasLib3mf) {
+  open(options());
+  if (!exporter::threemf_available()) {
+    const Result<SubmitAnswer> refused =
+        service_->submit({.image = duck(), .params = small_params("3mf"), .priority = 0});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code(), ErrorCode::kUnavailable);
+    return;
+  }
+  const SubmitAnswer answer = submit(small_params("3mf"));
+  expect_final(answer.job.id);
+  const jobs::Job done = job(answer.job.id);
+  ASSERT_EQ(done.status, jobs::JobStatus::kCompleted) << done.error_message;
+  EXPECT_EQ(done.result_path, "results/" + done.id + ".3mf");
+  const Result<fs::path> file = service_->result_file(done.id);
+  ASSERT_TRUE(file) << file.error().message();
+  EXPECT_EQ(read_bytes(*file).substr(0, 4), std::string("PK\x03\x04", 4));
 }
 
 TEST_F(ServiceTest, UploadLimitsComeFromTheOptions) {

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "orfeas/export/threemf.h"
 #include "orfeas/image/decode.h"
 #include "orfeas/service/api.h"
 #include "orfeas/shape/shape_backend.h"
@@ -360,6 +361,13 @@ Response batch_generate(Service& service, const Request& request) {
                                          {"message", fmt::format("Batch generation started: {} jobs queued", total)}}));
 }
 
+// The output formats this build writes (3MF only with lib3mf).
+json format_names() {
+  json names = {"stl", "glb", "obj", "ply"};
+  if (exporter::threemf_available()) names.push_back("3mf");
+  return names;
+}
+
 json devices_json(const Service& service) {
   json devices = json::array();
   for (const WorkerInfo& worker : service.workers())
@@ -371,16 +379,16 @@ Response health(Service& service) {
   const Readiness readiness = service.readiness();
   const MetricsSnapshot snapshot = service.metrics_snapshot();
   const auto count = [&](jobs::JobStatus status) { return snapshot.jobs_by_status[static_cast<std::size_t>(status)]; };
-  json out = {{"status", readiness.ready() ? "healthy" : "unhealthy"},
-              {"timestamp", iso8601_utc(now_ms())},
-              {"mode", "native"},
-              {"gpu_info", {{"devices", devices_json(service)}}},
-              {"active_jobs", count(jobs::JobStatus::kRunning)},
-              {"queued_jobs", count(jobs::JobStatus::kQueued)},
-              {"models_status", readiness.workers_up ? "ready" : "not_ready"},
-              {"processor", {{"backends", shape::shape_backend_names()}}},
-              {"capabilities",
-               {{"formats", {"stl", "glb", "obj", "ply"}}, {"max_upload_bytes", service.options().max_upload_bytes}}}};
+  json out = {
+      {"status", readiness.ready() ? "healthy" : "unhealthy"},
+      {"timestamp", iso8601_utc(now_ms())},
+      {"mode", "native"},
+      {"gpu_info", {{"devices", devices_json(service)}}},
+      {"active_jobs", count(jobs::JobStatus::kRunning)},
+      {"queued_jobs", count(jobs::JobStatus::kQueued)},
+      {"models_status", readiness.workers_up ? "ready" : "not_ready"},
+      {"processor", {{"backends", shape::shape_backend_names()}}},
+      {"capabilities", {{"formats", format_names()}, {"max_upload_bytes", service.options().max_upload_bytes}}}};
   if (!readiness.ready()) out["detail"] = readiness.detail;
   return serve::json_response(readiness.ready() ? 200 : 503, dump(out));
 }
@@ -388,11 +396,10 @@ Response health(Service& service) {
 Response models_info(const Service& service) {
   const std::vector<WorkerInfo> workers = service.workers();
   return serve::json_response(
-      200,
-      dump({{"mode", "native"},
-            {"device", workers.empty() ? std::string("none") : workers.front().device},
-            {"gpu_stats", {{"devices", devices_json(service)}}},
-            {"processor", {{"backends", shape::shape_backend_names()}, {"formats", {"stl", "glb", "obj", "ply"}}}}}));
+      200, dump({{"mode", "native"},
+                 {"device", workers.empty() ? std::string("none") : workers.front().device},
+                 {"gpu_stats", {{"devices", devices_json(service)}}},
+                 {"processor", {{"backends", shape::shape_backend_names()}, {"formats", format_names()}}}}));
 }
 
 }  // namespace

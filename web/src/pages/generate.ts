@@ -150,7 +150,11 @@ export function setUpGeneratePage(): void {
         })));
     }
     const meshFormat: MeshFormat | null = formatOfName(name) ?? formatOfName(`x.${chosen}`);
-    if (!meshFormat || !viewer) return;
+    if (!meshFormat) {  // 3MF: no preview here, the file is for a slicer
+      byId('viewer-caption').textContent = `No preview for ${chosen.toUpperCase()}; download it and open it in a slicer.`;
+      return;
+    }
+    if (!viewer) return;
     const dimensions = await viewer.show(await blob.arrayBuffer(), meshFormat);
     viewerBox.dataset.loaded = 'true';
     byId('viewer-caption').textContent = `${formatSize(dimensions)} (width × depth × height). Drag to turn, scroll to zoom.`;
