@@ -29,6 +29,10 @@ const Format* find_format(std::string_view name) {
 
 }  // namespace
 
+bool is_print_format(Format format) {
+  return format == Format::kStl;
+}
+
 std::string_view format_name(Format format) {
   switch (format) {
     case Format::kStl:

@@ -51,5 +51,12 @@ TEST(ExportFormat, ParseNamesAndRoundTrip) {
   EXPECT_EQ(parse_format("step").error().message(), "unknown output format 'step' (expected stl, glb, obj or ply)");
 }
 
+TEST(ExportFormat, OnlyStlIsAPrintFormat) {
+  EXPECT_TRUE(is_print_format(Format::kStl));
+  EXPECT_FALSE(is_print_format(Format::kGlb));
+  EXPECT_FALSE(is_print_format(Format::kObj));
+  EXPECT_FALSE(is_print_format(Format::kPly));
+}
+
 }  // namespace
 }  // namespace orfeas::exporter
