@@ -372,8 +372,12 @@ Result<BaseReport> add_base(mesh::Mesh& mesh, const BaseOptions& options) {
         break;
       }
     }
+    // The plate holds the join and, around the centre of mass, a square of the flat base's
+    // footprint (the same stability), plus the margin.
     const double margin = options.plinth_margin_mm / s.mm_per_unit;
-    std::array<double, 4> rect = {join->centre_x, join->centre_x, join->centre_z, join->centre_z};
+    const double half = 0.5 * std::sqrt(found.needed_area);
+    std::array<double, 4> rect = {join->centre_x - half, join->centre_x + half, join->centre_z - half,
+                                  join->centre_z + half};
     for (const Point2& p : join->outline) {
       rect = {std::min(rect[0], p.x), std::max(rect[1], p.x), std::min(rect[2], p.y), std::max(rect[3], p.y)};
     }

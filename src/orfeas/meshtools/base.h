@@ -17,9 +17,9 @@
 //             limit), `stable` is false and `note` says so.
 //   - plinth: the bottom is cut just enough for a flat join (a quarter of the flat footprint's
 //             area, or the same limit), and a plate `plinth_thickness_mm` thick is added under it:
-//             the footprint's bounding rectangle, grown to hold the centre of mass, plus
-//             `plinth_margin_mm` all round. Its top face is triangulated with the cut's loops as
-//             holes, sharing their vertices, so model and plate are one closed surface.
+//             the bounding rectangle of the join and of a square around the centre of mass as
+//             large as the flat base's least footprint, plus `plinth_margin_mm` all round. Its top face is triangulated
+//             with the cut's loops as holes, sharing their vertices, so model and plate are one closed surface.
 //   - none:   the mesh is left as it is. `auto` is the caller's to resolve (flat for print formats,
 //             none otherwise; see resolve_base_mode); here it means none.
 // The result is closed, manifold and consistently oriented whenever the input is; when the cut

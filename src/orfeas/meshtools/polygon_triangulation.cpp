@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <limits>
 #include <string>
+#include <unordered_map>
 
 namespace orfeas::meshtools {
 namespace {
@@ -264,6 +265,31 @@ class Ring {
   std::size_t best_ear_ = std::numeric_limits<std::size_t>::max();
 };
 
+// The triangles close the loops: each loop edge used once as it goes, every other edge by two
+// triangles in opposite directions, no vertex twice in a triangle. Guards the watertightness the
+// callers rely on against input the ear clipping could not handle (loops that cross).
+Status check_closes(const std::vector<std::vector<std::uint32_t>>& loops, const std::vector<mesh::Triangle>& tris) {
+  std::unordered_map<std::uint64_t, int> uses;  // directed edge → count
+  const auto key = [](std::uint32_t a, std::uint32_t b) { return (static_cast<std::uint64_t>(a) << 32U) | b; };
+  for (const mesh::Triangle& t : tris) {
+    if (t[0] == t[1] || t[1] == t[2] || t[0] == t[2]) {
+      return make_error(ErrorCode::kInternal, "the cap has a triangle with a repeated vertex");
+    }
+    for (std::size_t i = 0; i < 3; ++i) ++uses[key(t[i], t[(i + 1) % 3])];
+  }
+  // The rest of the surface uses each loop edge the other way.
+  for (const auto& loop : loops) {
+    for (std::size_t i = 0; i < loop.size(); ++i) ++uses[key(loop[(i + 1) % loop.size()], loop[i])];
+  }
+  for (const auto& [edge, count] : uses) {
+    const auto twin = uses.find((edge << 32U) | (edge >> 32U));
+    if (count != 1 || twin == uses.end() || twin->second != 1) {
+      return make_error(ErrorCode::kInternal, "the loops could not be closed (do they cross?)");
+    }
+  }
+  return ok();
+}
+
 }  // namespace
 
 double twice_signed_area(std::span<const Point2> points, std::span<const std::uint32_t> loop) {
@@ -325,6 +351,7 @@ Result<std::vector<mesh::Triangle>> triangulate_polygons(std::span<const Point2>
     }
     ring.clip(start, triangles);
   }
+  ORFEAS_RETURN_IF_ERROR(check_closes(loops, triangles));
   return triangles;
 }
 

@@ -39,7 +39,8 @@ struct Point2 {
 [[nodiscard]] double twice_signed_area(std::span<const Point2> points, std::span<const std::uint32_t> loop);
 
 // kInvalidArgument for a loop of fewer than 3 vertices, an id past `points`, or a hole that no
-// outline contains.
+// outline contains; kInternal when the triangles would not close the loops (checked on every
+// result: loops that cross each other or themselves).
 [[nodiscard]] Result<std::vector<mesh::Triangle>> triangulate_polygons(
     std::span<const Point2> points, const std::vector<std::vector<std::uint32_t>>& loops);
 
