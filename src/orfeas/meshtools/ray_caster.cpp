@@ -68,7 +68,7 @@ Result<RayCaster> RayCaster::create(const mesh::Mesh& mesh) {
       for (std::size_t i = 1; i <= cells; ++i) counts[i] += counts[i - 1];
       caster.cell_start_ = counts;
       caster.cell_faces_.resize(counts[cells]);
-      counts.assign(caster.cell_start_.begin(), caster.cell_start_.end() - 1);
+      counts = caster.cell_start_;  // now each cell's next free slot
     }
     for (std::uint32_t f = 0; f < mesh.triangles.size(); ++f) {
       const mesh::Triangle& t = mesh.triangles[f];
