@@ -16,6 +16,7 @@
 #include "orfeas/export/format.h"
 #include "orfeas/gpu/device.h"
 #include "orfeas/meshtools/base.h"
+#include "orfeas/meshtools/print_report.h"
 #include "orfeas/pipeline/batch_processor.h"
 #include "orfeas/profiling/stage_scope.h"
 #include "orfeas/shape/hunyuan3d_backend.h"
@@ -82,7 +83,8 @@ void print_print_report(const pipeline::PostProcessStats& post, float size_mm) {
                post.base.cut_share * 100.0, post.base.stable ? "" : " (unstable)");
   }
   fmt::print("    {:<18} {:.1f} mm²\n", "footprint", r.footprint_mm2);
-  fmt::print("    {:<18} {:.2f} mm\n", "thinnest wall", r.min_wall_mm);
+  fmt::print("    {:<18} {:.2f} mm ({:.1f} % of the surface under {:g} mm)\n", "thinnest wall", r.min_wall_mm,
+             r.thin_share * 100.0, meshtools::kThinWallMm);
   fmt::print("    {:<18} {:.1f} mm² ({:.1f} % of the surface)\n", "overhangs > 45°", r.overhang_mm2,
              r.overhang_share * 100.0);
 }

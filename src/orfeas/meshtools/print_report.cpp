@@ -59,6 +59,7 @@ Result<PrintReport> measure_print(const mesh::Mesh& mesh) {
   const std::size_t stride = std::max<std::size_t>(1, (faces + kMaxWallSamples - 1) / kMaxWallSamples);
   const std::size_t samples = (faces + stride - 1) / stride;
   std::vector<double> thinnest(samples, std::numeric_limits<double>::infinity());
+  std::vector<double> area(samples, 0.0);
   parallel_for(0, samples, 256, [&](std::size_t begin, std::size_t end) {
     for (std::size_t s = begin; s < end; ++s) {
       const std::size_t f = s * stride;
@@ -66,6 +67,8 @@ Result<PrintReport> measure_print(const mesh::Mesh& mesh) {
       if (n == Vec3f{}) continue;
       const mesh::Triangle& t = mesh.triangles[f];
       const Vec3f centre = (mesh.positions[t[0]] + mesh.positions[t[1]] + mesh.positions[t[2]]) * (1.0F / 3.0F);
+      area[s] = 0.5 * static_cast<double>(length(cross(mesh.positions[t[1]] - mesh.positions[t[0]],
+                                                       mesh.positions[t[2]] - mesh.positions[t[0]])));
       if (const auto hit = caster.exit_hit(centre, n * -1.0F, static_cast<std::uint32_t>(f))) {
         thinnest[s] = hit->distance;
       }
@@ -74,6 +77,13 @@ Result<PrintReport> measure_print(const mesh::Mesh& mesh) {
   report.wall_samples = samples;
   const double min_wall = thinnest.empty() ? 0.0 : *std::min_element(thinnest.begin(), thinnest.end());
   report.min_wall_mm = std::isfinite(min_wall) ? min_wall : 0.0;
+  double sampled = 0.0;
+  double thin = 0.0;
+  for (std::size_t s = 0; s < samples; ++s) {
+    sampled += area[s];
+    if (thinnest[s] < kThinWallMm) thin += area[s];
+  }
+  if (sampled > 0.0) report.thin_share = thin / sampled;
   return report;
 }
 

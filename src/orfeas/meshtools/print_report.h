@@ -8,10 +8,12 @@
 // point on Z = 0):
 //   - footprint: the area of the faces lying on the bed (every vertex within 0.01 mm of the lowest
 //     point) and facing down (within about 2.5° of -Z);
-//   - minimum wall thickness: from the centre of each face (up to 100 000 faces, evenly spread)
-//     a ray along the face's inward normal to the face where it leaves the solid (ray_caster.h); the
-//     shortest such distance. It measures across a wall, not along thin spikes or edges (the ray
-//     from a face of a needle still crosses its width), and over a closed mesh only;
+//   - wall thickness: from the centre of each face (up to 100 000 faces, evenly spread) a ray
+//     along the face's inward normal to the face where it leaves the solid (ray_caster.h; faces
+//     sharing a vertex with the start do not count). The shortest such distance is the thinnest
+//     wall; the faces thinner than 0.8 mm (a common nozzle's width) are given as a share of the
+//     sampled area. A knife edge (an inflated outline's rim) is thin by nature: the share says
+//     whether it matters. Meaningful for closed meshes;
 //   - overhangs: faces facing down more than 45° from vertical (their normal within 45° of -Z),
 //     not counting the faces on the bed: their area and its share of the whole surface.
 //
@@ -26,10 +28,13 @@
 
 namespace orfeas::meshtools {
 
+inline constexpr double kThinWallMm = 0.8;
+
 struct PrintReport {
   double footprint_mm2 = 0.0;
   double min_wall_mm = 0.0;      // 0 when no ray found a far side (an open mesh)
   std::size_t wall_samples = 0;  // rays cast
+  double thin_share = 0.0;       // of the sampled faces' area, thinner than kThinWallMm, [0, 1]
   double overhang_mm2 = 0.0;
   double overhang_share = 0.0;  // of the surface area, [0, 1]
   double surface_mm2 = 0.0;

@@ -16,6 +16,7 @@ TEST(PrintReport, ABoxStandsOnItsBaseWithItsSmallestSideAsThinnestWall) {
   EXPECT_NEAR(r.footprint_mm2, 200.0, 1e-6);
   EXPECT_NEAR(r.min_wall_mm, 10.0, 1e-4);
   EXPECT_EQ(r.wall_samples, 12U);
+  EXPECT_EQ(r.thin_share, 0.0);
   EXPECT_EQ(r.overhang_mm2, 0.0);
   EXPECT_EQ(r.overhang_share, 0.0);
   EXPECT_NEAR(r.surface_mm2, 2.0 * (200.0 + 300.0 + 600.0), 1e-6);
@@ -23,7 +24,13 @@ TEST(PrintReport, ABoxStandsOnItsBaseWithItsSmallestSideAsThinnestWall) {
 }
 
 TEST(PrintReport, AThinPlateHasThinWalls) {
-  EXPECT_NEAR(measure_print(make_box({0, 0, 0}, {40, 40, 2})).value().min_wall_mm, 2.0, 1e-4);
+  const PrintReport plate = measure_print(make_box({0, 0, 0}, {40, 40, 2})).value();
+  EXPECT_NEAR(plate.min_wall_mm, 2.0, 1e-4);
+  EXPECT_EQ(plate.thin_share, 0.0);
+  const PrintReport foil = measure_print(make_box({0, 0, 0}, {40, 40, 0.5F})).value();
+  EXPECT_NEAR(foil.min_wall_mm, 0.5, 1e-4);
+  // Top and bottom (3200 mm²) are 0.5 mm apart; the sides (80 mm²) 40 mm.
+  EXPECT_NEAR(foil.thin_share, 3200.0 / 3280.0, 1e-9);
 }
 
 TEST(PrintReport, ASphereCutFlatStandsOnItsCutAndOverhangsBelowItsMiddle) {

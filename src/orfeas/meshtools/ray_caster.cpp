@@ -102,7 +102,14 @@ Result<RayCaster> RayCaster::create(const mesh::Mesh& mesh) {
   return caster;
 }
 
-std::optional<RayCaster::Hit> RayCaster::exit_hit(Vec3f origin, Vec3f direction, std::uint32_t skip_face) const {
+std::optional<RayCaster::Hit> RayCaster::exit_hit(Vec3f origin, Vec3f direction, std::uint32_t from_face) const {
+  const mesh::Triangle from = mesh_->triangles[from_face];
+  const auto near_from = [&](const mesh::Triangle& t) {
+    for (const std::uint32_t v : t) {
+      if (v == from[0] || v == from[1] || v == from[2]) return true;
+    }
+    return false;
+  };
   const Vec3d o = to_double(origin);
   const Vec3d d = to_double(direction);
   const Vec3d lo = to_double(min_);
@@ -136,8 +143,8 @@ std::optional<RayCaster::Hit> RayCaster::exit_hit(Vec3f origin, Vec3f direction,
     const auto index = static_cast<std::size_t>((c[2] * n_[1] + c[1]) * n_[0] + c[0]);
     for (std::uint32_t i = cell_start_[index]; i < cell_start_[index + 1]; ++i) {
       const std::uint32_t f = cell_faces_[i];
-      if (f == skip_face) continue;
       const mesh::Triangle& t = mesh_->triangles[f];
+      if (near_from(t)) continue;
       const Vec3d a = to_double(mesh_->positions[t[0]]);
       const Vec3d b = to_double(mesh_->positions[t[1]]);
       const Vec3d cc = to_double(mesh_->positions[t[2]]);

@@ -35,9 +35,10 @@ class RayCaster {
   [[nodiscard]] static Result<RayCaster> create(const mesh::Mesh& mesh);
 
   // The nearest face beyond `origin` along the unit `direction` whose outward side faces the way
-  // the ray goes (where a ray from inside leaves the solid), other than `skip_face`; nullopt when
-  // the ray leaves the grid first.
-  [[nodiscard]] std::optional<Hit> exit_hit(Vec3f origin, Vec3f direction, std::uint32_t skip_face) const;
+  // the ray goes (where a ray from inside leaves the solid), other than `from_face` and the faces
+  // sharing a vertex with it (a ray from a face's centre meets those only across the crease it sits
+  // in, not across a wall); nullopt when the ray leaves the grid first.
+  [[nodiscard]] std::optional<Hit> exit_hit(Vec3f origin, Vec3f direction, std::uint32_t from_face) const;
 
  private:
   explicit RayCaster(const mesh::Mesh& mesh) : mesh_(&mesh) {}
