@@ -136,20 +136,6 @@ double inside_margin(const std::vector<Point2>& hull, Point2 q) {
   return margin;
 }
 
-Status validate(const BaseOptions& o) {
-  const auto positive = [](double v) { return std::isfinite(v) && v > 0.0; };
-  const auto share = [](double v) { return v >= 0.0 && v <= 1.0; };
-  if (!positive(o.size_mm)) return make_error(ErrorCode::kInvalidArgument, "base: size_mm must be positive");
-  if (!(o.max_cut_share > 0.0 && o.max_cut_share < 1.0)) {
-    return make_error(ErrorCode::kInvalidArgument, "base: max_cut_share must be within (0, 1)");
-  }
-  if (!share(o.min_footprint_share) || !share(o.min_margin_share) || !(o.min_footprint_mm2 >= 0.0) ||
-      !(o.min_margin_mm >= 0.0) || !positive(o.plinth_thickness_mm) || !(o.plinth_margin_mm >= 0.0)) {
-    return make_error(ErrorCode::kInvalidArgument, "base: an option is out of range");
-  }
-  return ok();
-}
-
 struct Scale {
   double mm_per_unit = 1.0;
   double y_min = 0.0;
@@ -301,6 +287,20 @@ Result<Candidates> evaluate_candidates(const mesh::Mesh& mesh, const BaseOptions
 }
 
 }  // namespace
+
+Status validate(const BaseOptions& o) {
+  const auto positive = [](double v) { return std::isfinite(v) && v > 0.0; };
+  const auto share = [](double v) { return v >= 0.0 && v <= 1.0; };
+  if (!positive(o.size_mm)) return make_error(ErrorCode::kInvalidArgument, "base: size_mm must be positive");
+  if (!(o.max_cut_share > 0.0 && o.max_cut_share < 1.0)) {
+    return make_error(ErrorCode::kInvalidArgument, "base: max_cut_share must be within (0, 1)");
+  }
+  if (!share(o.min_footprint_share) || !share(o.min_margin_share) || !(o.min_footprint_mm2 >= 0.0) ||
+      !(o.min_margin_mm >= 0.0) || !positive(o.plinth_thickness_mm) || !(o.plinth_margin_mm >= 0.0)) {
+    return make_error(ErrorCode::kInvalidArgument, "base: an option is out of range");
+  }
+  return ok();
+}
 
 Result<BaseMode> parse_base_mode(std::string_view name) {
   for (const BaseMode mode : {BaseMode::kAuto, BaseMode::kNone, BaseMode::kFlat, BaseMode::kPlinth}) {

@@ -86,6 +86,9 @@ struct BaseReport {
   std::string note;                 // for the user: an unstable base, or why none was made
 };
 
+// kInvalidArgument when an option is out of range (size_mm not positive, a share outside [0, 1]).
+[[nodiscard]] Status validate(const BaseOptions& options);
+
 // The flat base's height (see the overview). kInvalidArgument for bad options, a triangle past
 // `positions`, a non-finite position or an empty or flat (zero height) mesh.
 [[nodiscard]] Result<CutChoice> choose_cut_height(const mesh::Mesh& mesh, const BaseOptions& options);

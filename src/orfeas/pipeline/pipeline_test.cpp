@@ -141,6 +141,9 @@ TEST(PipelineTest, CreateRejectsBadOptions) {
   options = {};
   options.post.min_component_fraction = 2.0;
   EXPECT_FALSE(Pipeline::create(options).has_value());
+  options = {};
+  options.post.base.max_cut_share = 0.0;
+  EXPECT_FALSE(Pipeline::create(options).has_value());
 }
 
 class GenerateTest : public ::testing::Test {

@@ -13,7 +13,7 @@ Status validate(const PostProcessOptions& options) {
   if (!(options.min_component_fraction >= 0.0 && options.min_component_fraction <= 1.0)) {
     return make_error(ErrorCode::kInvalidArgument, "min_component_fraction must be within [0, 1]");
   }
-  return ok();
+  return meshtools::validate(options.base);
 }
 
 Result<PostProcessStats> post_process(mesh::Mesh& mesh, const PostProcessOptions& options) {
