@@ -5,11 +5,13 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "orfeas/mesh/double_geometry.h"
 #include "orfeas/meshtools/polygon_triangulation.h"
 
 namespace orfeas::meshtools {
@@ -17,19 +19,41 @@ namespace {
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
-// A height at least `hair` away from every vertex's y, as near `height` as can be found.
-Result<float> clear_height(const std::vector<float>& sorted_y, float height, double hair) {
+// Heights at least `hair` away from every vertex's y: the nearest to `height`, then a few up to
+// 300 hairs away (for when the nearest cuts a face into a sliver of zero area).
+std::vector<float> clear_heights(const std::vector<float>& sorted_y, float height, double hair) {
   const auto clear = [&](double h) {
     const auto it = std::lower_bound(sorted_y.begin(), sorted_y.end(), static_cast<float>(h - hair));
     return it == sorted_y.end() || static_cast<double>(*it) > h + hair;
   };
-  for (int k = 0; k < 64; ++k) {
-    for (const int side : {1, -1}) {
-      const auto h = static_cast<float>(static_cast<double>(height) + side * k * 2.0 * hair);
-      if (clear(h)) return h;
+  std::vector<float> found;
+  for (const double near : {0.0, 30.0, 100.0, 300.0}) {
+    for (int k = 0; k < 64; ++k) {
+      const double offset = (near + k * 2.0) * hair;
+      const auto up = static_cast<float>(static_cast<double>(height) + offset);
+      const auto down = static_cast<float>(static_cast<double>(height) - offset);
+      if (clear(up)) {
+        found.push_back(up);
+        break;
+      }
+      if (clear(down)) {
+        found.push_back(down);
+        break;
+      }
     }
   }
-  return make_error(ErrorCode::kInvalidArgument, fmt::format("no plane near y = {} misses every vertex", height));
+  return found;
+}
+
+// A face through the cut whose corners coincide once rounded to float (two crossings a hair apart).
+bool has_flat_face(const PlaneCut& cut) {
+  const std::vector<Vec3f>& p = cut.mesh.positions;
+  for (const mesh::Triangle& t : cut.mesh.triangles) {
+    if (p[t[0]].y != cut.height && p[t[1]].y != cut.height && p[t[2]].y != cut.height) continue;
+    const mesh::internal::Vec3d n = mesh::internal::face_normal(p[t[0]], p[t[1]], p[t[2]]);
+    if (n.x == 0.0 && n.y == 0.0 && n.z == 0.0) return true;
+  }
+  return false;
 }
 
 class Cutter {
@@ -182,8 +206,18 @@ Result<PlaneCut> cut_below(const mesh::Mesh& mesh, float height) {
   std::sort(ys.begin(), ys.end());
   const double extent = static_cast<double>(ys.back()) - ys.front();
   const double hair = std::max(1e-5 * extent, 4.0 * std::numeric_limits<float>::epsilon() * std::abs(height));
-  ORFEAS_ASSIGN_OR_RETURN(const float clear, clear_height(ys, height, hair));
-  return Cutter(mesh, clear).run();
+  const std::vector<float> heights = clear_heights(ys, height, hair);
+  if (heights.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("no plane near y = {} misses every vertex", height));
+  }
+  // The nearest height whose cut makes no face of zero area; else the nearest (closed all the same).
+  std::optional<PlaneCut> first;
+  for (const float h : heights) {
+    ORFEAS_ASSIGN_OR_RETURN(PlaneCut cut, Cutter(mesh, h).run());
+    if (!has_flat_face(cut)) return cut;
+    if (!first) first = std::move(cut);
+  }
+  return std::move(*first);
 }
 
 CutSection cut_section(const PlaneCut& cut) {

@@ -7,7 +7,8 @@
 // The input must be closed and consistently oriented (counter-clockwise seen from outside, as
 // marching cubes makes it); Y is up (model space, mesh.h). A vertex never lies on the plane: when
 // one is within a hair of the asked height (1e-5 of the mesh's height), the plane moves up or down
-// by a few such hairs and `height` says where it went. Edges that cross the plane get one new
+// by a few such hairs and `height` says where it went; it moves on, up to 300 hairs, when the cut
+// would leave a face of zero area (a sliver whose corners round to one line). Edges that cross the plane get one new
 // vertex each, shared by both faces, placed at exactly y = height; normals and colours are
 // interpolated along the edge. The cut's vertices form closed loops (several for several feet;
 // one inside another around a hole, as a cup standing upside down), given as a closing surface

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "orfeas/mesh/marching_cubes.h"
+#include "orfeas/mesh/test_volumes.h"
 #include "orfeas/mesh/topology.h"
 #include "orfeas/meshtools/test_meshes.h"
 
@@ -156,6 +158,21 @@ TEST(PlaneCut, NothingBelowOrNothingAboveAndBadInput) {
   mesh::Mesh past = cube;
   past.triangles.push_back({0, 1, 99});
   EXPECT_EQ(cut_below(past, 5.0F).error().code(), ErrorCode::kInvalidArgument);
+}
+
+// Random fields: many loops, holes in holes, islands, loops a cell wide. Every cut closes.
+TEST(PlaneCut, NoisySurfacesCutAtManyHeightsStayClosed) {
+  for (const unsigned seed : {1U, 2U, 3U}) {
+    const mesh::Mesh noise = mesh::marching_cubes(mesh::testing::noise_volume(14, seed)).value();
+    for (const float height : {2.5F, 6.0F, 9.75F}) {
+      PlaneCut cut;
+      mesh::Mesh out;
+      const mesh::TopologyReport topo = closed_cut(noise, height, cut, out);
+      EXPECT_GT(cut.loops.size(), 3U);
+      EXPECT_EQ(bottom_of(out, cut.height).lowest, cut.height);
+      EXPECT_GT(topo.components, 1U);
+    }
+  }
 }
 
 }  // namespace
