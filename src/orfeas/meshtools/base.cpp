@@ -286,6 +286,19 @@ Result<Candidates> evaluate_candidates(const mesh::Mesh& mesh, const BaseOptions
   return out;
 }
 
+// The lowest stable candidate; none stable: where the centre of mass is best supported among the
+// footprints large enough, else the cut limit.
+CutChoice pick_flat(const Candidates& found) {
+  for (const CutChoice& c : found.choices) {
+    if (c.stable) return c;
+  }
+  const CutChoice* best = nullptr;
+  for (const CutChoice& c : found.choices) {
+    if (c.footprint_area >= found.needed_area && (best == nullptr || c.margin > best->margin)) best = &c;
+  }
+  return best != nullptr ? *best : found.choices.back();
+}
+
 }  // namespace
 
 Status validate(const BaseOptions& o) {
@@ -331,16 +344,7 @@ BaseMode resolve_base_mode(BaseMode mode, exporter::Format format) {
 
 Result<CutChoice> choose_cut_height(const mesh::Mesh& mesh, const BaseOptions& options) {
   ORFEAS_ASSIGN_OR_RETURN(const Candidates found, evaluate_candidates(mesh, options));
-  for (const CutChoice& c : found.choices) {
-    if (c.stable) return c;
-  }
-  // None stable: where the centre of mass is best supported among the footprints large enough,
-  // else at the limit.
-  const CutChoice* best = nullptr;
-  for (const CutChoice& c : found.choices) {
-    if (c.footprint_area >= found.needed_area && (best == nullptr || c.margin > best->margin)) best = &c;
-  }
-  return best != nullptr ? *best : found.choices.back();
+  return pick_flat(found);
 }
 
 Result<BaseReport> add_base(mesh::Mesh& mesh, const BaseOptions& options) {
@@ -353,7 +357,7 @@ Result<BaseReport> add_base(mesh::Mesh& mesh, const BaseOptions& options) {
   Result<mesh::Mesh> based = make_error(ErrorCode::kInternal, "no base");
   float used = 0.0F;
   if (options.mode == BaseMode::kFlat) {
-    ORFEAS_ASSIGN_OR_RETURN(const CutChoice choice, choose_cut_height(mesh, options));
+    const CutChoice choice = pick_flat(found);
     based = flat_cut(mesh, choice.height, used);
     report.stable = choice.stable;
     report.footprint_mm2 = choice.footprint_area * mm2_per_unit2;
