@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "cli_runner.h"
 #include "orfeas/export/stl_reader.h"
 #include "orfeas/export/threemf.h"
@@ -146,6 +148,46 @@ TEST_F(CliTest, PrintsWhereTheModelWentAndEveryStageTime) {
   EXPECT_TRUE(quiet.err.empty());
 }
 
+// The area of the STL's faces lying on the build plate (z = 0), in mm².
+double bed_area(const fs::path& path) {
+  const auto stl = exporter::read_stl_binary(path);
+  EXPECT_TRUE(stl.has_value());
+  double area = 0.0;
+  for (const auto& facet : stl->triangles) {
+    const auto& v = facet.vertices;
+    if (v[0].z == 0.0F && v[1].z == 0.0F && v[2].z == 0.0F) area += 0.5 * length(cross(v[1] - v[0], v[2] - v[0]));
+  }
+  return area;
+}
+
+TEST_F(CliTest, AnStlStandsOnAFlatBaseUnlessToldNotAndVerbosePrintsTheReport) {
+  const fs::path flat = work_ / "flat.stl";
+  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "-o", flat.string(), "--resolution",
+                                "64", "--size-mm", "80", "-v"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(result.err.empty()) << "a stable base warns of nothing: " << result.err;
+  for (const char* line :
+       {"print report", "base               flat", "footprint", "thinnest wall", "overhangs > 45°"}) {
+    EXPECT_NE(result.out.find(line), std::string::npos) << line << " in: " << result.out;
+  }
+  const double area = bed_area(flat);
+  EXPECT_GT(area, 100.0) << "an 80 mm lens on its edge stands on a few cm²";
+  EXPECT_LT(area, 0.5 * 80.0 * 80.0);
+  EXPECT_NE(result.out.find(fmt::format("{:.1f} mm²", area)), std::string::npos) << result.out;
+
+  const fs::path round = work_ / "round.stl";
+  const RunResult none = run({"generate", (kData / "disc_rgba.png").string(), "-o", round.string(), "--resolution",
+                              "64", "--size-mm", "80", "--base", "none", "--quiet"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_TRUE(none.out.empty()) << "no report without -v";
+  EXPECT_LT(bed_area(round), 0.05 * area);
+  EXPECT_TRUE(stl_topology(round).watertight());
+  EXPECT_TRUE(stl_topology(flat).watertight());
+
+  EXPECT_EQ(run({"generate", (kData / "disc_rgba.png").string(), "-o", round.string(), "--base", "round"}).exit_code,
+            2);
+}
+
 // Every input kind, every format: closed printable STL sized as asked, GLB valid for Khronos.
 class CliImageTest : public CliTest, public ::testing::WithParamInterface<const char*> {};
 
@@ -238,15 +280,18 @@ double corner_ratio(const exporter::StlMesh& mesh) {
 }
 
 // --mask FILE replaces the detected foreground: the round disc of disc_rgba.png cut by a square mask
-// becomes a square-based shape.
+// becomes a square-based shape. (Without a base: a flat cut would make the square's height, its
+// longest side, shorter than its depth, and the ratio would be measured across the wrong plane.)
 TEST_F(CliTest, AGivenMaskReplacesTheDetectedForeground) {
   const fs::path detected = work_ / "detected.stl";
   const fs::path masked = work_ / "masked.stl";
-  ASSERT_EQ(
-      run({"generate", (kData / "disc_rgba.png").string(), "-o", detected.string(), "--resolution", "48"}).exit_code,
-      0);
-  const RunResult result = run({"generate", (kData / "disc_rgba.png").string(), "--mask",
-                                (kData / "square_mask_200.png").string(), "-o", masked.string(), "--resolution", "48"});
+  ASSERT_EQ(run({"generate", (kData / "disc_rgba.png").string(), "-o", detected.string(), "--resolution", "48",
+                 "--base", "none"})
+                .exit_code,
+            0);
+  const RunResult result =
+      run({"generate", (kData / "disc_rgba.png").string(), "--mask", (kData / "square_mask_200.png").string(), "-o",
+           masked.string(), "--resolution", "48", "--base", "none"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto round = exporter::read_stl_binary(detected);
   const auto square = exporter::read_stl_binary(masked);

@@ -15,6 +15,8 @@
 #include "cli_common.h"
 #include "orfeas/export/format.h"
 #include "orfeas/gpu/device.h"
+#include "orfeas/meshtools/base.h"
+#include "orfeas/meshtools/print_report.h"
 #include "orfeas/pipeline/batch_processor.h"
 #include "orfeas/profiling/stage_scope.h"
 #include "orfeas/shape/hunyuan3d_backend.h"
@@ -38,12 +40,14 @@ struct GenerateArgs {
   std::string mask;  // --mask FILE: the user's mask for the one image
   std::string back = "regions";
   std::string on_uncertain_mask = "stop";
+  std::string base = "auto";
   std::size_t batch_size = 0;
   pipeline::PipelineOptions options;
   int octree = 0;  // --octree: the hunyuan3d backend's name for --resolution (default 384 there)
   bool resolution_given = false;
   bool min_thickness_given = false;  // else the default, which a small --size-mm caps (shape_options_at)
   bool quiet = false;
+  bool verbose = false;  // -v: the print report
 };
 
 GenerateArgs& args() {
@@ -66,6 +70,24 @@ void print_report(const pipeline::GenerateReport& report) {
     fmt::print("  {:<20} {:9.1f} ms\n", stage.name, stage.seconds * 1000.0);
   }
   fmt::print("  {:<20} {:9.1f} ms\n", "total", report.total_seconds * 1000.0);
+}
+
+// -v: how the model will print, as measured on the written mesh (meshtools/print_report.h).
+void print_print_report(const pipeline::PostProcessStats& post, float size_mm) {
+  if (!post.print) return;
+  const meshtools::PrintReport& r = *post.print;
+  fmt::print("  print report (at {:g} mm, standing as the STL does):\n", size_mm);
+  if (post.base.mode == meshtools::BaseMode::kNone) {
+    fmt::print("    {:<18} none\n", "base");
+  } else {
+    fmt::print("    {:<18} {}, {:.1f} % of the height cut{}\n", "base", meshtools::base_mode_name(post.base.mode),
+               post.base.cut_share * 100.0, post.base.stable ? "" : " (unstable)");
+  }
+  fmt::print("    {:<18} {:.1f} mm²\n", "footprint", r.footprint_mm2);
+  fmt::print("    {:<18} {:.2f} mm ({:.1f} % of the surface under {:g} mm)\n", "thinnest wall", r.min_wall_mm,
+             r.thin_share * 100.0, meshtools::kThinWallMm);
+  fmt::print("    {:<18} {:.1f} mm² ({:.1f} % of the surface)\n", "overhangs > 45°", r.overhang_mm2,
+             r.overhang_share * 100.0);
 }
 
 bool is_image_name(const fs::path& path) {
@@ -212,7 +234,15 @@ void add_generate_command(CLI::App& app) {
                   "go on")
       ->check(CLI::IsMember({"stop", "warn"}))
       ->default_val("stop");
-  cmd->add_flag("-q,--quiet", a.quiet, "Print nothing but errors");
+  cmd->add_option("--base", a.base,
+                  "What the model stands on: flat (the bottom cut flat where it stands stably), plinth (a plate "
+                  "under it), none; auto: flat for STL and 3MF, none for the other formats")
+      ->check(CLI::IsMember({"auto", "flat", "plinth", "none"}))
+      ->default_val("auto");
+  auto* quiet = cmd->add_flag("-q,--quiet", a.quiet, "Print nothing but errors");
+  cmd->add_flag("-v,--verbose", a.verbose,
+                "Also print the print report: footprint on the bed, thinnest wall, overhangs beyond 45°")
+      ->excludes(quiet);
 }
 
 int run_generate() {
@@ -245,6 +275,10 @@ int run_generate() {
   }
   options.pipeline.colours = *colours;
   options.pipeline.preprocess.refuse_doubtful_mask = a.on_uncertain_mask == "stop";
+  auto base = meshtools::parse_base_mode(a.base);
+  if (!base) return fail(base.error());
+  options.pipeline.post.base.mode = *base;
+  options.pipeline.post.print_report = a.verbose;
   if (options.pipeline.backend == shape::kHunyuan3DBackendName) {
     if (a.octree > 0) {
       options.pipeline.shape.resolution = a.octree;
@@ -292,6 +326,11 @@ int run_generate() {
       std::fflush(stdout);
       fmt::print(stderr, "orfeas: warning: {}: {}\n", outcome.job.output.string(), outcome.report.post.simplify_note);
     }
+    // A base that does not carry the model, or none made: say so, even when quiet.
+    if (!outcome.report.post.base.note.empty()) {
+      std::fflush(stdout);
+      fmt::print(stderr, "orfeas: warning: {}: {}\n", outcome.job.output.string(), outcome.report.post.base.note);
+    }
     if (a.quiet) return;
     if (single) {
       print_report(outcome.report);
@@ -300,6 +339,7 @@ int run_generate() {
                  outcome.report.output.string(), outcome.report.faces, outcome.report.total_seconds * 1000.0,
                  outcome.batch + 1);
     }
+    print_print_report(outcome.report.post, a.options.output.size_mm);
   });
   if (!single && !a.quiet) {
     fmt::print("{} of {} images done in {} batches", total - failed, total, (*processor)->batches_run());

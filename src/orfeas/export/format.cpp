@@ -31,6 +31,10 @@ const Format* find_format(std::string_view name) {
 
 }  // namespace
 
+bool is_print_format(Format format) {
+  return format == Format::kStl || format == Format::k3mf;
+}
+
 std::string_view format_name(Format format) {
   switch (format) {
     case Format::kStl:

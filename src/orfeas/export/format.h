@@ -24,6 +24,9 @@ enum class Format {
 // The format's lower-case name, which is also its extension without the dot: "stl", "glb", "3mf"...
 [[nodiscard]] std::string_view format_name(Format format);
 
+// A format slicers print from (STL, 3MF), whose model should stand on a flat base by default.
+[[nodiscard]] bool is_print_format(Format format);
+
 // By extension, case-insensitively (".stl", ".STL"). kUnsupportedFormat for an unknown or
 // missing extension: "unknown output extension '.xyz' (expected .stl, .glb, .obj, .ply or .3mf)".
 [[nodiscard]] Result<Format> format_from_path(const std::filesystem::path& path);

@@ -68,5 +68,13 @@ TEST(ExportFormat, AvailabilityFollowsTheBuild) {
   }
 }
 
+TEST(ExportFormat, StlAnd3mfArePrintFormats) {
+  EXPECT_TRUE(is_print_format(Format::kStl));
+  EXPECT_TRUE(is_print_format(Format::k3mf));
+  EXPECT_FALSE(is_print_format(Format::kGlb));
+  EXPECT_FALSE(is_print_format(Format::kObj));
+  EXPECT_FALSE(is_print_format(Format::kPly));
+}
+
 }  // namespace
 }  // namespace orfeas::exporter

@@ -1,5 +1,5 @@
-// Double-precision vector helpers for the mesh module's geometric tests (internal: not part of the
-// public API). Float positions are widened before they are subtracted and multiplied, so the cross
+// Double-precision vector helpers for the geometric tests of the mesh module and meshtools (internal:
+// not part of the public API). Float positions are widened before they are subtracted and multiplied, so the cross
 // product of a tiny marching-cubes sliver does not round to zero and a zero result means the
 // triangle really is degenerate.
 #pragma once

@@ -1,6 +1,11 @@
 #include "orfeas/meshtools/test_meshes.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+
+#include "orfeas/mesh/marching_cubes.h"
+#include "orfeas/mesh/test_volumes.h"
 
 namespace orfeas::meshtools::testing {
 
@@ -20,6 +25,28 @@ mesh::Mesh make_tetrahedron(Vec3f origin, float size) {
   tetra.positions = {origin, origin + Vec3f{size, 0, 0}, origin + Vec3f{0, size, 0}, origin + Vec3f{0, 0, size}};
   tetra.triangles = {{0, 2, 1}, {0, 1, 3}, {0, 3, 2}, {1, 2, 3}};
   return tetra;
+}
+
+mesh::Mesh make_box(Vec3f origin, Vec3f size) {
+  mesh::Mesh box = make_cube({}, 1.0F);
+  for (Vec3f& p : box.positions) p = origin + Vec3f{p.x * size.x, p.y * size.y, p.z * size.z};
+  return box;
+}
+
+mesh::Mesh make_surface(int n, const std::function<float(Vec3f)>& field) {
+  return mesh::marching_cubes(mesh::testing::sample_cube(n, field)).value();
+}
+
+float torus_distance(Vec3f p, Vec3f centre, float major, float minor) {
+  const Vec3f d = p - centre;
+  const float ring = std::sqrt(d.x * d.x + d.z * d.z) - major;
+  return std::sqrt(ring * ring + d.y * d.y) - minor;
+}
+
+float cylinder_distance(Vec3f p, float x, float z, float radius, float y0, float y1) {
+  const float side = std::sqrt((p.x - x) * (p.x - x) + (p.z - z) * (p.z - z)) - radius;
+  const float ends = std::max(y0 - p.y, p.y - y1);
+  return std::max(side, ends);
 }
 
 mesh::Mesh merged(mesh::Mesh a, const mesh::Mesh& b) {

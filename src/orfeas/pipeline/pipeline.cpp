@@ -419,6 +419,8 @@ Result<std::vector<JobResult>> Pipeline::run_batch(std::span<const Job> jobs) co
       if (jobs[i].target_faces) post.target_faces = *jobs[i].target_faces;
       exporter::ExportOptions output = options_.output;
       if (jobs[i].size_mm) output.size_mm = *jobs[i].size_mm;
+      post.base.mode = meshtools::resolve_base_mode(jobs[i].base.value_or(post.base.mode), jobs[i].format);
+      post.base.size_mm = output.size_mm;
       results[i].status = contained("post-processing and export", [&]() -> Status {
         ORFEAS_ASSIGN_OR_RETURN(report.post, clock.run(kPostProcessing, [&] { return post_processing(mesh, post); }));
         ORFEAS_RETURN_IF_ERROR(clock.run(kTextureSynthesis, [&] { return texture_synthesis(mesh, *images[i]); }));

@@ -132,6 +132,7 @@ struct Job {
   std::optional<float> size_mm;             // the export's size_mm
   std::optional<std::size_t> target_faces;  // post-processing's face budget (0: none)
   std::filesystem::path mask;               // the user's mask file (image/user_mask.h); empty: detected
+  std::optional<meshtools::BaseMode> base;  // post-processing's base; kAuto resolved by `format`
 };
 
 struct JobResult {

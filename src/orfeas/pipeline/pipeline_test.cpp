@@ -154,6 +154,9 @@ TEST(PipelineTest, CreateRejectsBadOptions) {
   options.post.min_component_fraction = 2.0;
   EXPECT_FALSE(Pipeline::create(options).has_value());
   options = {};
+  options.post.base.max_cut_share = 0.0;
+  EXPECT_FALSE(Pipeline::create(options).has_value());
+  options = {};
   options.min_thickness_mm = -1.0F;
   EXPECT_FALSE(Pipeline::create(options).has_value());
 }
@@ -339,6 +342,46 @@ TEST_F(GenerateTest, SizeAndFaceBudgetArePerJobWithinOneBatch) {
   };
   EXPECT_NEAR(longest_side(dir_ / "default.stl"), 100.0F, 0.01F);
   EXPECT_NEAR(longest_side(dir_ / "small.stl"), 20.0F, 0.01F);
+}
+
+TEST_F(GenerateTest, PrintFormatsStandOnAFlatBaseByDefaultAndTheBaseIsPerJob) {
+  PipelineOptions options;
+  options.shape.resolution = 48;
+  options.post.print_report = true;
+  const auto pipeline = Pipeline::create(options);
+  ASSERT_TRUE(pipeline.has_value());
+  std::vector<Job> jobs = {disc_job(dir_ / "auto.stl"), disc_job(dir_ / "none.stl"),
+                           disc_job(dir_ / "auto.glb", exporter::Format::kGlb), disc_job(dir_ / "plinth.stl")};
+  jobs[1].base = meshtools::BaseMode::kNone;
+  jobs[3].base = meshtools::BaseMode::kPlinth;
+  const auto results = (*pipeline)->run_batch(jobs);
+  ASSERT_TRUE(results.has_value());
+  for (const JobResult& result : *results) {
+    ASSERT_TRUE(result.status.has_value()) << result.status.error().message();
+    ASSERT_TRUE(result.report.post.print.has_value());
+  }
+  const PostProcessStats& flat = (*results)[0].report.post;
+  const PostProcessStats& none = (*results)[1].report.post;
+  EXPECT_EQ(flat.base.mode, meshtools::BaseMode::kFlat);
+  EXPECT_TRUE(flat.base.stable) << flat.base.note;
+  EXPECT_EQ(none.base.mode, meshtools::BaseMode::kNone);
+  EXPECT_EQ((*results)[2].report.post.base.mode, meshtools::BaseMode::kNone) << "GLB is not for printing";
+  EXPECT_EQ((*results)[3].report.post.base.mode, meshtools::BaseMode::kPlinth);
+  // An inflated disc of 100 mm is a lens standing on its edge: flat, it stands on a few cm².
+  EXPECT_GT(flat.print->footprint_mm2, 100.0);
+  EXPECT_LT(none.print->footprint_mm2, 0.1 * flat.print->footprint_mm2);
+  EXPECT_GT((*results)[3].report.post.print->footprint_mm2, flat.print->footprint_mm2);
+  EXPECT_GT(flat.print->min_wall_mm, 1.0);
+
+  // The file stands on that face: the faces at z = 0 add up to the footprint.
+  const auto stl = exporter::read_stl_binary(dir_ / "auto.stl");
+  ASSERT_TRUE(stl.has_value());
+  double on_bed = 0.0;
+  for (const auto& facet : stl->triangles) {
+    const auto& v = facet.vertices;
+    if (v[0].z == 0.0F && v[1].z == 0.0F && v[2].z == 0.0F) on_bed += 0.5 * length(cross(v[1] - v[0], v[2] - v[0]));
+  }
+  EXPECT_NEAR(on_bed, flat.print->footprint_mm2, 0.01 * flat.print->footprint_mm2);
 }
 
 }  // namespace
