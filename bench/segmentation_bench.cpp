@@ -1,7 +1,8 @@
 // The photo cut-out, measured: mask quality on composites with a known mask, and the time to cut
 // the object out of a 12-megapixel JPEG.
 //
-//   build/release/bin/orfeas_segmentation_bench [--repeats 5] [--work-size 320] [--iterations 5] [--dump DIR]
+//   build/release/bin/orfeas_segmentation_bench [--repeats 5] [--work-size 224] [--iterations 6] [--dump DIR]
+//                                               [--image FILE]...
 //
 // 1. Every composite of orfeas::image::composites (cut-outs with known alpha on real photos): the
 //    intersection over union of detect_foreground's mask with the truth, whether the mask is

@@ -34,7 +34,7 @@
 namespace orfeas::image {
 
 struct SegmentationOptions {
-  int work_size = 256;               // longer side of the picture GrabCut sees, [32, 2048] pixels
+  int work_size = 224;               // longer side of the picture GrabCut sees, [32, 2048] pixels
   int iterations = 6;                // GrabCut rounds, [2, 20]
   float border_band = 0.03F;         // sure background along the border: share of the shorter side, (0, 0.25]
   float keep_part_fraction = 0.15F;  // parts at least this share of the largest stay, [0, 1]
