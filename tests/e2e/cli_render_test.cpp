@@ -12,11 +12,12 @@ namespace {
 
 class CliRenderTest : public CliTest {
  protected:
-  // An image of tests/data (by default the green disc on transparent) as a mesh in `name`.
+  // An image of tests/data (by default the green disc on transparent) as a mesh in `name`, round
+  // (no base), so every format holds the same shape.
   fs::path generate(const std::string& name, const std::string& input = "disc_rgba.png") {
     const fs::path mesh = work_ / name;
     const RunResult run_result =
-        run({"generate", (kData / input).string(), "--resolution", "64", "-q", "-o", mesh.string()});
+        run({"generate", (kData / input).string(), "--resolution", "64", "--base", "none", "-q", "-o", mesh.string()});
     EXPECT_EQ(run_result.exit_code, 0) << run_result.err;
     return mesh;
   }
