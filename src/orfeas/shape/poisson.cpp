@@ -52,14 +52,15 @@ struct Level {
   }
 };
 
-// Σ_neighbours w·v_n at p = (px, py). In a row with rows above and below, reading across the
-// row's ends is harmless (the couplings there are 0), so only the first and last rows check.
+// Σ_neighbours w·v_n at p = (px, py). Points on the grid's edge check which neighbours exist: a
+// read across a row's end would touch the next row's first value, which a red-black sweep may be
+// writing on another thread at that moment (its coupling is 0, but the read is still a race).
 float neighbour_sum(const Level& l, const float* v, int px, int py) {
   const std::size_t p = l.index(px, py);
   const auto stride = static_cast<std::size_t>(l.nx);
   const float* east = l.east.data();
   const float* south = l.south.data();
-  if (py > 0 && py + 1 < l.ny) {
+  if (py > 0 && py + 1 < l.ny && px > 0 && px + 1 < l.nx) {
     return east[p] * v[p + 1] + east[p - 1] * v[p - 1] + south[p] * v[p + stride] + south[p - stride] * v[p - stride];
   }
   float sum = 0.0F;
