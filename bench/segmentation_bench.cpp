@@ -13,19 +13,19 @@
 //    milliseconds, and the IoU at full size.
 // No assertions: results go to docs/benchmarks.md.
 #include <fmt/format.h>
-#include <png.h>
 
-#include <cstdio>
 #include <filesystem>
-#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "bench_support.h"
+#include "orfeas/core/atomic_file.h"
 #include "orfeas/image/composites.h"
 #include "orfeas/image/decode.h"
 #include "orfeas/image/foreground.h"
 #include "orfeas/image/photo_segmentation.h"
+#include "orfeas/image/png_encoder.h"
 
 namespace {
 
@@ -34,40 +34,24 @@ using namespace orfeas::bench;
 namespace fs = std::filesystem;
 
 // The picture, dimmed where the mask is not; where the mask is wrong, red (kept background) or
-// blue (missed object). An RGB PNG.
+// blue (missed object). A PNG.
 void dump_png(const fs::path& path, const image::ImageRgba8& picture, const image::Mask& mask,
               const image::Mask& truth) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "wb"), &std::fclose);
-  if (!file) die("cannot write " + path.string());
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png_create_info_struct(png);
-  if (setjmp(png_jmpbuf(png))) die("libpng failed on " + path.string());  // NOLINT(cert-err52-cpp)
-  png_init_io(png, file.get());
-  png_set_IHDR(png, info, static_cast<png_uint_32>(picture.width), static_cast<png_uint_32>(picture.height), 8,
-               PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  std::vector<png_byte> row(static_cast<std::size_t>(picture.width) * 3);
+  image::ImageRgba8 shown(picture.width, picture.height);
   for (int y = 0; y < picture.height; ++y) {
     for (int x = 0; x < picture.width; ++x) {
       const image::Rgba8 p = picture.at(x, y);
       const bool kept = mask.at(x, y) != 0;
-      const bool wrong = kept != (truth.at(x, y) != 0);
-      const auto dim = [&](std::uint8_t v) { return static_cast<png_byte>(kept ? v : v / 4 + 40); };
-      png_byte* out = &row[3 * static_cast<std::size_t>(x)];
-      if (wrong) {
-        out[0] = kept ? 255 : 0;
-        out[1] = 0;
-        out[2] = kept ? 0 : 255;
+      const auto dim = [&](std::uint8_t v) { return static_cast<std::uint8_t>(kept ? v : v / 4 + 40); };
+      if (kept != (truth.at(x, y) != 0)) {
+        shown.at(x, y) = {static_cast<std::uint8_t>(kept ? 255 : 0), 0, static_cast<std::uint8_t>(kept ? 0 : 255), 255};
       } else {
-        out[0] = dim(p.r);
-        out[1] = dim(p.g);
-        out[2] = dim(p.b);
+        shown.at(x, y) = {dim(p.r), dim(p.g), dim(p.b), 255};
       }
     }
-    png_write_row(png, row.data());
   }
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
+  const std::vector<std::uint8_t> png = value_or_die(image::encode_png(shown));
+  ok_or_die(write_file_atomically(path, std::as_bytes(std::span(png))));
 }
 
 }  // namespace

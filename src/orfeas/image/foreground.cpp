@@ -275,30 +275,6 @@ bool is_graphic(const ImageRgba8& image) {
   return static_cast<double>(top) >= 0.95 * static_cast<double>(counted);
 }
 
-// Why a colour mask of an opaque photo is not to be trusted; empty when it is.
-std::string colour_mask_doubt(const Mask& mask) {
-  const double area = static_cast<double>(mask.count()) / static_cast<double>(mask.values.size());
-  if (area > 0.9) {
-    return fmt::format("the object found covers {:.0f} % of the picture, so the background could not be told apart",
-                       area * 100.0);
-  }
-  const auto share = [&](int x0, int y0, int dx, int dy, int n) {
-    int inside = 0;
-    for (int k = 0; k < n; ++k) inside += mask.at(x0 + k * dx, y0 + k * dy) != 0 ? 1 : 0;
-    return static_cast<double>(inside) / static_cast<double>(n);
-  };
-  const int w = mask.width;
-  const int h = mask.height;
-  const std::array<double, 4> sides{share(0, 0, 1, 0, w), share(0, h - 1, 1, 0, w), share(0, 0, 0, 1, h),
-                                    share(w - 1, 0, 0, 1, h)};
-  const auto touched = std::count_if(sides.begin(), sides.end(), [](double s) { return s > 0.05; });
-  if (touched >= 3) {
-    return fmt::format(
-        "the object found runs into {} borders of the picture, so the background could not be told apart", touched);
-  }
-  return {};
-}
-
 bool in_unit_range(float value) {
   return std::isfinite(value) && value >= 0.0F && value <= 1.0F;
 }
@@ -358,7 +334,7 @@ Result<Foreground> detect_foreground(const ImageRgba8& image, const ForegroundOp
   if (photo && mask.count() > 0) {
     // The cut kept nothing (the object runs out of the picture, or there is none): the colour
     // mask is what a run told to go on uses, and it is doubtful.
-    std::string doubt = colour_mask_doubt(mask);
+    std::string doubt = frame_doubt(mask, 0);
     if (doubt.empty()) doubt = "no object could be cut out of the photo, so the background could not be told apart";
     return Foreground{std::move(mask), false, std::move(doubt)};
   }
@@ -366,7 +342,7 @@ Result<Foreground> detect_foreground(const ImageRgba8& image, const ForegroundOp
     return make_error(ErrorCode::kNoForeground,
                       "no object found: every pixel matches the background colour estimated from the image border");
   }
-  std::string doubt = graphic ? std::string() : colour_mask_doubt(mask);
+  std::string doubt = graphic ? std::string() : frame_doubt(mask, 0);
   return Foreground{std::move(mask), false, std::move(doubt)};
 }
 

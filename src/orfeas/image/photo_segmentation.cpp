@@ -168,31 +168,12 @@ void keep_main_object(Mask& mask, const SegmentationOptions& options) {
 
 // Why the cut (work size, `band` pixels of sure background around it) is not to be trusted.
 std::string cut_doubt(const Mask& mask, int band, double stability, const SegmentationOptions& options) {
-  const int x0 = band;
-  const int y0 = band;
-  const int x1 = mask.width - band - 1;
-  const int y1 = mask.height - band - 1;
-  const double inner_area = static_cast<double>(x1 - x0 + 1) * static_cast<double>(y1 - y0 + 1);
+  if (std::string doubt = frame_doubt(mask, band); !doubt.empty()) return doubt;
+  const double inner_area = static_cast<double>(mask.width - 2 * band) * static_cast<double>(mask.height - 2 * band);
   const double area = static_cast<double>(mask.count()) / inner_area;
-  if (area > 0.9) {
-    return fmt::format("the object found covers {:.0f} % of the picture, so the background could not be told apart",
-                       area * 100.0);
-  }
   if (area < 0.005) {
     return fmt::format("the object found covers only {:.1f} % of the picture, so it is most likely not the object",
                        area * 100.0);
-  }
-  const auto share = [&](int xa, int ya, int dx, int dy, int n) {
-    int inside = 0;
-    for (int k = 0; k < n; ++k) inside += mask.at(xa + k * dx, ya + k * dy) != 0 ? 1 : 0;
-    return static_cast<double>(inside) / static_cast<double>(n);
-  };
-  const std::array<double, 4> sides{share(x0, y0, 1, 0, x1 - x0 + 1), share(x0, y1, 1, 0, x1 - x0 + 1),
-                                    share(x0, y0, 0, 1, y1 - y0 + 1), share(x1, y0, 0, 1, y1 - y0 + 1)};
-  const auto touched = std::count_if(sides.begin(), sides.end(), [](double s) { return s > 0.05; });
-  if (touched >= 3) {
-    return fmt::format(
-        "the object found runs into {} borders of the picture, so the background could not be told apart", touched);
   }
   if (stability < options.min_stability) {
     return fmt::format(
@@ -237,6 +218,31 @@ double mask_iou(const Mask& a, const Mask& b) {
     either += in_a || in_b ? 1 : 0;
   }
   return either == 0 ? 1.0 : static_cast<double>(both) / static_cast<double>(either);
+}
+
+std::string frame_doubt(const Mask& mask, int inset) {
+  const int x0 = inset;
+  const int y0 = inset;
+  const int x1 = mask.width - inset - 1;
+  const int y1 = mask.height - inset - 1;
+  const double area = static_cast<double>(mask.count()) / (static_cast<double>(x1 - x0 + 1) * (y1 - y0 + 1));
+  if (area > 0.9) {
+    return fmt::format("the object found covers {:.0f} % of the picture, so the background could not be told apart",
+                       area * 100.0);
+  }
+  const auto share = [&](int xa, int ya, int dx, int dy, int n) {
+    int inside = 0;
+    for (int k = 0; k < n; ++k) inside += mask.at(xa + k * dx, ya + k * dy) != 0 ? 1 : 0;
+    return static_cast<double>(inside) / static_cast<double>(n);
+  };
+  const std::array<double, 4> sides{share(x0, y0, 1, 0, x1 - x0 + 1), share(x0, y1, 1, 0, x1 - x0 + 1),
+                                    share(x0, y0, 0, 1, y1 - y0 + 1), share(x1, y0, 0, 1, y1 - y0 + 1)};
+  const auto touched = std::count_if(sides.begin(), sides.end(), [](double s) { return s > 0.05; });
+  if (touched >= 3) {
+    return fmt::format(
+        "the object found runs into {} borders of the picture, so the background could not be told apart", touched);
+  }
+  return {};
 }
 
 Result<PhotoSegmentation> segment_photo(const ImageRgba8& image, const BackgroundPrior& background_like,

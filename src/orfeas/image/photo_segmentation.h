@@ -62,6 +62,11 @@ using BackgroundPrior = std::function<bool(Rgba8 pixel, double x, double y)>;
 [[nodiscard]] Result<PhotoSegmentation> segment_photo(const ImageRgba8& image, const BackgroundPrior& background_like,
                                                       const SegmentationOptions& options);
 
+// Why a mask's object cannot be told from its frame, or empty: it covers more than 90 % of the
+// rectangle `inset` pixels inside the picture's edge, or more than 5 % of three or four of that
+// rectangle's sides. Shared by the colour mask (inset 0) and the cut (inset: the sure band).
+[[nodiscard]] std::string frame_doubt(const Mask& mask, int inset);
+
 // |a ∩ b| / |a ∪ b| of two masks of one size (1 when both are empty).
 [[nodiscard]] double mask_iou(const Mask& a, const Mask& b);
 
